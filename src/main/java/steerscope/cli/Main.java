@@ -1,0 +1,31 @@
+package steerscope.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point: every subcommand, and the one place where a {@link steerscope.util.UserError} becomes a line and exit 2. */
+@Command(name = "steerscope", mixinStandardHelpOptions = true, version = "steerscope 0.1.0",
+        description = "Train and read RL steering vectors in the residual stream of decoder language models.",
+        subcommands = {CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            if (ex instanceof steerscope.util.UserError) {
+                cmd.getErr().println("error: " + ex.getMessage());
+                return 2;
+            }
+            throw ex;
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        CommandLine.usage(this, System.out);
+    }
+}

@@ -1,0 +1,20 @@
+package steerscope.util;
+
+/**
+ * A mistake in the user's input (a file, a flag, a field). The CLI prints its message on one line and exits
+ * with status 2, without a stack trace, so the message must name the file, the field and what was expected.
+ */
+public class UserError extends RuntimeException {
+    public UserError(String message) {
+        super(message);
+    }
+
+    public UserError(String message, Throwable cause) {
+        super(message, cause);
+    }
+
+    /** Prefixes the message with the file it concerns: {@code "path: message"}. */
+    public static UserError inFile(java.nio.file.Path file, String message) {
+        return new UserError(file + ": " + message);
+    }
+}
