@@ -1,0 +1,43 @@
+package steerscope.steer;
+
+/**
+ * How a set of vectors is applied in a forward pass: a scale for all of them (dose-response), where along the
+ * sequence, and which layers are switched on (null = every layer that has a vector).
+ */
+public record Steering(SteeringVectors vectors, float scale, VectorPositions positions, boolean[] layerEnabled) {
+    public static Steering of(SteeringVectors vectors) {
+        return new Steering(vectors, 1f, VectorPositions.ALL, null);
+    }
+
+    /** Whether layer l adds a vector. */
+    public boolean active(int layer) {
+        return vectors != null && vectors.has(layer) && (layerEnabled == null || layerEnabled[layer]);
+    }
+
+    public Steering withScale(float s) {
+        return new Steering(vectors, s, positions, layerEnabled);
+    }
+
+    public Steering withPositions(VectorPositions p) {
+        return new Steering(vectors, scale, p, layerEnabled);
+    }
+
+    public Steering withLayers(boolean[] enabled) {
+        return new Steering(vectors, scale, positions, enabled);
+    }
+
+    /** Only layer l on. */
+    public Steering onlyLayer(int l) {
+        boolean[] e = new boolean[vectors.nLayers()];
+        e[l] = true;
+        return withLayers(e);
+    }
+
+    /** Every layer but l. */
+    public Steering allButLayer(int l) {
+        boolean[] e = new boolean[vectors.nLayers()];
+        java.util.Arrays.fill(e, true);
+        e[l] = false;
+        return withLayers(e);
+    }
+}

@@ -1,0 +1,250 @@
+package steerscope.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The numeric kernels, on the Vector API. All activations are row-major F32 arrays; weights are {@link Mat}s.
+ * One matmul kernel, {@link #matmul}, computes out = X · Wᵀ (the layout of a Hugging Face Linear layer);
+ * the backward products reuse it on transposed operands.
+ */
+public final class Kernels {
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int L = F.length();
+    /** Weight rows converted to F32 together, and tokens per register tile: a 4 x 4 tile of accumulators. */
+    private static final int RB = 4, TB = 4;
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+
+    /** Rotations by L/2, L/4, ..., 1 lanes: a fixed-order horizontal sum (see {@link #hsum}). */
+    private static final VectorShuffle<Float>[] ROTATE = rotations();
+
+    private Kernels() {}
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] rotations() {
+        int n = Integer.numberOfTrailingZeros(L);
+        VectorShuffle<Float>[] out = new VectorShuffle[n];
+        for (int i = 0, shift = L / 2; i < n; i++, shift /= 2) {
+            final int sh = shift;
+            out[i] = VectorShuffle.fromOp(F, lane -> (lane + sh) % L);
+        }
+        return out;
+    }
+
+    /**
+     * Sum of the lanes in a fixed order. {@code reduceLanes(ADD)} leaves the order open, and the interpreter and
+     * the JIT do differ, which would make a run depend on when a loop got compiled; a resumed run must equal an
+     * uninterrupted one bit for bit.
+     */
+    static float hsum(FloatVector v) {
+        for (VectorShuffle<Float> r : ROTATE) v = v.add(v.rearrange(r));
+        return v.lane(0);
+    }
+
+    static float[] scratch(int n) {
+        float[] b = SCRATCH.get();
+        if (b.length < n) {
+            b = new float[n];
+            SCRATCH.set(b);
+        }
+        return b;
+    }
+
+    /**
+     * out[t, r] (+)= Σ_c x[t, c] · w[r, c] + bias[r], for t in [0, n), r in [0, w.rows).
+     * x is [n, w.cols] from xOff; out is [n, w.rows] from outOff. Split over blocks of weight rows, so each
+     * weight row is read (and converted from BF16) once per call whatever n is.
+     */
+    public static void matmul(float[] out, int outOff, float[] x, int xOff, int n, Mat w, float[] bias, boolean accumulate) {
+        final int k = w.cols, m = w.rows;
+        int blocks = (m + RB - 1) / RB;
+        Parallel.forRange(blocks, 1, (b0, b1) -> {
+            float[] buf = scratch(RB * k);
+            for (int rb = b0; rb < b1; rb++) {
+                int r0 = rb * RB, nr = Math.min(RB, m - r0);
+                w.loadRows(r0, nr, buf, 0);
+                int t = 0;
+                if (nr == RB) {
+                    for (; t + TB <= n; t += TB) tile4x4(buf, k, x, xOff + t * k, out, outOff + t * m + r0, m, accumulate);
+                }
+                for (; t < n; t++) {
+                    for (int r = 0; r < nr; r++) {
+                        float s = dot(buf, r * k, x, xOff + t * k, k);
+                        int o = outOff + t * m + r0 + r;
+                        out[o] = accumulate ? out[o] + s : s;
+                    }
+                }
+            }
+        });
+        if (bias != null) {
+            for (int t = 0; t < n; t++) add(out, outOff + t * m, bias, 0, m);
+        }
+    }
+
+    public static void matmul(float[] out, float[] x, int n, Mat w, float[] bias) {
+        matmul(out, 0, x, 0, n, w, bias, false);
+    }
+
+    /** A 4 x 4 register tile: 4 weight rows (in buf) against 4 consecutive token rows of x. */
+    private static void tile4x4(float[] buf, int k, float[] x, int xo, float[] out, int oo, int ldo, boolean acc) {
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        int i = 0, bound = F.loopBound(k);
+        for (; i < bound; i += L) {
+            FloatVector w0 = FloatVector.fromArray(F, buf, i);
+            FloatVector w1 = FloatVector.fromArray(F, buf, k + i);
+            FloatVector w2 = FloatVector.fromArray(F, buf, 2 * k + i);
+            FloatVector w3 = FloatVector.fromArray(F, buf, 3 * k + i);
+            FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
+            a00 = w0.fma(x0, a00); a01 = w1.fma(x0, a01); a02 = w2.fma(x0, a02); a03 = w3.fma(x0, a03);
+            FloatVector x1 = FloatVector.fromArray(F, x, xo + k + i);
+            a10 = w0.fma(x1, a10); a11 = w1.fma(x1, a11); a12 = w2.fma(x1, a12); a13 = w3.fma(x1, a13);
+            FloatVector x2 = FloatVector.fromArray(F, x, xo + 2 * k + i);
+            a20 = w0.fma(x2, a20); a21 = w1.fma(x2, a21); a22 = w2.fma(x2, a22); a23 = w3.fma(x2, a23);
+            FloatVector x3 = FloatVector.fromArray(F, x, xo + 3 * k + i);
+            a30 = w0.fma(x3, a30); a31 = w1.fma(x3, a31); a32 = w2.fma(x3, a32); a33 = w3.fma(x3, a33);
+        }
+        float[] s = {
+            hsum(a00), hsum(a01), hsum(a02), hsum(a03),
+            hsum(a10), hsum(a11), hsum(a12), hsum(a13),
+            hsum(a20), hsum(a21), hsum(a22), hsum(a23),
+            hsum(a30), hsum(a31), hsum(a32), hsum(a33)};
+        for (; i < k; i++) {
+            for (int t = 0; t < 4; t++) {
+                float xv = x[xo + t * k + i];
+                for (int r = 0; r < 4; r++) s[t * 4 + r] += buf[r * k + i] * xv;
+            }
+        }
+        for (int t = 0; t < 4; t++) {
+            for (int r = 0; r < 4; r++) {
+                int o = oo + t * ldo + r;
+                out[o] = acc ? out[o] + s[t * 4 + r] : s[t * 4 + r];
+            }
+        }
+    }
+
+    /** Transposes a row-major [rows, cols] block of src into dst as [cols, rows]. */
+    public static float[] transpose(float[] src, int off, int rows, int cols) {
+        float[] dst = new float[rows * cols];
+        Parallel.forRange(cols, 64, (c0, c1) -> {
+            for (int c = c0; c < c1; c++) {
+                for (int r = 0; r < rows; r++) dst[c * rows + r] = src[off + r * cols + c];
+            }
+        });
+        return dst;
+    }
+
+    /**
+     * dx[t, c] (+)= Σ_r dy[t, r] · w[r, c]: the input gradient of out = x · wᵀ. Uses wᵀ (cached by the Mat).
+     */
+    public static void matmulBackwardInput(float[] dx, float[] dy, int n, Mat w, boolean accumulate) {
+        matmul(dx, 0, dy, 0, n, w.transposedF32(), null, accumulate);
+    }
+
+    /** dw[r, c] += Σ_t dy[t, r] · x[t, c]: the weight gradient of out = x · wᵀ, into an F32 [m, k] array. */
+    public static void matmulBackwardWeight(float[] dw, float[] dy, float[] x, int n, int m, int k) {
+        float[] dyT = transpose(dy, 0, n, m); // [m, n]
+        float[] xT = transpose(x, 0, n, k);   // [k, n]
+        matmul(dw, 0, dyT, 0, m, Mat.of(xT, k, n), null, true);
+    }
+
+    public static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0, bound = F.loopBound(n);
+        for (; i < bound; i += L) {
+            acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
+        }
+        float s = hsum(acc);
+        for (; i < n; i++) s += a[ao + i] * b[bo + i];
+        return s;
+    }
+
+    /** y[yo..] += alpha * x[xo..]. */
+    public static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
+        FloatVector va = FloatVector.broadcast(F, alpha);
+        int i = 0, bound = F.loopBound(n);
+        for (; i < bound; i += L) {
+            FloatVector.fromArray(F, x, xo + i).fma(va, FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
+        }
+        for (; i < n; i++) y[yo + i] += alpha * x[xo + i];
+    }
+
+    /** y[yo..] += x[xo..]. */
+    public static void add(float[] y, int yo, float[] x, int xo, int n) {
+        int i = 0, bound = F.loopBound(n);
+        for (; i < bound; i += L) {
+            FloatVector.fromArray(F, y, yo + i).add(FloatVector.fromArray(F, x, xo + i)).intoArray(y, yo + i);
+        }
+        for (; i < n; i++) y[yo + i] += x[xo + i];
+    }
+
+    /**
+     * RMSNorm of each of n rows of width d: out = x · r · w with r = 1/sqrt(mean(x²) + eps). Stores r per row
+     * in rstd (when not null) for the backward.
+     */
+    public static void rmsnorm(float[] out, float[] x, float[] w, float[] rstd, int n, int d, float eps) {
+        Parallel.forRange(n, 16, (t0, t1) -> {
+            for (int t = t0; t < t1; t++) {
+                int o = t * d;
+                float ss = dot(x, o, x, o, d);
+                float r = (float) (1.0 / Math.sqrt(ss / d + eps));
+                if (rstd != null) rstd[t] = r;
+                for (int i = 0; i < d; i++) out[o + i] = x[o + i] * r * w[i];
+            }
+        });
+    }
+
+    /**
+     * Backward of {@link #rmsnorm}: dx (+)= r·(dy·w) − x·r³/d·Σ(dy·w·x); dw += Σ_t dy·x·r (when dw is not null).
+     */
+    public static void rmsnormBackward(float[] dx, float[] dw, float[] dy, float[] x, float[] w, float[] rstd, int n, int d) {
+        Parallel.forRange(n, 16, (t0, t1) -> {
+            for (int t = t0; t < t1; t++) {
+                int o = t * d;
+                float r = rstd[t];
+                double s = 0;
+                for (int i = 0; i < d; i++) s += dy[o + i] * w[i] * x[o + i];
+                float c = (float) (s * r * r * r / d);
+                for (int i = 0; i < d; i++) dx[o + i] += r * dy[o + i] * w[i] - c * x[o + i];
+            }
+        });
+        if (dw != null) {
+            for (int t = 0; t < n; t++) {
+                int o = t * d;
+                float r = rstd[t];
+                for (int i = 0; i < d; i++) dw[i] += dy[o + i] * x[o + i] * r;
+            }
+        }
+    }
+
+    /** In-place softmax of x[off, off+n); returns log of the normalizer (the logsumexp). */
+    public static float softmax(float[] x, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) max = Math.max(max, x[off + i]);
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            float e = (float) Math.exp(x[off + i] - max);
+            x[off + i] = e;
+            sum += e;
+        }
+        float inv = (float) (1.0 / sum);
+        for (int i = 0; i < n; i++) x[off + i] *= inv;
+        return (float) (max + Math.log(sum));
+    }
+
+    /** log Σ exp(x[off..off+n)). */
+    public static float logSumExp(float[] x, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) max = Math.max(max, x[off + i]);
+        double sum = 0;
+        for (int i = 0; i < n; i++) sum += Math.exp(x[off + i] - max);
+        return (float) (max + Math.log(sum));
+    }
+
+    public static float silu(float g) {
+        return g / (1f + (float) Math.exp(-g));
+    }
+}

@@ -1,0 +1,148 @@
+package steerscope.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import steerscope.OracleRunner;
+import steerscope.io.SafeTensors;
+
+/**
+ * Logits, loss and gradients (vectors and every weight) against the plain-torch oracle on tiny random
+ * Qwen2 / Llama / Mistral checkpoints: F32 and BF16, tied and untied, GQA and MHA, llama3 RoPE scaling,
+ * a sharded checkpoint, a padded batch (left and right), and every vector-position choice.
+ */
+class OracleTest {
+    static final double LOGIT_TOL_F32 = 1e-4, LOGIT_TOL_BF16 = 2e-2, GRAD_REL_TOL = 1e-4;
+
+    static Stream<Arguments> cases() {
+        List<Arguments> out = new ArrayList<>();
+        for (String c : OracleRunner.CASES) out.add(Arguments.of(c, "all"));
+        for (String mode : List.of("generated", "first", "prompt")) {
+            out.add(Arguments.of("qwen2-bf16", mode));
+            out.add(Arguments.of("llama-f32-rope3", mode));
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} vectors at {1}")
+    @MethodSource("cases")
+    void logitsLossAndGradientsMatchTorch(String caseName, String positions) {
+        Path dir = OracleRunner.checkpoint(caseName, positions);
+        try (Model model = Model.load(dir); SafeTensors expected = SafeTensors.open(dir.resolve("expected.safetensors"))) {
+            ModelConfig c = model.config;
+            OracleBatch batch = new OracleBatch(dir, c);
+            Transformer tf = model.transformer;
+            Transformer.Forward f = tf.forward(batch.newCache(c), batch.flatIds(), batch.flatMask(), batch.T,
+                    batch.steering, null, Transformer.Save.ALL);
+
+            // where the vectors go: our positions rule against the oracle's mask
+            for (int b = 0; b < batch.B; b++) {
+                for (int t = 0; t < batch.T; t++) {
+                    assertEquals(batch.vectorMask[b][t] == 1f, f.steerAt[b * batch.T + t], "vector mask at row " + b + " t " + t);
+                }
+            }
+
+            // logits at every real position
+            float[] logits = tf.logits(f);
+            float[] want = expected.floats("logits");
+            int V = c.vocabSize();
+            double maxDiff = 0;
+            for (int b = 0; b < batch.B; b++) {
+                for (int t = 0; t < batch.T; t++) {
+                    if (!batch.mask[b][t]) continue;
+                    int o = (b * batch.T + t) * V;
+                    for (int v = 0; v < V; v++) maxDiff = Math.max(maxDiff, Math.abs(logits[o + v] - want[o + v]));
+                }
+            }
+            double tol = model.weights.dtype() == steerscope.tensor.DType.BF16 ? LOGIT_TOL_BF16 : LOGIT_TOL_F32;
+            System.out.printf("%s/%s: max |logit diff| = %.3g%n", caseName, positions, maxDiff);
+            assertTrue(maxDiff < tol, "max logit difference " + maxDiff + " >= " + tol);
+
+            // loss and gradients: vectors-only mode, then full mode, from the same forward
+            WeightedLogProbLoss loss = WeightedLogProbLoss.of(batch.ids, batch.mask, batch.lossWeights, batch.klWeights,
+                    batch.refLogprobs, batch.klCoef);
+            Gradients g = new Gradients(c, true);
+            double L = tf.backward(f, loss, g, null);
+            float wantLoss = expected.floats("loss")[0];
+            assertEquals(wantLoss, L, 1e-4 * Math.max(1, Math.abs(wantLoss)), "loss");
+
+            float[] wantVec = expected.floats("grad.vectors");
+            float[] gotVec = new float[wantVec.length];
+            for (int l = 0; l < c.nLayers(); l++) System.arraycopy(g.vectors[l], 0, gotVec, l * c.hiddenSize(), c.hiddenSize());
+            double worst = assertClose("grad.vectors", gotVec, wantVec);
+            double[] worstWeight = {0};
+            g.forEachWeight((name, got) -> worstWeight[0] = Math.max(worstWeight[0], assertClose("grad." + name, got, expected.floats("grad." + name))));
+            System.out.printf("%s/%s: loss %.6f vs %.6f, grad rel err vectors %.3g, weights %.3g%n", caseName, positions,
+                    L, wantLoss, worst, worstWeight[0]);
+
+            // vectors-only mode gives the same vector gradient and allocates no weight gradient
+            Transformer.Forward f2 = tf.forward(batch.newCache(c), batch.flatIds(), batch.flatMask(), batch.T,
+                    batch.steering, null, Transformer.Save.CHECKPOINT);
+            Gradients gv = new Gradients(c, false);
+            double L2 = tf.backward(f2, loss, gv, null);
+            assertEquals(L, L2, 1e-9 * Math.max(1, Math.abs(L)));
+            for (int l = 0; l < c.nLayers(); l++) assertArrayEquals(g.vectors[l], gv.vectors[l], 1e-6f, "recomputed vector gradient, layer " + l);
+            assertTrue(gv.embed == null && gv.layers[0] == null, "vectors-only mode must not allocate weight gradients");
+        }
+    }
+
+    /** max|got − want| / max|want| must stay below GRAD_REL_TOL; returns that ratio. */
+    static double assertClose(String name, float[] got, float[] want) {
+        assertEquals(want.length, got.length, name + " length");
+        double maxDiff = 0, scale = 0;
+        for (int i = 0; i < want.length; i++) {
+            maxDiff = Math.max(maxDiff, Math.abs(got[i] - want[i]));
+            scale = Math.max(scale, Math.abs(want[i]));
+        }
+        double rel = scale == 0 ? maxDiff : maxDiff / scale;
+        assertTrue(rel < GRAD_REL_TOL || maxDiff < 1e-7, name + ": relative error " + rel + " (max diff " + maxDiff + ", scale " + scale + ")");
+        return rel;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("steerscope.OracleRunner#cases")
+    void incrementalDecodingMatchesFullForward(String caseName) {
+        Path dir = OracleRunner.checkpoint(caseName, "all");
+        try (Model model = Model.load(dir)) {
+            ModelConfig c = model.config;
+            OracleBatch batch = new OracleBatch(dir, c);
+            Transformer tf = model.transformer;
+            int B = batch.B, T = batch.T, V = c.vocabSize();
+            float[] full = tf.logits(tf.forward(batch.newCache(c), batch.flatIds(), batch.flatMask(), T, batch.steering, null,
+                    Transformer.Save.NONE));
+            KVCache cache = batch.newCache(c);
+            int prefix = 4;
+            float[] inc = new float[B * T * V];
+            for (int t0 = 0; t0 < T; ) {
+                int len = t0 == 0 ? prefix : 1;
+                int[] ids = new int[B * len];
+                boolean[] valid = new boolean[B * len];
+                for (int b = 0; b < B; b++) {
+                    for (int t = 0; t < len; t++) {
+                        ids[b * len + t] = batch.ids[b][t0 + t];
+                        valid[b * len + t] = batch.mask[b][t0 + t];
+                    }
+                }
+                float[] lg = tf.logits(tf.forward(cache, ids, valid, len, batch.steering, null, Transformer.Save.NONE));
+                for (int b = 0; b < B; b++) System.arraycopy(lg, b * len * V, inc, (b * T + t0) * V, len * V);
+                t0 += len;
+            }
+            double maxDiff = 0;
+            for (int b = 0; b < B; b++) {
+                for (int t = 0; t < T; t++) {
+                    if (!batch.mask[b][t]) continue;
+                    for (int v = 0; v < V; v++) maxDiff = Math.max(maxDiff, Math.abs(full[(b * T + t) * V + v] - inc[(b * T + t) * V + v]));
+                }
+            }
+            assertTrue(maxDiff < 1e-5, "incremental vs full forward: max diff " + maxDiff);
+        }
+    }
+}
