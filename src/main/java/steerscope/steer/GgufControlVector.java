@@ -199,7 +199,7 @@ public final class GgufControlVector {
         for (long i = 0; i < nKv; i++) {
             String key = c.string("metadata key #" + i);
             int type = c.u32("type of metadata '" + key + "'");
-            Object value = c.value(type, key, false);
+            Object value = c.value(type, key);
             if (kv.containsKey(key)) throw UserError.inFile(file, "duplicate metadata key '" + key + "'");
             kv.put(key, value);
         }
@@ -297,7 +297,8 @@ public final class GgufControlVector {
         }
         for (Map.Entry<String, Object> e : kv.entrySet()) {
             if (e.getKey().startsWith(META_PREFIX) && e.getValue() instanceof String s) {
-                v.metadata().put(e.getKey().substring(META_PREFIX.length()), s);
+                String key = e.getKey().substring(META_PREFIX.length());
+                if (!VectorFiles.RESERVED.contains(key)) v.metadata().put(key, s); // the native format owns those
             }
         }
         if (kv.get("controlvector.model_hint") instanceof String hint && !hint.isEmpty()) {
@@ -386,7 +387,7 @@ public final class GgufControlVector {
         }
 
         /** One metadata value: integers as Long, floats as Double, bool, String; arrays are skipped (null). */
-        Object value(int type, String key, boolean inArray) {
+        Object value(int type, String key) {
             String what = "metadata '" + key + "'";
             switch (type) {
                 case T_UINT8, T_INT8, T_BOOL -> {
@@ -417,18 +418,18 @@ public final class GgufControlVector {
                     return string(what);
                 }
                 case T_ARRAY -> {
-                    if (inArray) throw UserError.inFile(file, what + ": nested arrays are not supported");
                     int elemType = u32("element type of " + what);
                     long minBytes = switch (elemType) {
                         case T_UINT8, T_INT8, T_BOOL -> 1;
                         case T_UINT16, T_INT16 -> 2;
                         case T_UINT32, T_INT32, T_FLOAT32 -> 4;
                         case T_UINT64, T_INT64, T_FLOAT64, T_STRING -> 8;
+                        case T_ARRAY -> throw UserError.inFile(file, what + ": nested arrays are not supported (nor by llama.cpp)");
                         default -> throw UserError.inFile(file, what + ": array of unknown type " + Integer.toUnsignedString(elemType));
                     };
                     long n = count("length of " + what, minBytes);
                     if (elemType == T_STRING) {
-                        for (long i = 0; i < n; i++) pos += need8AndLength(what);
+                        for (long i = 0; i < n; i++) skipString(what);
                     } else {
                         pos += n * minBytes; // count() checked it fits
                     }
@@ -438,11 +439,11 @@ public final class GgufControlVector {
             }
         }
 
-        /** Skips one string of a string array without decoding it; returns its byte length. */
-        private long need8AndLength(String what) {
+        /** Skips one string of a string array without decoding it. */
+        private void skipString(String what) {
             long len = u64("length of a string in " + what);
             need(len, "a string in " + what);
-            return len;
+            pos += len;
         }
     }
 }
