@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
  *       {@code 1/3 != 0.333}), the prediction must evaluate to the same number. Before evaluating, each side
  *       keeps only what follows its last {@code =} ({@code x = 5}, {@code 2+3=5}), and if it does not
  *       evaluate, trailing words are dropped as units ({@code 18 dollars}, {@code 18 cm}, {@code 5 apples};
- *       glued units only from a short list: {@code 18cm}, but {@code 2x} stays {@code 2x}).
+ *       glued units only from a short list: {@code 18cm}, but {@code 2x} stays {@code 2x}; words followed by
+ *       another number are not units, so the hedge {@code 5 or 7} is not 5).
  *       <b>Percent</b> (like math-verify): a value written with {@code %} or "percent" stands for either
  *       reading, so {@code 50\%} equals both {@code 50} and {@code 0.5}.</li>
  *   <li><b>Tuples.</b> {@code (1, 2)} equals {@code 1,2} element by element, in order; when both sides have
@@ -42,6 +43,7 @@ public final class AnswerChecker {
     private static final Pattern FRAC_DIGITS = Pattern.compile("\\\\frac(\\d)(\\d)");
     private static final Pattern CHOICE = Pattern.compile("^\\(([A-Za-z])\\)$");
     private static final Pattern LETTERS = Pattern.compile("^[A-Za-z]+$");
+    private static final Pattern UNIT_EXPONENT = Pattern.compile("\\^\\s*\\{?\\s*-?\\d+\\s*\\}?");
     /** Units that may be glued to a number ("18cm"); with a space before it any word counts as a unit. */
     private static final Set<String> GLUED_UNITS = Set.of(
             "mm", "cm", "m", "km", "mg", "g", "kg", "ml", "l", "s", "sec", "min", "h", "hr", "hrs",
@@ -184,6 +186,11 @@ public final class AnswerChecker {
             String word = s.substring(i, wordEnd).toLowerCase(Locale.ROOT);
             boolean spaced = i > 0 && Character.isWhitespace(s.charAt(i - 1));
             if (!spaced && !GLUED_UNITS.contains(word)) {
+                return null;
+            }
+            // a unit has no numbers in it (cm^2 aside): "5 or 7" and "5 apples and 7 pears" are not 5
+            String tail = UNIT_EXPONENT.matcher(s.substring(i)).replaceAll("");
+            if (tail.chars().anyMatch(Character::isDigit)) {
                 return null;
             }
             String head = TRAILING_PUNCT.matcher(s.substring(0, i)).replaceAll("").strip();

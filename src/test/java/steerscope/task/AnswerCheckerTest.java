@@ -81,6 +81,10 @@ class AnswerCheckerTest {
                 Arguments.of("18 \\mathrm{cm}^2", "18", true),
                 Arguments.of("18 dollars", "19", false),
                 Arguments.of("2x", "2", false),           // a glued variable is not a unit
+                Arguments.of("5 or 7", "5", false),       // a hedge is not an answer
+                Arguments.of("5 apples and 7 pears", "5", false),
+                Arguments.of("12 m^{2}", "12", true),
+                Arguments.of("12 \\text{m}^2", "12", true),
                 Arguments.of("90^\\circ", "90", true),
                 Arguments.of("90^{\\circ}", "90", true),
                 Arguments.of("90°", "90", true),
@@ -190,6 +194,9 @@ class AnswerCheckerTest {
                 Arguments.of("5 apples and 7 oranges", "5", false),
                 Arguments.of("The answer is 5. Actually 6", "5", true),
                 Arguments.of("The answer is 5. Actually 6", "6", false),
+                Arguments.of("The answer is 5 or 6.", "5", false),
+                Arguments.of("The answer is 5 because 2+3=5.", "5", true),
+                Arguments.of("#### 72", "72", true),
                 Arguments.of("Hence $\\boxed{\\dfrac{1}{2}}$.", "0.5", true),
                 Arguments.of("He pays $18 in total.", "18", true),
                 Arguments.of("He pays \\$18.00 in total. #### 18", "18", true),
