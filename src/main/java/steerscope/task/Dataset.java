@@ -1,0 +1,198 @@
+package steerscope.task;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import steerscope.io.AtomicFiles;
+import steerscope.io.Json;
+import steerscope.util.UserError;
+
+/**
+ * Reads and writes problem sets as JSONL: one JSON object per line.
+ *
+ * <ul>
+ *   <li>question: the first of {@code question}, {@code problem}, {@code prompt} present;</li>
+ *   <li>gold answer: {@code answer} if present (a string or number; GSM8K style text that contains
+ *       {@code #### 42} gives what follows the last {@code ####}, commas removed), else the content of the
+ *       last {@code \boxed{}} of {@code solution} (MATH style);</li>
+ *   <li>id: {@code id} or {@code unique_id} if present, else the line number;</li>
+ *   <li>every other field is kept in {@link Problem#extra()}.</li>
+ * </ul>
+ *
+ * Blank lines are skipped. Every bad line is collected and reported in one {@link UserError} naming the
+ * file and the line numbers, so a run never starts on half a dataset.
+ */
+public final class Dataset {
+    private static final List<String> QUESTION_FIELDS = List.of("question", "problem", "prompt");
+    private static final List<String> ID_FIELDS = List.of("id", "unique_id");
+    private static final int ERRORS_SHOWN = 10;
+
+    private Dataset() {}
+
+    public static List<Problem> load(Path file) {
+        List<Problem> problems = new ArrayList<>();
+        List<String> errors = new ArrayList<>();
+        Map<String, Integer> idLine = new HashMap<>();
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            int lineNo = 0;
+            for (String line; (line = in.readLine()) != null; ) {
+                lineNo++;
+                if (lineNo == 1 && line.startsWith("\uFEFF")) {
+                    line = line.substring(1); // a byte-order mark some editors write
+                }
+                if (line.isBlank()) {
+                    continue;
+                }
+                try {
+                    Problem p = parseLine(line, lineNo);
+                    Integer first = idLine.putIfAbsent(p.id(), lineNo);
+                    if (first != null) {
+                        throw new BadLine("duplicate id \"" + p.id() + "\" (first on line " + first + ")");
+                    }
+                    problems.add(p);
+                } catch (BadLine e) {
+                    errors.add("line " + lineNo + ": " + e.getMessage());
+                }
+            }
+        } catch (NoSuchFileException e) {
+            throw UserError.inFile(file, "file not found");
+        } catch (CharacterCodingException e) {
+            throw UserError.inFile(file, "not valid UTF-8 text");
+        } catch (IOException e) {
+            throw UserError.inFile(file, "cannot read: " + e.getMessage());
+        }
+        if (!errors.isEmpty()) {
+            StringBuilder msg = new StringBuilder();
+            msg.append(errors.size()).append(errors.size() == 1 ? " bad line" : " bad lines")
+                    .append(" (expected one JSON object per line with a question/problem/prompt and an answer/solution): ");
+            msg.append(String.join("; ", errors.subList(0, Math.min(ERRORS_SHOWN, errors.size()))));
+            if (errors.size() > ERRORS_SHOWN) {
+                msg.append("; and ").append(errors.size() - ERRORS_SHOWN).append(" more");
+            }
+            throw UserError.inFile(file, msg.toString());
+        }
+        if (problems.isEmpty()) {
+            throw UserError.inFile(file, "no problems in file (expected one JSON object per line)");
+        }
+        return List.copyOf(problems);
+    }
+
+    /** Writes the problems as JSONL (id, question, answer, then the extra fields), atomically. */
+    public static void write(Path file, List<Problem> problems) {
+        StringBuilder out = new StringBuilder();
+        for (Problem p : problems) {
+            ObjectNode node = Json.MAPPER.createObjectNode();
+            node.put("id", p.id());
+            node.put("question", p.question());
+            node.put("answer", p.answer());
+            for (var e : p.extra().entrySet()) {
+                if (node.has(e.getKey())) {
+                    throw new IllegalArgumentException("problem " + p.id() + ": extra field \"" + e.getKey() + "\" clashes with a main field");
+                }
+                node.set(e.getKey(), e.getValue());
+            }
+            out.append(Json.write(node)).append('\n');
+        }
+        AtomicFiles.writeString(file, out.toString());
+    }
+
+    private static Problem parseLine(String line, int lineNo) {
+        JsonNode node;
+        try {
+            node = Json.MAPPER.readTree(line);
+        } catch (JsonProcessingException e) {
+            throw new BadLine("malformed JSON: " + e.getOriginalMessage());
+        }
+        if (node == null || !node.isObject()) {
+            throw new BadLine("not a JSON object");
+        }
+        Map<String, JsonNode> extra = new LinkedHashMap<>();
+        // null fields count as absent (and are dropped, so writing the problem back cannot clash)
+        node.properties().forEach(e -> {
+            if (!e.getValue().isNull()) {
+                extra.put(e.getKey(), e.getValue());
+            }
+        });
+
+        String questionField = firstPresent(node, QUESTION_FIELDS)
+                .orElseThrow(() -> new BadLine("no question field (expected \"question\", \"problem\" or \"prompt\")"));
+        JsonNode q = extra.remove(questionField);
+        if (!q.isTextual() || q.asText().isBlank()) {
+            throw new BadLine("field \"" + questionField + "\" must be a non-empty string");
+        }
+
+        String answer;
+        if (node.hasNonNull("answer")) {
+            answer = goldFromAnswer(extra.remove("answer"));
+        } else if (node.hasNonNull("solution")) {
+            JsonNode s = extra.remove("solution");
+            if (!s.isTextual()) {
+                throw new BadLine("field \"solution\" must be a string");
+            }
+            answer = AnswerExtractor.lastBoxed(s.asText())
+                    .orElseThrow(() -> new BadLine("field \"solution\" has no \\boxed{...} answer"));
+        } else {
+            throw new BadLine("no answer field (expected \"answer\" or \"solution\")");
+        }
+
+        String id = String.valueOf(lineNo);
+        Optional<String> idField = firstPresent(node, ID_FIELDS);
+        if (idField.isPresent()) {
+            JsonNode idNode = extra.remove(idField.get());
+            if (!(idNode.isTextual() || idNode.isIntegralNumber()) || idNode.asText().isBlank()) {
+                throw new BadLine("field \"" + idField.get() + "\" must be a non-empty string or an integer");
+            }
+            id = idNode.asText();
+        }
+        return new Problem(id, q.asText(), answer, extra);
+    }
+
+    private static String goldFromAnswer(JsonNode a) {
+        String text;
+        if (a.isTextual()) {
+            text = a.asText();
+        } else if (a.isNumber()) {
+            text = a.asText();
+        } else {
+            throw new BadLine("field \"answer\" must be a string or a number");
+        }
+        int hashes = text.lastIndexOf("####");
+        if (hashes >= 0) {
+            // GSM8K: worked solution, then "#### 1,234"
+            text = text.substring(hashes + 4).replace(",", "").strip();
+            if (text.isEmpty()) {
+                throw new BadLine("field \"answer\" has nothing after ####");
+            }
+            return text;
+        }
+        text = text.strip();
+        if (text.isEmpty()) {
+            throw new BadLine("field \"answer\" is empty");
+        }
+        return text;
+    }
+
+    private static Optional<String> firstPresent(JsonNode node, List<String> fields) {
+        return fields.stream().filter(f -> node.has(f) && !node.get(f).isNull()).findFirst();
+    }
+
+    /** A reason one line is bad; collected, never thrown out of {@link #load}. */
+    private static final class BadLine extends RuntimeException {
+        BadLine(String message) {
+            super(message, null, false, false);
+        }
+    }
+}
