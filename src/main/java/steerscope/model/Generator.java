@@ -1,0 +1,133 @@
+package steerscope.model;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+import steerscope.steer.Steering;
+
+/**
+ * Batched generation with the KV cache: prompts are left-padded to one length, prefilled in one forward, then
+ * decoded one token per row per step, each weight read once per step for the whole batch. A row stops at
+ * end-of-sequence, at a stop string, or at the token budget; finished rows idle as padding until all stop.
+ */
+public final class Generator {
+    /** One prompt and the seed of its own random stream. */
+    public record Request(int[] prompt, long seed) {}
+
+    public record Options(int maxNewTokens, Sampler sampler, List<String> stopStrings, boolean stopAtEos) {
+        public static Options greedy(int maxNewTokens) {
+            return new Options(maxNewTokens, Sampler.GREEDY, List.of(), true);
+        }
+    }
+
+    /**
+     * Generated tokens (the stop token included when it is end-of-sequence), the log-probability of each
+     * under the model at temperature 1, and why the row stopped: "eos", "stop" or "length".
+     */
+    public record Result(int[] tokens, float[] logprobs, String finishReason) {}
+
+    /** Called for every token generated, in order, for streaming. */
+    @FunctionalInterface
+    public interface Listener {
+        void onToken(int row, int token);
+    }
+
+    private final Transformer tf;
+    private final Function<int[], String> decode; // for stop strings; may be null when there are none
+
+    public Generator(Transformer tf, Function<int[], String> decode) {
+        this.tf = tf;
+        this.decode = decode;
+    }
+
+    public List<Result> generate(List<Request> requests, Options opt, Steering steering, Listener listener) {
+        ModelConfig c = tf.config;
+        int B = requests.size(), V = c.vocabSize();
+        int P = 0;
+        for (Request r : requests) P = Math.max(P, r.prompt().length);
+        KVCache cache = new KVCache(c, B, P + opt.maxNewTokens());
+        int[] ids = new int[B * P];
+        boolean[] valid = new boolean[B * P];
+        int[] promptLens = new int[B];
+        for (int b = 0; b < B; b++) {
+            int[] p = requests.get(b).prompt();
+            if (p.length == 0) throw new IllegalArgumentException("empty prompt in row " + b);
+            promptLens[b] = p.length;
+            int pad = P - p.length;
+            for (int t = 0; t < p.length; t++) {
+                ids[b * P + pad + t] = p[t];
+                valid[b * P + pad + t] = true;
+            }
+        }
+        cache.setPromptLengths(promptLens);
+        SplittableRandom[] rng = new SplittableRandom[B];
+        for (int b = 0; b < B; b++) rng[b] = new SplittableRandom(requests.get(b).seed());
+        List<List<Integer>> out = new ArrayList<>();
+        List<List<Float>> lps = new ArrayList<>();
+        String[] finish = new String[B];
+        for (int b = 0; b < B; b++) {
+            out.add(new ArrayList<>());
+            lps.add(new ArrayList<>());
+        }
+
+        Transformer.Forward f = tf.forward(cache, ids, valid, P, steering, null, Transformer.Save.NONE);
+        int[] lastRows = new int[B];
+        for (int b = 0; b < B; b++) lastRows[b] = b * P + P - 1;
+        float[] logits = tf.logits(f, lastRows);
+        int[] next = new int[B];
+        boolean[] nextValid = new boolean[B];
+        int live = B;
+        for (int step = 0; step < opt.maxNewTokens() && live > 0; step++) {
+            for (int b = 0; b < B; b++) {
+                nextValid[b] = false;
+                if (finish[b] != null) continue;
+                int tok = opt.sampler().sample(logits, b * V, V, rng[b]);
+                float lp = logits[b * V + tok] - steerscope.tensor.Kernels.logSumExp(logits, b * V, V);
+                out.get(b).add(tok);
+                lps.get(b).add(lp);
+                if (listener != null) listener.onToken(b, tok);
+                if (opt.stopAtEos() && c.isEos(tok)) {
+                    finish[b] = "eos";
+                } else if (!opt.stopStrings().isEmpty() && endsWithStop(out.get(b), opt.stopStrings())) {
+                    finish[b] = "stop";
+                } else if (out.get(b).size() >= opt.maxNewTokens()) {
+                    finish[b] = "length";
+                }
+                if (finish[b] != null) {
+                    live--;
+                } else {
+                    next[b] = tok;
+                    nextValid[b] = true;
+                }
+            }
+            if (live == 0) break;
+            f = tf.forward(cache, next, nextValid, 1, steering, null, Transformer.Save.NONE);
+            logits = tf.logits(f);
+        }
+        List<Result> results = new ArrayList<>(B);
+        for (int b = 0; b < B; b++) {
+            int[] toks = out.get(b).stream().mapToInt(Integer::intValue).toArray();
+            float[] lp = new float[toks.length];
+            for (int i = 0; i < lp.length; i++) lp[i] = lps.get(b).get(i);
+            results.add(new Result(toks, lp, finish[b] == null ? "length" : finish[b]));
+        }
+        return results;
+    }
+
+    private boolean endsWithStop(List<Integer> tokens, List<String> stops) {
+        // decode only a tail: a stop string is short, so the last few tokens hold it
+        int from = Math.max(0, tokens.size() - 16);
+        int[] tail = tokens.subList(from, tokens.size()).stream().mapToInt(Integer::intValue).toArray();
+        String text = decode.apply(tail);
+        for (String s : stops) if (text.endsWith(s) || (tail.length > 0 && text.contains(s) && lastTokenCompletes(tail, s))) return true;
+        return false;
+    }
+
+    /** Whether the stop string appears only once the last token is included (so we stop at the first one). */
+    private boolean lastTokenCompletes(int[] tail, String stop) {
+        String before = decode.apply(Arrays.copyOf(tail, tail.length - 1));
+        return !before.contains(stop);
+    }
+}

@@ -1,0 +1,44 @@
+package steerscope.rl;
+
+import steerscope.model.Model;
+import steerscope.steer.Steering;
+import steerscope.steer.SteeringVectors;
+import steerscope.tokenizer.Tokenizer;
+
+/**
+ * What is being trained and how to use it: the frozen base model, the model the policy runs (the base itself
+ * when training vectors, an F32 trainable copy when fine-tuning every weight), the vectors (vectors mode
+ * only), and the tokenizer and prompt encoding shared by rollouts and evaluation.
+ */
+public final class Policy {
+    public final Model base;
+    public final Model model;
+    public final SteeringVectors vectors;
+    public final Tokenizer tokenizer;
+    public final Prompts prompts;
+
+    private Policy(Model base, Model model, SteeringVectors vectors, Tokenizer tokenizer, Prompts prompts) {
+        this.base = base;
+        this.model = model;
+        this.vectors = vectors;
+        this.tokenizer = tokenizer;
+        this.prompts = prompts;
+    }
+
+    public static Policy ofVectors(Model base, SteeringVectors vectors, Tokenizer tokenizer, Prompts prompts) {
+        return new Policy(base, base, vectors, tokenizer, prompts);
+    }
+
+    public static Policy ofFullWeights(Model base, Model trainable, Tokenizer tokenizer, Prompts prompts) {
+        return new Policy(base, trainable, null, tokenizer, prompts);
+    }
+
+    public boolean full() {
+        return vectors == null;
+    }
+
+    /** The steering applied by the policy: every layer with a vector, every position (the paper's recipe). */
+    public Steering steering() {
+        return vectors == null ? null : Steering.of(vectors);
+    }
+}

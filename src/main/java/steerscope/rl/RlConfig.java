@@ -1,0 +1,91 @@
+package steerscope.rl;
+
+import java.util.Map;
+import steerscope.io.Json;
+import steerscope.util.UserError;
+
+/**
+ * Everything that fixes an RL run; saved as the run directory's config.json, so a run can be reproduced and
+ * resumed. {@link #paper} gives the recipe of "Small Vectors, Big Effects": RLOO, 16 samples x 16 prompts,
+ * temperature 1, no std division, no clipping, no KL, AdamW at 1e-3 for vectors (1e-6 for full fine-tuning).
+ */
+public record RlConfig(
+        String params,        // "vectors" (the steering vectors only) or "full" (every weight)
+        int[] layers,         // layers that get a vector; null = all
+        String algo,          // "rloo" or "grpo"
+        boolean scaleByStd,   // GRPO's division of the advantage by the group's std
+        String lossAgg,       // "token" (mean over all tokens), "sequence" (mean per sequence, then mean), "drgrpo" (sum / (max_new_tokens x sequences))
+        int group,            // completions per prompt
+        int promptsPerStep,
+        int steps,
+        int innerEpochs,      // > 1 reuses a batch with PPO-style clipping
+        double clipEps,
+        double lr,
+        double beta1,
+        double beta2,
+        double adamEps,
+        double weightDecay,
+        double maxGradNorm,   // 0 = no clipping of the gradient norm
+        int warmupSteps,
+        String schedule,      // "constant" or "cosine"
+        double klBeta,        // coefficient of the k3 KL to the frozen base; 0 = none
+        int maxNewTokens,
+        double temperature,
+        double topP,
+        int microBatch,       // sequences per forward/backward (gradient accumulation)
+        int checkpointEvery,
+        long seed) {
+
+    public RlConfig {
+        if (!params.equals("vectors") && !params.equals("full")) throw new UserError("--params must be vectors or full, got '" + params + "'");
+        if (!algo.equals("rloo") && !algo.equals("grpo")) throw new UserError("--algo must be grpo or rloo, got '" + algo + "'");
+        if (!lossAgg.equals("token") && !lossAgg.equals("sequence") && !lossAgg.equals("drgrpo")) {
+            throw new UserError("--loss-agg must be token, sequence or drgrpo, got '" + lossAgg + "'");
+        }
+        if (group < 2) throw new UserError("--group must be >= 2 (advantages compare samples of one prompt), got " + group);
+        if (promptsPerStep < 1 || steps < 0 || innerEpochs < 1 || maxNewTokens < 1 || microBatch < 1 || checkpointEvery < 1) {
+            throw new UserError("--prompts-per-step, --inner-epochs, --max-new-tokens, --micro-batch and --checkpoint-every must be >= 1 and --steps >= 0");
+        }
+        if (!(lr > 0)) throw new UserError("--lr must be > 0, got " + lr);
+        if (!(temperature >= 0)) throw new UserError("--temperature must be >= 0, got " + temperature);
+    }
+
+    /** The paper's recipe for the given parameter set. */
+    public static RlConfig paper(String params) {
+        boolean full = params.equals("full");
+        return new RlConfig(params, null, "rloo", false, "sequence", 16, 16, 100, 1, 0.2,
+                full ? 1e-6 : 1e-3, 0.9, 0.999, 1e-8, 0.0, 0.0, 0, "constant", 0.0,
+                512, 1.0, 1.0, 16, 10, 0);
+    }
+
+    public boolean full() {
+        return params.equals("full");
+    }
+
+    public int sequencesPerStep() {
+        return group * promptsPerStep;
+    }
+
+    public String toJson() {
+        return Json.writePretty(this);
+    }
+
+    public static RlConfig fromJson(java.nio.file.Path file) {
+        try {
+            return Json.MAPPER.treeToValue(Json.read(file), RlConfig.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+            throw UserError.inFile(file, "not an RL config: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+    }
+
+    /** A copy with some fields replaced, by JSON field name (used by presets and flags). */
+    public RlConfig with(Map<String, Object> changes) {
+        var tree = Json.MAPPER.valueToTree(this);
+        changes.forEach((k, v) -> ((com.fasterxml.jackson.databind.node.ObjectNode) tree).set(k, Json.MAPPER.valueToTree(v)));
+        try {
+            return Json.MAPPER.treeToValue(tree, RlConfig.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+}
