@@ -1,32 +1,29 @@
 package steerscope.rl;
 
-import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import steerscope.task.Problem;
 import steerscope.task.PromptTemplate;
-import steerscope.tokenizer.ChatTemplate;
 import steerscope.tokenizer.Tokenizer;
 
 /**
- * Turns a problem into prompt token ids: the model's chat template (with an optional system prompt) when
- * there is one and chat is on, else a plain text template with {@code {question}}.
+ * Turns a problem into prompt token ids: through the model's chat template (given as a renderer of the
+ * conversation, with the generation prompt added) when chat is on, else a plain text template with
+ * {@code {question}}.
  */
 public final class Prompts {
     private final Tokenizer tokenizer;
     private final PromptTemplate template;
-    private final ChatTemplate chat; // null: plain template
+    private final Function<List<PromptTemplate.ChatTurn>, String> chat; // null: plain template
 
-    public Prompts(Tokenizer tokenizer, PromptTemplate template, ChatTemplate chat) {
+    public Prompts(Tokenizer tokenizer, PromptTemplate template, Function<List<PromptTemplate.ChatTurn>, String> chat) {
         this.tokenizer = tokenizer;
         this.template = template;
         this.chat = chat;
     }
 
     public String text(Problem p) {
-        if (chat == null) return template.render(p);
-        List<ChatTemplate.Message> messages = new ArrayList<>();
-        for (PromptTemplate.ChatTurn t : template.messages(p)) messages.add(new ChatTemplate.Message(t.role(), t.content()));
-        return chat.render(messages, true);
+        return chat == null ? template.render(p) : chat.apply(template.messages(p));
     }
 
     public int[] encode(Problem p) {
