@@ -88,7 +88,7 @@ class TokenizerGoldenTest {
             else if (problems.size() < 5) problems.add("round trip of string " + i + " " + Json.write(s) + " gave " + Json.write(ours.decode(plain)));
         }
         System.out.printf("%s: %d/%d strings agree with @huggingface/tokenizers, %d/%d round trips%n",
-                file.getParent().getFileName() + "/" + file.getFileName(), agree, strings.size(), roundTrips, strings.size());
+                file.getParent().getParent().getFileName() + "/" + file.getFileName(), agree, strings.size(), roundTrips, strings.size());
         assertEquals(strings.size(), agree, () -> "disagreements with @huggingface/tokenizers:\n" + String.join("\n", problems));
         assertEquals(strings.size(), roundTrips, () -> String.join("\n", problems));
     }
