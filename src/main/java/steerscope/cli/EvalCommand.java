@@ -1,0 +1,41 @@
+package steerscope.cli;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import steerscope.rl.Evaluator;
+import steerscope.task.Dataset;
+
+@Command(name = "eval", description = "Greedy pass@1 and mean accuracy over K samples on a test set.")
+final class EvalCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "DIR") Path model;
+    @Option(names = "--data", required = true, paramLabel = "FILE.jsonl") Path data;
+    @Option(names = "--out", required = true, paramLabel = "results.jsonl") Path out;
+    @Option(names = "--samples", defaultValue = "0", description = "K samples per problem at --temperature (0: greedy only).") int samples;
+    @Option(names = "--temperature", defaultValue = "1.0") float temperature;
+    @Option(names = "--max-new-tokens", defaultValue = "512") int maxNewTokens;
+    @Option(names = "--batch", defaultValue = "32", description = "Problems decoded together.") int batch;
+    @Option(names = "--seed", defaultValue = "0") long seed;
+    @Option(names = "--limit", defaultValue = "0", description = "Only the first N problems (0: all).") int limit;
+    @Mixin SteeringOptions steeringOptions;
+    @Mixin PromptOptions promptOptions;
+
+    @Override
+    public Integer call() {
+        var problems = Dataset.load(data);
+        if (limit > 0 && limit < problems.size()) problems = problems.subList(0, limit);
+        try (ModelFiles m = ModelFiles.open(model)) {
+            Evaluator ev = new Evaluator(m.model, m.tokenizer, promptOptions.build(m));
+            Evaluator.Result r = ev.evaluate(problems, steeringOptions.resolve(m.model.config),
+                    new Evaluator.Options(samples, temperature, maxNewTokens, seed, batch), true);
+            Evaluator.write(r, out);
+            System.out.printf(Locale.ROOT, "n=%d greedy pass@1 %.4f%s mean length %.1f tokens; results in %s%n", r.summary().n(),
+                    r.summary().greedyAccuracy(), samples > 0 ? String.format(Locale.ROOT, ", mean accuracy over %d samples %.4f,", samples,
+                            r.summary().meanSampleAccuracy()) : ",", r.summary().meanGreedyTokens(), out);
+        }
+        return 0;
+    }
+}

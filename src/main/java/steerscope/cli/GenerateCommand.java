@@ -1,0 +1,52 @@
+package steerscope.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import steerscope.model.Generator;
+import steerscope.model.Sampler;
+import steerscope.tokenizer.ChatTemplate;
+import steerscope.tokenizer.StreamDecoder;
+
+@Command(name = "generate", description = "Generate a continuation of a prompt, streamed as it is produced.")
+final class GenerateCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "DIR") Path model;
+    @Option(names = "--prompt", required = true) String prompt;
+    @Option(names = "--chat", description = "Wrap the prompt as a user message with the model's chat template.") boolean chat;
+    @Option(names = "--system", description = "System prompt (with --chat).") String system;
+    @Option(names = "--max-new-tokens", defaultValue = "128") int maxNewTokens;
+    @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default).") float temperature;
+    @Option(names = "--top-p", defaultValue = "1.0") float topP;
+    @Option(names = "--top-k", defaultValue = "0", description = "0 = no top-k filter.") int topK;
+    @Option(names = "--seed", defaultValue = "0") long seed;
+    @Option(names = "--stop", description = "Stop string (repeatable).") List<String> stops;
+    @Mixin SteeringOptions steeringOptions;
+
+    @Override
+    public Integer call() {
+        try (ModelFiles m = ModelFiles.open(model)) {
+            String text = prompt;
+            if (chat) {
+                List<ChatTemplate.Message> msgs = system == null ? List.of(new ChatTemplate.Message("user", prompt))
+                        : List.of(new ChatTemplate.Message("system", system), new ChatTemplate.Message("user", prompt));
+                text = m.requireChat().render(msgs, true);
+            }
+            int[] ids = m.tokenizer.encode(text, !chat);
+            if (ids.length == 0) throw new steerscope.util.UserError("--prompt gives no tokens");
+            Generator gen = new Generator(m.model.transformer, m.tokenizer::decode);
+            StreamDecoder stream = m.tokenizer.streamDecoder();
+            Generator.Options opt = new Generator.Options(maxNewTokens, new Sampler(temperature, topP, topK),
+                    stops == null ? List.of() : stops, true);
+            gen.generate(List.of(new Generator.Request(ids, seed)), opt, steeringOptions.resolve(m.model.config), (row, tok) -> {
+                if (m.model.config.isEos(tok)) return;
+                System.out.print(stream.push(tok));
+                System.out.flush();
+            });
+            System.out.println(stream.flush());
+        }
+        return 0;
+    }
+}

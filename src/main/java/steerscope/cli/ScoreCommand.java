@@ -1,0 +1,60 @@
+package steerscope.cli;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import steerscope.io.Json;
+import steerscope.model.KVCache;
+import steerscope.model.Transformer;
+import steerscope.steer.Steering;
+import steerscope.tensor.Kernels;
+import steerscope.util.UserError;
+
+@Command(name = "score", description = "Log-probability of every token of a text given the ones before it.")
+final class ScoreCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "DIR") Path model;
+    @Option(names = "--text", required = true) String text;
+    @Option(names = "--add-special-tokens", description = "Apply the tokenizer's post-processor (e.g. Llama 3's BOS).") boolean special;
+    @Option(names = "--json", description = "Print {\"tokens\": [...], \"logprobs\": [...]} with full-precision floats.") boolean json;
+    @Mixin SteeringOptions steeringOptions;
+
+    @Override
+    public Integer call() {
+        try (ModelFiles m = ModelFiles.open(model)) {
+            int[] ids = m.tokenizer.encode(text, special);
+            if (ids.length == 0) throw new UserError("--text gives no tokens");
+            int T = ids.length;
+            if (T > m.model.config.maxPositionEmbeddings()) {
+                throw new UserError("--text has " + T + " tokens, more than the model's " + m.model.config.maxPositionEmbeddings() + " positions");
+            }
+            Steering steering = steeringOptions.resolve(m.model.config);
+            KVCache cache = new KVCache(m.model.config, 1, T);
+            cache.setPromptLengths(new int[] {T});
+            boolean[] valid = new boolean[T];
+            java.util.Arrays.fill(valid, true);
+            Transformer tf = m.model.transformer;
+            float[] logits = tf.logits(tf.forward(cache, ids, valid, T, steering, null, Transformer.Save.NONE));
+            int V = m.model.config.vocabSize();
+            double[] lp = new double[T - 1];
+            for (int t = 1; t < T; t++) lp[t - 1] = logits[(t - 1) * V + ids[t]] - Kernels.logSumExp(logits, (t - 1) * V, V);
+            if (json) {
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("tokens", ids);
+                out.put("logprobs", lp);
+                System.out.println(Json.write(out));
+            } else {
+                double sum = 0;
+                for (int t = 1; t < T; t++) {
+                    sum += lp[t - 1];
+                    System.out.printf("%8d  %-20s %10.4f%n", ids[t], Json.write(m.tokenizer.decode(new int[] {ids[t]})), lp[t - 1]);
+                }
+                System.out.printf("total log-prob %.4f over %d tokens (perplexity %.3f)%n", sum, T - 1, Math.exp(-sum / Math.max(1, T - 1)));
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,126 @@
+package steerscope.cli;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import steerscope.model.Model;
+import steerscope.rl.Policy;
+import steerscope.rl.Prompts;
+import steerscope.rl.RlConfig;
+import steerscope.rl.Trainer;
+import steerscope.rl.reward.CompositeReward;
+import steerscope.rl.reward.CorrectnessReward;
+import steerscope.rl.reward.FormatReward;
+import steerscope.rl.reward.LengthPenalty;
+import steerscope.rl.reward.Reward;
+import steerscope.steer.SteeringVectors;
+import steerscope.task.Dataset;
+import steerscope.task.Problem;
+import steerscope.util.UserError;
+
+@Command(name = "train", description = "RL-train steering vectors (default) or every weight, with GRPO/RLOO on verifiable rewards.")
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "DIR") Path model;
+    @Option(names = "--data", required = true, paramLabel = "FILE.jsonl") Path data;
+    @Option(names = "--out", required = true, paramLabel = "RUN_DIR") Path out;
+    @Option(names = "--preset", defaultValue = "paper", description = "Defaults to start from (paper: RLOO, 16x16, T=1, lr 1e-3 vectors / 1e-6 full, no KL/clip).") String preset;
+    @Option(names = "--params", defaultValue = "vectors", description = "vectors | full") String params;
+    @Option(names = "--layers", split = ",", description = "Layers that get a vector (default: all).") int[] layers;
+    @Option(names = "--algo", description = "grpo | rloo") String algo;
+    @Option(names = "--scale-by-std", description = "GRPO: divide advantages by the group's std.") Boolean scaleByStd;
+    @Option(names = "--loss-agg", description = "token | sequence | drgrpo") String lossAgg;
+    @Option(names = "--group", description = "Completions per prompt.") Integer group;
+    @Option(names = "--prompts-per-step") Integer promptsPerStep;
+    @Option(names = "--steps") Integer steps;
+    @Option(names = "--inner-epochs") Integer innerEpochs;
+    @Option(names = "--clip-eps") Double clipEps;
+    @Option(names = "--lr") Double lr;
+    @Option(names = "--weight-decay") Double weightDecay;
+    @Option(names = "--max-grad-norm", description = "0 = none.") Double maxGradNorm;
+    @Option(names = "--warmup") Integer warmup;
+    @Option(names = "--schedule", description = "constant | cosine") String schedule;
+    @Option(names = "--beta", description = "KL coefficient to the frozen base (k3).") Double beta;
+    @Option(names = "--max-new-tokens") Integer maxNewTokens;
+    @Option(names = "--temperature") Double temperature;
+    @Option(names = "--top-p") Double topP;
+    @Option(names = "--micro-batch", description = "Sequences per forward/backward.") Integer microBatch;
+    @Option(names = "--checkpoint-every") Integer checkpointEvery;
+    @Option(names = "--seed") Long seed;
+    @Option(names = "--format-reward", defaultValue = "0", description = "Weight of a reward for one \\boxed{} at the end.") double formatReward;
+    @Option(names = "--length-penalty", defaultValue = "0", description = "Penalty per token over --length-budget.") double lengthPenalty;
+    @Option(names = "--length-budget", defaultValue = "0") int lengthBudget;
+    @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint.") boolean resume;
+    @Mixin PromptOptions promptOptions;
+
+    @Override
+    public Integer call() {
+        RlConfig cfg = config();
+        List<Problem> problems = Dataset.load(data);
+        try (ModelFiles m = ModelFiles.open(model)) {
+            Prompts prompts = promptOptions.build(m);
+            Policy policy;
+            if (cfg.full()) {
+                Model trainable = m.model.withWeights(m.model.weights.trainableCopy());
+                policy = Policy.ofFullWeights(m.model, trainable, m.tokenizer, prompts);
+            } else {
+                policy = Policy.ofVectors(m.model, SteeringVectors.zeros(m.model.config.nLayers(), m.model.config.hiddenSize(), cfg.layers()),
+                        m.tokenizer, prompts);
+            }
+            Reward correctness = new CorrectnessReward();
+            CompositeReward.Builder rb = CompositeReward.builder().name("reward").add(correctness, 1.0);
+            if (formatReward != 0) rb.add(FormatReward.boxedAtEnd(), formatReward);
+            if (lengthPenalty != 0) rb.add(new LengthPenalty(lengthBudget, lengthPenalty), 1.0);
+            Map<String, String> provenance = new LinkedHashMap<>();
+            provenance.put("base_model", model.toAbsolutePath().normalize().toString());
+            provenance.put("model_type", m.model.config.modelType());
+            provenance.put("model_hash", ModelHash.of(m.model));
+            Trainer trainer = new Trainer(cfg, policy, problems, rb.build(), correctness, out, provenance);
+            var lines = trainer.run(resume);
+            if (!lines.isEmpty()) {
+                var last = lines.get(lines.size() - 1);
+                System.out.printf(Locale.ROOT, "done: %d steps, last reward %.3f, accuracy %.3f; run in %s%n", cfg.steps(),
+                        (double) last.get("reward_mean"), (double) last.get("accuracy"), out);
+            }
+        }
+        return 0;
+    }
+
+    RlConfig config() {
+        if (!preset.equals("paper")) throw new UserError("--preset: unknown preset '" + preset + "' (known: paper)");
+        RlConfig base = RlConfig.paper(params);
+        Map<String, Object> ch = new LinkedHashMap<>();
+        if (layers != null) ch.put("layers", layers);
+        if (algo != null) ch.put("algo", algo);
+        if (scaleByStd != null) ch.put("scaleByStd", scaleByStd);
+        if (lossAgg != null) ch.put("lossAgg", lossAgg);
+        if (group != null) ch.put("group", group);
+        if (promptsPerStep != null) ch.put("promptsPerStep", promptsPerStep);
+        if (steps != null) ch.put("steps", steps);
+        if (innerEpochs != null) ch.put("innerEpochs", innerEpochs);
+        if (clipEps != null) ch.put("clipEps", clipEps);
+        if (lr != null) ch.put("lr", lr);
+        if (weightDecay != null) ch.put("weightDecay", weightDecay);
+        if (maxGradNorm != null) ch.put("maxGradNorm", maxGradNorm);
+        if (warmup != null) ch.put("warmupSteps", warmup);
+        if (schedule != null) ch.put("schedule", schedule);
+        if (beta != null) ch.put("klBeta", beta);
+        if (maxNewTokens != null) ch.put("maxNewTokens", maxNewTokens);
+        if (temperature != null) ch.put("temperature", temperature);
+        if (topP != null) ch.put("topP", topP);
+        if (microBatch != null) ch.put("microBatch", microBatch);
+        if (checkpointEvery != null) ch.put("checkpointEvery", checkpointEvery);
+        if (seed != null) ch.put("seed", seed);
+        try {
+            return base.with(ch);
+        } catch (IllegalArgumentException e) {
+            Throwable c = e.getCause() != null && e.getCause().getCause() instanceof UserError u ? u : e;
+            throw c instanceof UserError u ? u : new UserError(e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package steerscope.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import steerscope.io.Json;
+import steerscope.model.ModelWeights;
+import steerscope.steer.GgufControlVector;
+import steerscope.steer.SteeringVectors;
+import steerscope.steer.VectorFiles;
+import steerscope.tensor.Kernels;
+import steerscope.tensor.Mat;
+import steerscope.util.UserError;
+
+@Command(name = "vectors", description = "Show, export and import steering-vector files.",
+        subcommands = {VectorsCommand.Show.class, VectorsCommand.Export.class, VectorsCommand.Import.class})
+final class VectorsCommand implements Runnable {
+    @Override
+    public void run() {
+        picocli.CommandLine.usage(this, System.out);
+    }
+
+    @Command(name = "show", description = "Layers and norms; with --model, the top tokens of each vector's logit lens.")
+    static final class Show implements Callable<Integer> {
+        @Parameters(paramLabel = "FILE") Path file;
+        @Option(names = "--model", paramLabel = "DIR") Path model;
+        @Option(names = "--top", defaultValue = "10") int top;
+
+        @Override
+        public Integer call() {
+            SteeringVectors v = VectorFiles.read(file);
+            System.out.printf(Locale.ROOT, "%s: %d layers x d_model %d, vectors on %d layers%n", file, v.nLayers(), v.dModel(), v.layers().length);
+            v.metadata().forEach((k, val) -> System.out.printf("  %s = %s%n", k, val.length() > 120 ? val.substring(0, 117) + "..." : val));
+            ModelFiles m = model == null ? null : ModelFiles.open(model);
+            try {
+                if (m != null && (m.model.config.nLayers() != v.nLayers() || m.model.config.hiddenSize() != v.dModel())) {
+                    throw UserError.inFile(file, "made for n_layers=" + v.nLayers() + ", d_model=" + v.dModel() + "; " + model + " has n_layers="
+                            + m.model.config.nLayers() + ", d_model=" + m.model.config.hiddenSize());
+                }
+                for (int l : v.layers()) {
+                    String tops = m == null ? "" : "  top: " + String.join(" ", topTokens(m, v.get(l), top));
+                    System.out.printf(Locale.ROOT, "layer %3d  norm %8.4f%s%n", l, v.norm(l), tops);
+                }
+            } finally {
+                if (m != null) m.close();
+            }
+            return 0;
+        }
+
+        /** The tokens a vector pushes most: unembed(final_norm.weight ⊙ v). */
+        static List<String> topTokens(ModelFiles m, float[] v, int k) {
+            ModelWeights w = m.model.weights;
+            float[] x = new float[v.length];
+            for (int i = 0; i < v.length; i++) x[i] = v[i] * w.finalNorm[i];
+            Mat head = w.lmHead;
+            float[] logits = new float[head.rows];
+            Kernels.matmul(logits, x, 1, head, null);
+            Integer[] idx = new Integer[m.tokenizer.vocabSize()];
+            for (int i = 0; i < idx.length; i++) idx[i] = i;
+            java.util.Arrays.sort(idx, (a, b) -> Float.compare(logits[b], logits[a]));
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < Math.min(k, idx.length); i++) out.add(Json.write(m.tokenizer.decode(new int[] {idx[i]})));
+            return out;
+        }
+    }
+
+    @Command(name = "export", description = "Write vectors as GGUF (llama.cpp --control-vector) or steerscope safetensors.")
+    static final class Export implements Callable<Integer> {
+        @Parameters(paramLabel = "FILE") Path file;
+        @Option(names = "--format", required = true, description = "gguf | safetensors") String format;
+        @Option(names = "--out", required = true, paramLabel = "PATH") Path out;
+        @Option(names = "--allow-drop-layer0", description = "GGUF: leave out the block-0 vector, which llama.cpp cannot load.") boolean dropLayer0;
+
+        @Override
+        public Integer call() {
+            SteeringVectors v = VectorFiles.read(file);
+            switch (format) {
+                case "gguf" -> GgufControlVector.write(v, out, dropLayer0);
+                case "safetensors" -> VectorFiles.write(v, out);
+                default -> throw new UserError("--format must be gguf or safetensors, got '" + format + "'");
+            }
+            System.out.println("wrote " + out);
+            return 0;
+        }
+    }
+
+    @Command(name = "import", description = "Convert a llama.cpp GGUF control vector to steerscope safetensors.")
+    static final class Import implements Callable<Integer> {
+        @Parameters(paramLabel = "FILE.gguf") Path file;
+        @Option(names = "--out", required = true, paramLabel = "FILE.safetensors") Path out;
+        @Option(names = "--layers", description = "The model's layer count, when the file does not record it.", defaultValue = "0") int layers;
+
+        @Override
+        public Integer call() {
+            VectorFiles.write(GgufControlVector.read(file, layers), out);
+            System.out.println("wrote " + out);
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package steerscope.rl;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import steerscope.io.AtomicFiles;
+import steerscope.io.Json;
+import steerscope.model.Generator;
+import steerscope.model.Model;
+import steerscope.model.Sampler;
+import steerscope.steer.Steering;
+import steerscope.task.AnswerChecker;
+import steerscope.task.Problem;
+import steerscope.tokenizer.Tokenizer;
+import steerscope.util.Progress;
+
+/**
+ * Accuracy on a test set: greedy pass@1 for every problem, and, with K samples at a temperature, the mean
+ * accuracy over them. Problems are decoded in batches; per-problem results are kept.
+ */
+public final class Evaluator {
+    public record Options(int samples, float temperature, int maxNewTokens, long seed, int batch) {}
+
+    public record ProblemResult(String id, String question, String answer, String greedy, boolean greedyCorrect,
+                                int greedyTokens, List<String> samples, double sampleAccuracy) {}
+
+    public record Summary(int n, double greedyAccuracy, double meanSampleAccuracy, int samples, double meanGreedyTokens) {}
+
+    public record Result(Summary summary, List<ProblemResult> problems) {}
+
+    private final Model model;
+    private final Tokenizer tokenizer;
+    private final Prompts prompts;
+    private final AnswerChecker checker = new AnswerChecker();
+
+    public Evaluator(Model model, Tokenizer tokenizer, Prompts prompts) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.prompts = prompts;
+    }
+
+    public Result evaluate(List<Problem> problems, Steering steering, Options opt, boolean showProgress) {
+        Generator gen = new Generator(model.transformer, tokenizer::decode);
+        List<ProblemResult> out = new ArrayList<>();
+        Progress progress = showProgress ? new Progress("eval", problems.size(), 0) : null;
+        for (int s = 0; s < problems.size(); s += opt.batch()) {
+            List<Problem> chunk = problems.subList(s, Math.min(problems.size(), s + opt.batch()));
+            List<Generator.Request> greedyReqs = new ArrayList<>();
+            for (Problem p : chunk) greedyReqs.add(new Generator.Request(prompts.encode(p), 0));
+            List<Generator.Result> greedy = gen.generate(greedyReqs, Generator.Options.greedy(opt.maxNewTokens()), steering, null);
+            List<Generator.Result> sampled = List.of();
+            if (opt.samples() > 0) {
+                List<Generator.Request> reqs = new ArrayList<>();
+                for (int i = 0; i < chunk.size(); i++) {
+                    for (int k = 0; k < opt.samples(); k++) {
+                        reqs.add(new Generator.Request(greedyReqs.get(i).prompt(), RolloutStep.sampleSeed(opt.seed(), s + i, k)));
+                    }
+                }
+                sampled = gen.generate(reqs, new Generator.Options(opt.maxNewTokens(), new Sampler(opt.temperature(), 1f, 0), List.of(), true),
+                        steering, null);
+            }
+            for (int i = 0; i < chunk.size(); i++) {
+                Problem p = chunk.get(i);
+                String text = tokenizer.decode(greedy.get(i).tokens(), true);
+                List<String> samples = new ArrayList<>();
+                int ok = 0;
+                for (int k = 0; k < opt.samples(); k++) {
+                    String t = tokenizer.decode(sampled.get(i * opt.samples() + k).tokens(), true);
+                    samples.add(t);
+                    if (checker.matches(t, p.answer())) ok++;
+                }
+                out.add(new ProblemResult(p.id(), p.question(), p.answer(), text, checker.matches(text, p.answer()),
+                        greedy.get(i).tokens().length, samples, opt.samples() > 0 ? (double) ok / opt.samples() : Double.NaN));
+            }
+            if (progress != null) progress.update(out.size(), String.format(java.util.Locale.ROOT, "acc %.3f",
+                    out.stream().filter(ProblemResult::greedyCorrect).count() / (double) out.size()));
+        }
+        int n = out.size();
+        double greedyAcc = out.stream().filter(ProblemResult::greedyCorrect).count() / (double) Math.max(1, n);
+        double sampleAcc = opt.samples() > 0 ? out.stream().mapToDouble(ProblemResult::sampleAccuracy).average().orElse(0) : Double.NaN;
+        double len = out.stream().mapToInt(ProblemResult::greedyTokens).average().orElse(0);
+        return new Result(new Summary(n, greedyAcc, sampleAcc, opt.samples(), len), out);
+    }
+
+    /** results.jsonl (one line per problem) and, beside it, NAME.summary.json. */
+    public static void write(Result r, Path resultsJsonl) {
+        StringBuilder sb = new StringBuilder();
+        for (ProblemResult p : r.problems()) sb.append(Json.write(p)).append('\n');
+        AtomicFiles.writeString(resultsJsonl, sb.toString());
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("n", r.summary().n());
+        s.put("greedy_accuracy", r.summary().greedyAccuracy());
+        if (r.summary().samples() > 0) s.put("mean_sample_accuracy", r.summary().meanSampleAccuracy());
+        s.put("samples", r.summary().samples());
+        s.put("mean_greedy_tokens", r.summary().meanGreedyTokens());
+        String name = resultsJsonl.getFileName().toString().replaceFirst("\\.jsonl$", "");
+        AtomicFiles.writeString(resultsJsonl.resolveSibling(name + ".summary.json"), Json.writePretty(s));
+    }
+}
