@@ -199,7 +199,7 @@ class SafeTensorsTest {
         Path missing = tmp.resolve("absent.safetensors");
         assertMessage(assertThrows(UserError.class, () -> SafeTensors.open(missing)), missing, "file not found");
         Path dir = Files.createDirectory(tmp.resolve("adir.safetensors"));
-        assertMessage(assertThrows(UserError.class, () -> SafeTensors.open(dir)), dir, "");
+        assertMessage(assertThrows(UserError.class, () -> SafeTensors.open(dir)), dir, "cannot read");
     }
 
     /** The message names the file (its path, hence its name), contains the phrase, and fits on one line. */
