@@ -134,8 +134,9 @@ public final class SafeTensors implements AutoCloseable {
                 throw UserError.inFile(file, where + ": shape[" + i + "] = " + d + " is not a non-negative integer");
             }
             shape[i] = d.asLong();
-            numel = Math.multiplyExact(numel, Math.max(shape[i], 1)) ;
-            if (shape[i] == 0) numel = 0;
+        }
+        for (long dim : shape) { // the product can overflow a long (8 dims of up to 2^40): stop once it is absurd
+            numel = dim == 0 || numel == 0 ? 0 : numel > (Long.MAX_VALUE / 8) / dim ? Long.MAX_VALUE : numel * dim;
         }
         JsonNode off = node.get("data_offsets");
         if (off == null || !off.isArray() || off.size() != 2 || !off.get(0).canConvertToLong() || !off.get(1).canConvertToLong()
@@ -143,8 +144,12 @@ public final class SafeTensors implements AutoCloseable {
             throw UserError.inFile(file, where + ": data_offsets must be [begin, end]");
         }
         long begin = off.get(0).asLong(), end = off.get(1).asLong();
-        if (begin < 0 || end < begin || end > dataSize) {
-            throw UserError.inFile(file, where + ": data_offsets [" + begin + ", " + end + "] out of range (data section is " + dataSize + " bytes)");
+        if (begin < 0 || end < begin) {
+            throw UserError.inFile(file, where + ": data_offsets [" + begin + ", " + end + "] out of range (end before begin or negative)");
+        }
+        if (end > dataSize) {
+            throw UserError.inFile(file, where + ": data_offsets [" + begin + ", " + end + "] out of range: past the end of the "
+                    + dataSize + "-byte data section (truncated file?)");
         }
         if (numel > (Long.MAX_VALUE / 8) || end - begin != numel * dtype.bytes) {
             throw UserError.inFile(file, where + ": " + (end - begin) + " bytes do not hold shape " + java.util.Arrays.toString(shape) + " of " + dtype);

@@ -44,17 +44,19 @@ public final class ModelWeights implements AutoCloseable {
     public static ModelWeights load(Path dir, ModelConfig config) {
         Map<String, SafeTensors> byTensor = new LinkedHashMap<>();
         List<SafeTensors> files = new ArrayList<>();
+        Path source; // where a tensor name should have been found: the index, or the single file
         try {
             Path index = dir.resolve("model.safetensors.index.json");
             Path single = dir.resolve("model.safetensors");
             if (Files.isRegularFile(index)) {
+                source = index;
                 JsonNode map = Json.read(index).get("weight_map");
                 if (map == null || !map.isObject()) throw UserError.inFile(index, "missing object field 'weight_map'");
                 Map<String, SafeTensors> byFile = new LinkedHashMap<>();
                 for (var it = map.fields(); it.hasNext(); ) {
                     var e = it.next();
                     String shard = e.getValue().asText();
-                    if (shard.contains("/") || shard.contains("\\") || shard.startsWith(".")) {
+                    if (!e.getValue().isTextual() || shard.isEmpty() || shard.contains("/") || shard.contains("\\") || shard.startsWith(".")) {
                         throw UserError.inFile(index, "weight_map['" + e.getKey() + "']: shard name '" + shard + "' must be a plain file name");
                     }
                     SafeTensors st = byFile.get(shard);
@@ -67,6 +69,7 @@ public final class ModelWeights implements AutoCloseable {
                     byTensor.put(e.getKey(), st);
                 }
             } else if (Files.isRegularFile(single)) {
+                source = single;
                 SafeTensors st = SafeTensors.open(single);
                 files.add(st);
                 for (String name : st.entries().keySet()) byTensor.put(name, st);
@@ -74,7 +77,7 @@ public final class ModelWeights implements AutoCloseable {
                 throw UserError.inFile(dir, "no model.safetensors or model.safetensors.index.json");
             }
             ModelWeights w = new ModelWeights(config, files);
-            w.bind(byTensor);
+            w.bind(byTensor, source);
             return w;
         } catch (RuntimeException e) {
             files.forEach(SafeTensors::close);
@@ -82,10 +85,10 @@ public final class ModelWeights implements AutoCloseable {
         }
     }
 
-    private void bind(Map<String, SafeTensors> byTensor) {
+    private void bind(Map<String, SafeTensors> byTensor, Path source) {
         ModelConfig c = config;
         int d = c.hiddenSize(), q = c.qDim(), kv = c.kvDim(), ff = c.intermediateSize();
-        Binder b = new Binder(byTensor);
+        Binder b = new Binder(byTensor, source);
         embed = b.mat("model.embed_tokens.weight", c.vocabSize(), d);
         finalNorm = b.vec("model.norm.weight", d);
         if (c.tieWordEmbeddings() && !byTensor.containsKey("lm_head.weight")) {
@@ -113,13 +116,10 @@ public final class ModelWeights implements AutoCloseable {
         }
     }
 
-    private record Binder(Map<String, SafeTensors> byTensor) {
+    private record Binder(Map<String, SafeTensors> byTensor, Path source) {
         SafeTensors.Entry entry(String name, long... shape) {
             SafeTensors st = byTensor.get(name);
-            if (st == null) {
-                SafeTensors any = byTensor.values().stream().findFirst().orElse(null);
-                throw UserError.inFile(any == null ? Path.of("model.safetensors") : any.file(), "missing tensor '" + name + "'");
-            }
+            if (st == null) throw UserError.inFile(source, "missing tensor '" + name + "'");
             SafeTensors.Entry e = st.entry(name);
             if (!java.util.Arrays.equals(e.shape(), shape)) {
                 throw UserError.inFile(st.file(), "tensor '" + name + "' has shape " + e.shapeString()
