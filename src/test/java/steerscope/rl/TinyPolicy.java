@@ -19,13 +19,13 @@ import steerscope.tokenizer.BpeTrainer;
 import steerscope.tokenizer.Tokenizer;
 
 /** A tiny random Qwen2 model with a byte-level tokenizer: the test bed for RL with a known answer. */
-final class TinyPolicy {
-    final Model model;
-    final Tokenizer tokenizer;
-    final Prompts prompts;
+public final class TinyPolicy {
+    public final Model model;
+    public final Tokenizer tokenizer;
+    public final Prompts prompts;
     final List<Problem> problems = new ArrayList<>();
 
-    TinyPolicy(Path dir, long seed) {
+    public TinyPolicy(Path dir, long seed) {
         List<String> corpus = List.of("Say something.", "Please answer now.", "What comes first?", "Reply with one letter.");
         Path tj = dir.resolve("tokenizer.json");
         new BpeTrainer(270, List.of("<|endoftext|>"), seed).train(corpus).writeTokenizerJson(tj);
@@ -85,7 +85,7 @@ final class TinyPolicy {
         return String.valueOf((char) id);
     }
 
-    Policy vectors() {
+    public Policy vectors() {
         return Policy.ofVectors(model, SteeringVectors.zeros(model.config.nLayers(), model.config.hiddenSize(), null), tokenizer, prompts);
     }
 
