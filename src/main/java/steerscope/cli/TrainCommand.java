@@ -51,6 +51,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--top-p") Double topP;
     @Option(names = "--micro-batch", description = "Sequences per forward/backward.") Integer microBatch;
     @Option(names = "--checkpoint-every") Integer checkpointEvery;
+    @Option(names = "--recompute", description = "Activation checkpointing: recompute each block in the backward (less memory).") Boolean recompute;
     @Option(names = "--seed") Long seed;
     @Option(names = "--format-reward", defaultValue = "0", description = "Weight of a reward for one \\boxed{} at the end.") double formatReward;
     @Option(names = "--length-penalty", defaultValue = "0", description = "Penalty per token over --length-budget.") double lengthPenalty;
@@ -115,6 +116,7 @@ final class TrainCommand implements Callable<Integer> {
         if (topP != null) ch.put("topP", topP);
         if (microBatch != null) ch.put("microBatch", microBatch);
         if (checkpointEvery != null) ch.put("checkpointEvery", checkpointEvery);
+        if (recompute != null) ch.put("recompute", recompute);
         if (seed != null) ch.put("seed", seed);
         try {
             return base.with(ch);

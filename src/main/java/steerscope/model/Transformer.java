@@ -76,6 +76,25 @@ public final class Transformer {
             this.cache = cache;
             this.steering = steering;
         }
+
+        /**
+         * Bytes held for the backward: the saved per-layer activations (or only the block inputs when recomputing),
+         * the keys and values, and the final-norm buffers. This is the activation memory of a training step.
+         */
+        public long activationBytes() {
+            long floats = (long) normed.length + (residFinal == null ? 0 : residFinal.length) + rstdFinal.length;
+            if (acts != null) {
+                for (Acts a : acts) {
+                    for (float[] x : new float[][] {a.residPre, a.ln1, a.rstd1, a.q, a.att, a.attnCat, a.residMid, a.ln2, a.rstd2, a.gate, a.up, a.act}) {
+                        if (x != null) floats += x.length;
+                    }
+                }
+            }
+            if (checkpoints != null) for (float[] x : checkpoints) floats += x.length;
+            for (float[] x : cache.k) floats += x.length;
+            for (float[] x : cache.v) floats += x.length;
+            return floats * 4;
+        }
     }
 
     /** How much a training forward keeps: everything, or only each block's input (recomputed in backward). */

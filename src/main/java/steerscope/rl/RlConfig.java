@@ -33,6 +33,7 @@ public record RlConfig(
         double temperature,
         double topP,
         int microBatch,       // sequences per forward/backward (gradient accumulation)
+        boolean recompute,    // activation checkpointing: keep only each block's input, recompute in the backward
         int checkpointEvery,
         long seed) {
 
@@ -55,7 +56,7 @@ public record RlConfig(
         boolean full = params.equals("full");
         return new RlConfig(params, null, "rloo", false, "sequence", 16, 16, 100, 1, 0.2,
                 full ? 1e-6 : 1e-3, 0.9, 0.999, 1e-8, 0.0, 0.0, 0, "constant", 0.0,
-                512, 1.0, 1.0, 16, 10, 0);
+                512, 1.0, 1.0, 16, false, 10, 0);
     }
 
     public boolean full() {

@@ -155,7 +155,9 @@ public final class RolloutStep {
                     new Gradients(policy.base.config, false), refLp);
         }
         Transformer tf = policy.model.transformer;
-        Transformer.Forward f = tf.forward(cache(policy.model, B, T, promptLens), ids, valid, T, policy.steering(), null, Transformer.Save.ALL);
+        Transformer.Forward f = tf.forward(cache(policy.model, B, T, promptLens), ids, valid, T, policy.steering(), null,
+                cfg.recompute() ? Transformer.Save.CHECKPOINT : Transformer.Save.ALL);
+        c.activationBytes = Math.max(c.activationBytes, f.activationBytes());
         float[] lp = new float[scored];
         double loss = tf.backward(f, new PolicyGradientLoss(rows, targets, coef, adv, oldLp, refLp, cfg.clipEps(), cfg.klBeta()), grads, lp);
         c.lossSum += loss;
@@ -185,7 +187,7 @@ public final class RolloutStep {
     public static final class Contribution implements java.io.Serializable {
         public final transient Gradients grads;
         public double normalizer, rewardSum, advantageAbsSum, klSum, lossSum;
-        public long sequences, correct, completionTokens, groups, zeroAdvantageGroups;
+        public long sequences, correct, completionTokens, groups, zeroAdvantageGroups, activationBytes;
         public transient List<float[]> newLogprobs;
 
         public Contribution(Gradients grads) {

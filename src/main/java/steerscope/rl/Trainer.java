@@ -182,6 +182,7 @@ public final class Trainer {
             for (int l : policy.vectors.layers()) norms.put(String.valueOf(l), policy.vectors.norm(l));
             m.put("vector_norms", norms);
         }
+        m.put("activation_mb", c.activationBytes / 1e6);
         m.put("tokens_per_s", c.completionTokens / secs);
         m.put("step_seconds", secs);
         return m;

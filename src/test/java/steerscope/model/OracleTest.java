@@ -91,6 +91,9 @@ class OracleTest {
             assertEquals(L, L2, 1e-9 * Math.max(1, Math.abs(L)));
             for (int l = 0; l < c.nLayers(); l++) assertArrayEquals(g.vectors[l], gv.vectors[l], 1e-6f, "recomputed vector gradient, layer " + l);
             assertTrue(gv.embed == null && gv.layers[0] == null, "vectors-only mode must not allocate weight gradients");
+            System.out.printf("%s/%s: activation memory %d bytes stored, %d recomputing%n", caseName, positions,
+                    f.activationBytes(), f2.activationBytes());
+            assertTrue(f2.activationBytes() < f.activationBytes(), "recomputing must hold less than storing every activation");
         }
     }
 
