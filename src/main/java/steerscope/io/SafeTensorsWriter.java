@@ -1,5 +1,7 @@
 package steerscope.io;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -42,7 +44,8 @@ public final class SafeTensorsWriter {
         return add(name, DType.F32, shape, values);
     }
 
-    public byte[] toBytes() {
+    /** The header: JSON padded with spaces so the data section starts 8-byte aligned. */
+    private byte[] header() {
         Map<String, Object> header = new LinkedHashMap<>();
         if (!metadata.isEmpty()) header.put("__metadata__", metadata);
         long offset = 0;
@@ -56,13 +59,24 @@ public final class SafeTensorsWriter {
             offset += bytes;
         }
         byte[] json = Json.write(header).getBytes(StandardCharsets.UTF_8);
-        int padded = (json.length + 7) / 8 * 8; // align the data section to 8 bytes, padding with spaces
-        ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(8 + padded + offset)).order(ByteOrder.LITTLE_ENDIAN);
-        buf.putLong(padded);
-        buf.put(json);
-        for (int i = json.length; i < padded; i++) buf.put((byte) ' ');
+        int padded = (json.length + 7) / 8 * 8;
+        byte[] out = new byte[8 + padded];
+        ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
+        System.arraycopy(json, 0, out, 8, json.length);
+        for (int i = 8 + json.length; i < out.length; i++) out[i] = (byte) ' ';
+        return out;
+    }
+
+    /** Streams the file: header, then each tensor in chunks, so files past 2 GiB need no single buffer. */
+    private void writeTo(OutputStream out) throws IOException {
+        out.write(header());
+        ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
         for (Pending t : tensors) {
             for (float v : t.values) {
+                if (buf.remaining() < 4) {
+                    out.write(buf.array(), 0, buf.position());
+                    buf.clear();
+                }
                 switch (t.dtype) {
                     case F32 -> buf.putFloat(v);
                     case BF16 -> buf.putShort(DType.floatToBf16(v));
@@ -70,10 +84,20 @@ public final class SafeTensorsWriter {
                 }
             }
         }
-        return buf.array();
+        out.write(buf.array(), 0, buf.position());
+    }
+
+    public byte[] toBytes() {
+        var bytes = new java.io.ByteArrayOutputStream();
+        try {
+            writeTo(bytes);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
     }
 
     public void write(Path file) {
-        AtomicFiles.writeBytes(file, toBytes());
+        AtomicFiles.write(file, this::writeTo);
     }
 }

@@ -156,12 +156,6 @@ public final class AdamW {
      * atomically. The hyperparameters are recorded in the metadata for the reader; {@link #load} does not use them.
      */
     public void save(Path file) {
-        long bytes = 0;
-        for (float[] a : m) bytes += 8L * a.length;
-        if (bytes > Integer.MAX_VALUE - (1L << 24)) {
-            // SafeTensorsWriter builds the whole file in one byte array
-            throw new IllegalStateException("AdamW state of " + bytes + " bytes is too large for SafeTensorsWriter (2 GiB)");
-        }
         SafeTensorsWriter w = new SafeTensorsWriter()
                 .metadata("format", FORMAT)
                 .metadata("step", Integer.toString(step))
