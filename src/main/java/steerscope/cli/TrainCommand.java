@@ -53,6 +53,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-every") Integer checkpointEvery;
     @Option(names = "--recompute", description = "Activation checkpointing: recompute each block in the backward (less memory).") Boolean recompute;
     @Option(names = "--seed") Long seed;
+    @Option(names = "--max-bad-steps", description = "Consecutive steps with NaN/Inf (each skipped) before the run stops.") Integer maxBadSteps;
     @Option(names = "--format-reward", defaultValue = "0", description = "Weight of a reward for one \\boxed{} at the end.") double formatReward;
     @Option(names = "--length-penalty", defaultValue = "0", description = "Penalty per token over --length-budget.") double lengthPenalty;
     @Option(names = "--length-budget", defaultValue = "0") int lengthBudget;
@@ -118,6 +119,7 @@ final class TrainCommand implements Callable<Integer> {
         if (checkpointEvery != null) ch.put("checkpointEvery", checkpointEvery);
         if (recompute != null) ch.put("recompute", recompute);
         if (seed != null) ch.put("seed", seed);
+        if (maxBadSteps != null) ch.put("maxBadSteps", maxBadSteps);
         try {
             return base.with(ch);
         } catch (IllegalArgumentException e) {

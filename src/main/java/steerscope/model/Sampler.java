@@ -24,6 +24,9 @@ public record Sampler(float temperature, float topP, int topK) {
 
     /** Samples from logits[off, off + V); does not modify them. */
     public int sample(float[] logits, int off, int V, SplittableRandom rng) {
+        for (int i = 0; i < V; i++) {
+            if (!Float.isFinite(logits[off + i])) throw new NonFiniteLogits(i, logits[off + i]);
+        }
         if (greedy()) return argmax(logits, off, V);
         double[] p = new double[V];
         float max = Float.NEGATIVE_INFINITY;
@@ -62,6 +65,13 @@ public record Sampler(float temperature, float topP, int topK) {
             if (u < cum) return i;
         }
         return last; // rounding: u landed past the last bucket
+    }
+
+    /** The model produced NaN or infinite logits: nothing sensible can be sampled from them. */
+    public static final class NonFiniteLogits extends RuntimeException {
+        NonFiniteLogits(int token, float value) {
+            super("non-finite logit " + value + " for token " + token);
+        }
     }
 
     public static int argmax(float[] x, int off, int n) {

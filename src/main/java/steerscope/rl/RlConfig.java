@@ -35,6 +35,7 @@ public record RlConfig(
         int microBatch,       // sequences per forward/backward (gradient accumulation)
         boolean recompute,    // activation checkpointing: keep only each block's input, recompute in the backward
         int checkpointEvery,
+        int maxBadSteps,      // consecutive steps with NaN/Inf (skipped) before the run stops
         long seed) {
 
     public RlConfig {
@@ -44,8 +45,8 @@ public record RlConfig(
             throw new UserError("--loss-agg must be token, sequence or drgrpo, got '" + lossAgg + "'");
         }
         if (group < 2) throw new UserError("--group must be >= 2 (advantages compare samples of one prompt), got " + group);
-        if (promptsPerStep < 1 || steps < 0 || innerEpochs < 1 || maxNewTokens < 1 || microBatch < 1 || checkpointEvery < 1) {
-            throw new UserError("--prompts-per-step, --inner-epochs, --max-new-tokens, --micro-batch and --checkpoint-every must be >= 1 and --steps >= 0");
+        if (promptsPerStep < 1 || steps < 0 || innerEpochs < 1 || maxNewTokens < 1 || microBatch < 1 || checkpointEvery < 1 || maxBadSteps < 1) {
+            throw new UserError("--prompts-per-step, --inner-epochs, --max-new-tokens, --micro-batch, --checkpoint-every and --max-bad-steps must be >= 1 and --steps >= 0");
         }
         if (!(lr > 0)) throw new UserError("--lr must be > 0, got " + lr);
         if (!(temperature >= 0)) throw new UserError("--temperature must be >= 0, got " + temperature);
@@ -56,7 +57,7 @@ public record RlConfig(
         boolean full = params.equals("full");
         return new RlConfig(params, null, "rloo", false, "sequence", 16, 16, 100, 1, 0.2,
                 full ? 1e-6 : 1e-3, 0.9, 0.999, 1e-8, 0.0, 0.0, 0, "constant", 0.0,
-                512, 1.0, 1.0, 16, false, 10, 0);
+                512, 1.0, 1.0, 16, false, 10, 3, 0);
     }
 
     public boolean full() {

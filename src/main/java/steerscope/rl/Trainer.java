@@ -141,28 +141,61 @@ public final class Trainer {
             boolean last = step + 1 == cfg.steps();
             if ((step + 1) % cfg.checkpointEvery() == 0 || last) checkpoint(step + 1);
             if (step == crashAfterStep) throw new IllegalStateException("simulated crash after step " + step);
-            progress.update(step + 1, String.format(Locale.ROOT, "reward %.3f acc %.3f len %.1f",
+            progress.update(step + 1, m.containsKey("skipped") ? "skipped: " + m.get("skipped") : String.format(Locale.ROOT, "reward %.3f acc %.3f len %.1f",
                     (double) m.get("reward_mean"), (double) m.get("accuracy"), (double) m.get("response_length")));
         }
         writeFinal();
         return lines;
     }
 
+    private int badInARow = 0;
+
+    /** A step whose numbers went non-finite: skipped, reported, and its prompts saved for debugging. */
+    static final class NonFiniteStep extends RuntimeException {
+        NonFiniteStep(String what) {
+            super(what);
+        }
+    }
+
     private Map<String, Object> step(int step) {
         long t0 = System.nanoTime();
-        RolloutStep.Contribution c = stepFunction.compute(itemsOf(step), stepSeed(cfg.seed(), step));
-        double norm = Math.max(c.normalizer, 1e-12);
-        List<float[]> gradArrays = new ArrayList<>();
-        for (AdamW.Param p : params) gradArrays.add(p.grad());
-        copyGradients(c.grads);
-        for (float[] g : gradArrays) {
-            for (int i = 0; i < g.length; i++) g[i] /= (float) norm;
-        }
-        if (!GradClip.allFinite(gradArrays)) throw new IllegalStateException("non-finite gradient at step " + step);
-        double gradNorm = cfg.maxGradNorm() > 0 ? GradClip.clipByGlobalNorm(gradArrays, cfg.maxGradNorm()) : GradClip.globalNorm(gradArrays);
+        List<RolloutStep.Item> items = itemsOf(step);
+        long seed = stepSeed(cfg.seed(), step);
+        RolloutStep.Contribution c;
+        double gradNorm;
         double lr = schedule.lr(step);
-        adam.step(lr);
-        if (policy.full()) policy.model.weights.forEachMat((n, m) -> m.invalidateTranspose());
+        try {
+            RolloutStep.Rollouts rollouts = null;
+            if (cfg.innerEpochs() > 1) { // keep the rollouts: later epochs reuse them with the clipped ratio
+                rollouts = rollout.sample(policy, items, seed);
+                c = rollout.gradient(policy, rollouts, null);
+            } else {
+                c = stepFunction.compute(items, seed);
+            }
+            checkFinite(c);
+            gradNorm = applyGradient(c, lr);
+            for (int epoch = 1; epoch < cfg.innerEpochs(); epoch++) {
+                RolloutStep.Contribution ce = rollout.gradient(policy, rollouts, c.newLogprobs);
+                checkFinite(ce);
+                applyGradient(ce, lr);
+            }
+            badInARow = 0;
+        } catch (NonFiniteStep | steerscope.model.Sampler.NonFiniteLogits e) {
+            badInARow++;
+            Path dump = saveBadBatch(step, items, e.getMessage());
+            System.err.println("step " + step + " skipped: " + e.getMessage() + " (prompts saved to " + dump + ")");
+            if (badInARow >= cfg.maxBadSteps()) {
+                throw new UserError("stopping: " + badInARow + " steps in a row had non-finite values (last: " + e.getMessage()
+                        + "); the vectors were not updated by them, the last good checkpoint is in " + runDir.resolve("checkpoints"));
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("step", step);
+            m.put("skipped", e.getMessage());
+            m.put("reward_mean", Double.NaN);
+            m.put("accuracy", Double.NaN);
+            m.put("response_length", Double.NaN);
+            return m;
+        }
         double secs = (System.nanoTime() - t0) / 1e9;
 
         Map<String, Object> m = new LinkedHashMap<>();
@@ -173,7 +206,7 @@ public final class Trainer {
         m.put("zero_advantage_groups", c.zeroAdvantageGroups);
         m.put("groups", c.groups);
         m.put("kl", c.completionTokens > 0 ? c.klSum / c.completionTokens : 0.0);
-        m.put("loss", c.lossSum / norm);
+        m.put("loss", c.lossSum / Math.max(c.normalizer, 1e-12));
         m.put("response_length", (double) c.completionTokens / c.sequences);
         m.put("grad_norm", gradNorm);
         m.put("lr", lr);
@@ -186,6 +219,38 @@ public final class Trainer {
         m.put("tokens_per_s", c.completionTokens / secs);
         m.put("step_seconds", secs);
         return m;
+    }
+
+    private static void checkFinite(RolloutStep.Contribution c) {
+        if (!Double.isFinite(c.rewardSum)) throw new NonFiniteStep("non-finite reward");
+        if (!Double.isFinite(c.advantageAbsSum)) throw new NonFiniteStep("non-finite advantage");
+        if (!Double.isFinite(c.lossSum)) throw new NonFiniteStep("non-finite loss (log-probabilities or logits)");
+    }
+
+    /** Normalises, checks, clips and applies one gradient; returns its global norm before clipping. */
+    private double applyGradient(RolloutStep.Contribution c, double lr) {
+        double norm = Math.max(c.normalizer, 1e-12);
+        List<float[]> gradArrays = new ArrayList<>();
+        for (AdamW.Param p : params) gradArrays.add(p.grad());
+        copyGradients(c.grads);
+        for (float[] g : gradArrays) {
+            for (int i = 0; i < g.length; i++) g[i] /= (float) norm;
+        }
+        if (!GradClip.allFinite(gradArrays)) throw new NonFiniteStep("non-finite gradient");
+        double gradNorm = cfg.maxGradNorm() > 0 ? GradClip.clipByGlobalNorm(gradArrays, cfg.maxGradNorm()) : GradClip.globalNorm(gradArrays);
+        adam.step(lr);
+        if (policy.full()) policy.model.weights.forEachMat((n, m) -> m.invalidateTranspose());
+        return gradNorm;
+    }
+
+    private Path saveBadBatch(int step, List<RolloutStep.Item> items, String reason) {
+        Path file = runDir.resolve("bad-steps").resolve(String.format(Locale.ROOT, "step-%06d.json", step));
+        List<Map<String, Object>> prompts = new ArrayList<>();
+        for (RolloutStep.Item it : items) {
+            prompts.add(Map.of("index", it.index(), "id", it.problem().id(), "question", it.problem().question(), "answer", it.problem().answer()));
+        }
+        AtomicFiles.writeString(file, Json.writePretty(Map.of("step", step, "reason", reason, "seed", stepSeed(cfg.seed(), step), "prompts", prompts)));
+        return file;
     }
 
     private void copyGradients(Gradients from) {

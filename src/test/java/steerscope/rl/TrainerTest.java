@@ -103,6 +103,52 @@ class TrainerTest {
         assertTrue(e.getMessage().contains("--resume"));
     }
 
+    /** A reward that is NaN on the listed calls' steps: the step must be skipped, not applied. */
+    static Reward nanOnSteps(Reward inner, java.util.Set<Integer> badSteps, int callsPerStep) {
+        int[] calls = {0};
+        return new Reward() {
+            @Override
+            public String name() {
+                return "flaky";
+            }
+
+            @Override
+            public double score(Problem p, String completion) {
+                int step = calls[0]++ / callsPerStep;
+                return badSteps.contains(step) ? Double.NaN : inner.score(p, completion);
+            }
+        };
+    }
+
+    @Test
+    void aNonFiniteStepIsSkippedAndReported(@TempDir Path dir) throws Exception {
+        TinyPolicy tiny = new TinyPolicy(dir, 4);
+        RlConfig cfg = config("vectors", 0.05, 4);
+        Reward flaky = nanOnSteps(startsWith(tiny.target), java.util.Set.of(1), 128); // reward and correctness: 2 calls x 64 samples a step
+        Policy policy = tiny.vectors();
+        List<Map<String, Object>> m = new Trainer(cfg, policy, tiny.problems, flaky, flaky, dir.resolve("r"), Map.of()).run(false);
+        assertEquals(4, m.size());
+        assertTrue(m.get(1).containsKey("skipped"), m.get(1).toString());
+        assertTrue(!m.get(2).containsKey("skipped"));
+        assertTrue(Files.isRegularFile(dir.resolve("r/bad-steps/step-000001.json")));
+        for (int l = 0; l < policy.vectors.nLayers(); l++) {
+            for (float x : policy.vectors.get(l)) assertTrue(Float.isFinite(x));
+        }
+    }
+
+    @Test
+    void aRunStopsAfterTooManyNonFiniteStepsInARow(@TempDir Path dir) {
+        TinyPolicy tiny = new TinyPolicy(dir, 4);
+        RlConfig cfg = config("vectors", 0.05, 10);
+        Reward alwaysNan = nanOnSteps(startsWith(tiny.target), java.util.Set.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), 128);
+        Policy policy = tiny.vectors();
+        var e = assertThrows(steerscope.util.UserError.class,
+                () -> new Trainer(cfg, policy, tiny.problems, alwaysNan, alwaysNan, dir.resolve("r"), Map.of()).run(false));
+        assertTrue(e.getMessage().contains("3 steps in a row"), e.getMessage());
+        for (int l = 0; l < policy.vectors.nLayers(); l++) assertArrayEquals(new float[policy.vectors.dModel()], policy.vectors.get(l), 0f);
+        assertTrue(!Files.exists(dir.resolve("r/vectors.safetensors")), "no NaN vectors are written");
+    }
+
     private static List<String> lines(Path p) {
         try {
             return Files.readAllLines(p);
