@@ -23,6 +23,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--top-k", defaultValue = "0", description = "0 = no top-k filter.") int topK;
     @Option(names = "--seed", defaultValue = "0") long seed;
     @Option(names = "--stop", description = "Stop string (repeatable).") List<String> stops;
+    @Option(names = "--truncate-prompt", description = "Keep only the prompt's last tokens when it would not fit the context (default: error).") boolean truncate;
     @Mixin SteeringOptions steeringOptions;
 
     @Override
@@ -39,7 +40,7 @@ final class GenerateCommand implements Callable<Integer> {
             Generator gen = new Generator(m.model.transformer, m.tokenizer::decode);
             StreamDecoder stream = m.tokenizer.streamDecoder();
             Generator.Options opt = new Generator.Options(maxNewTokens, new Sampler(temperature, topP, topK),
-                    stops == null ? List.of() : stops, true);
+                    stops == null ? List.of() : stops, true, truncate);
             gen.generate(List.of(new Generator.Request(ids, seed)), opt, steeringOptions.resolve(m.model.config), (row, tok) -> {
                 if (m.model.config.isEos(tok)) return;
                 System.out.print(stream.push(tok));

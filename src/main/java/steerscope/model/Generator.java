@@ -16,7 +16,15 @@ public final class Generator {
     /** One prompt and the seed of its own random stream. */
     public record Request(int[] prompt, long seed) {}
 
-    public record Options(int maxNewTokens, Sampler sampler, List<String> stopStrings, boolean stopAtEos) {
+    /**
+     * truncatePrompts: a prompt that, with maxNewTokens, would run past the model's context keeps only its last
+     * tokens; without it such a prompt is an error.
+     */
+    public record Options(int maxNewTokens, Sampler sampler, List<String> stopStrings, boolean stopAtEos, boolean truncatePrompts) {
+        public Options(int maxNewTokens, Sampler sampler, List<String> stopStrings, boolean stopAtEos) {
+            this(maxNewTokens, sampler, stopStrings, stopAtEos, false);
+        }
+
         public static Options greedy(int maxNewTokens) {
             return new Options(maxNewTokens, Sampler.GREEDY, List.of(), true);
         }
@@ -44,6 +52,12 @@ public final class Generator {
 
     public List<Result> generate(List<Request> requests, Options opt, Steering steering, Listener listener) {
         ModelConfig c = tf.config;
+        int context = c.maxPositionEmbeddings();
+        if (opt.maxNewTokens() >= context) {
+            throw new steerscope.util.UserError("--max-new-tokens " + opt.maxNewTokens() + " leaves no room for a prompt in the model's "
+                    + context + " positions");
+        }
+        requests = fitToContext(requests, context - opt.maxNewTokens(), opt.truncatePrompts());
         int B = requests.size(), V = c.vocabSize();
         int P = 0;
         for (Request r : requests) P = Math.max(P, r.prompt().length);
@@ -114,6 +128,22 @@ public final class Generator {
             results.add(new Result(toks, lp, finish[b] == null ? "length" : finish[b]));
         }
         return results;
+    }
+
+    private static List<Request> fitToContext(List<Request> requests, int room, boolean truncate) {
+        List<Request> out = new ArrayList<>(requests.size());
+        for (Request r : requests) {
+            int n = r.prompt().length;
+            if (n <= room) {
+                out.add(r);
+            } else if (truncate) {
+                out.add(new Request(Arrays.copyOfRange(r.prompt(), n - room, n), r.seed()));
+            } else {
+                throw new steerscope.util.UserError("a prompt of " + n + " tokens plus the new tokens does not fit the model's context ("
+                        + room + " tokens left for the prompt); shorten it, lower --max-new-tokens, or pass --truncate-prompt to keep its last tokens");
+            }
+        }
+        return out;
     }
 
     private boolean endsWithStop(List<Integer> tokens, List<String> stops) {
