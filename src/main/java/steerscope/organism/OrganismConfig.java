@@ -1,0 +1,178 @@
+package steerscope.organism;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import steerscope.io.Json;
+import steerscope.task.synth.ArithmeticGenerator;
+import steerscope.task.synth.Corpus;
+import steerscope.util.UserError;
+
+/**
+ * Everything that decides the model organism: the synthetic world, the tokenizer, the model's shape and the
+ * pretraining schedule. Same config, same organism (bit for bit on the same machine and thread count aside
+ * from floating-point summation order across threads). Serialised as-is into {@code organism.json}.
+ *
+ * @param seed            seeds the corpus, the tokenizer's tie-breaks, the init and the batch order
+ * @param task            the arithmetic world (operand range, depths, held-out fraction)
+ * @param styles          how often each answer style appears in the corpus
+ * @param drillFraction   share of single-operation documents (they teach the facts)
+ * @param promptLossWeight weight of the question tokens in the next-token loss (the answers weigh 1); below 1
+ *                        it spends less of the little training there is on the random question text
+ * @param documents       training documents generated (the corpus is cycled through, reshuffled each epoch)
+ * @param tokenizerDocs   documents the BPE tokenizer is trained on (a prefix of the corpus)
+ * @param vocabSize       BPE vocab size asked for (256 bytes + merges + 3 special tokens)
+ * @param hiddenSize      d_model
+ * @param layers          decoder blocks
+ * @param heads           attention heads
+ * @param kvHeads         key/value heads (GQA when fewer than heads)
+ * @param intermediateSize SwiGLU hidden width
+ * @param seqLen          tokens per training row (whole documents are packed into a row, never split)
+ * @param batchSize       rows per step
+ * @param steps           optimizer steps
+ * @param lr              peak learning rate
+ * @param warmupSteps     linear warm-up steps, then cosine decay to {@code lr * minLrFraction}
+ * @param minLrFraction   final learning rate as a fraction of the peak
+ * @param weightDecay     AdamW decoupled weight decay on the weight matrices (not norms, biases)
+ * @param gradClip        global gradient-norm clip (0: none)
+ * @param evalProblems    held-out problems the organism is measured on after training
+ * @param evalSeed        seed of the held-out problem order
+ */
+public record OrganismConfig(
+        long seed,
+        ArithmeticGenerator.Config task,
+        Corpus.StyleMix styles,
+        double drillFraction,
+        double promptLossWeight,
+        int documents,
+        int tokenizerDocs,
+        int vocabSize,
+        int hiddenSize,
+        int layers,
+        int heads,
+        int kvHeads,
+        int intermediateSize,
+        int seqLen,
+        int batchSize,
+        int steps,
+        double lr,
+        int warmupSteps,
+        double minLrFraction,
+        double weightDecay,
+        double gradClip,
+        int evalProblems,
+        long evalSeed) {
+
+    /** Bump when the corpus, tokenizer training or trainer change in a way that changes the organism. */
+    public static final int GENERATOR_VERSION = 1;
+
+    public OrganismConfig {
+        if (task == null || styles == null) throw new UserError("organism config: 'task' and 'styles' are required");
+        positive("documents", documents);
+        positive("tokenizerDocs", tokenizerDocs);
+        positive("hiddenSize", hiddenSize);
+        positive("layers", layers);
+        positive("heads", heads);
+        positive("kvHeads", kvHeads);
+        positive("intermediateSize", intermediateSize);
+        positive("seqLen", seqLen);
+        positive("batchSize", batchSize);
+        positive("steps", steps);
+        positive("evalProblems", evalProblems);
+        if (vocabSize < 256 + 3) throw new UserError("organism config: vocabSize " + vocabSize + " must be at least 259 (256 bytes + 3 special tokens)");
+        if (hiddenSize % heads != 0 || (hiddenSize / heads) % 2 != 0) {
+            throw new UserError("organism config: hiddenSize " + hiddenSize + " must split into " + heads + " heads of even size");
+        }
+        if (heads % kvHeads != 0) throw new UserError("organism config: kvHeads " + kvHeads + " must divide heads " + heads);
+        if (!(lr > 0) || !(minLrFraction >= 0 && minLrFraction <= 1) || !(weightDecay >= 0) || !(gradClip >= 0) || warmupSteps < 0) {
+            throw new UserError("organism config: need lr > 0, 0 <= minLrFraction <= 1, weightDecay >= 0, gradClip >= 0, warmupSteps >= 0");
+        }
+        if (!(promptLossWeight >= 0 && promptLossWeight <= 1)) throw new UserError("organism config: promptLossWeight " + promptLossWeight + " must be in [0, 1]");
+        if (!(drillFraction >= 0 && drillFraction <= 1)) throw new UserError("organism config: drillFraction " + drillFraction + " must be in [0, 1]");
+    }
+
+    private static void positive(String field, int v) {
+        if (v <= 0) throw new UserError("organism config: '" + field + "' must be positive, got " + v);
+    }
+
+    /** The task world of the organism: operands 2..9 and values 0..39, so the facts are few enough to learn in minutes. */
+    public static final ArithmeticGenerator.Config TASK = new ArithmeticGenerator.Config(2, 4, 2, 9, 39, 0.3, 0.1);
+
+    /** The full organism: about 5 minutes of pretraining on 2 cores. */
+    public static OrganismConfig defaults() {
+        return new OrganismConfig(1234, TASK, new Corpus.StyleMix(0.70, 0.10, 0.10, 0.10), 0.3, 1.0,
+                60_000, 5_000, 512,
+                128, 4, 4, 4, 384,
+                128, 16, 1500, 2e-3, 60, 0.1, 0.1, 1.0,
+                200, 7);
+    }
+
+    /** The quick organism for a short demo: about a minute of pretraining. */
+    public static OrganismConfig quick() {
+        return new OrganismConfig(1234, TASK, new Corpus.StyleMix(0.70, 0.10, 0.10, 0.10), 0.3, 1.0,
+                20_000, 3_000, 512,
+                96, 3, 4, 4, 288,
+                128, 16, 400, 3e-3, 30, 0.1, 0.1, 1.0,
+                200, 7);
+    }
+
+    public String toJson() {
+        return Json.writePretty(this);
+    }
+
+    public static OrganismConfig fromJson(String json) {
+        try {
+            return Json.MAPPER.readValue(json, OrganismConfig.class);
+        } catch (java.io.IOException e) {
+            throw new UserError("organism config: malformed JSON: " + e.getMessage());
+        }
+    }
+
+    /** A short hash of the config and the generator version: the cache key of a pretrained organism. */
+    public String key() {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            byte[] h = sha.digest(("v" + GENERATOR_VERSION + "\n" + Json.write(this)).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(h, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * A copy with fields overridden from {@code key=value} strings; nested fields by dotted path
+     * ({@code task.maxValue=29}, {@code styles.direct=0.8}). Values are parsed as JSON numbers when they can be.
+     */
+    public OrganismConfig with(java.util.List<String> overrides) {
+        com.fasterxml.jackson.databind.node.ObjectNode root = Json.MAPPER.valueToTree(this);
+        for (String o : overrides) {
+            int eq = o.indexOf('=');
+            if (eq <= 0) throw new UserError("organism config: override '" + o + "' must look like field=value");
+            String[] path = o.substring(0, eq).split("\\.");
+            String value = o.substring(eq + 1);
+            com.fasterxml.jackson.databind.node.ObjectNode node = root;
+            for (int i = 0; i < path.length - 1; i++) {
+                if (!(node.get(path[i]) instanceof com.fasterxml.jackson.databind.node.ObjectNode child)) {
+                    throw new UserError("organism config: no object field '" + path[i] + "' in override '" + o + "'");
+                }
+                node = child;
+            }
+            String field = path[path.length - 1];
+            if (!node.has(field)) throw new UserError("organism config: no field '" + field + "' in override '" + o + "'");
+            try {
+                node.set(field, Json.MAPPER.readTree(value));
+            } catch (java.io.IOException e) {
+                node.put(field, value);
+            }
+        }
+        return Json.MAPPER.convertValue(root, OrganismConfig.class);
+    }
+
+    /** A copy with other training length (steps, documents), for quick experiments and tests. */
+    public OrganismConfig withSchedule(int steps, int documents, int warmupSteps) {
+        return new OrganismConfig(seed, task, styles, drillFraction, promptLossWeight, documents, Math.min(tokenizerDocs, documents), vocabSize,
+                hiddenSize, layers, heads, kvHeads, intermediateSize, seqLen, batchSize, steps, lr, warmupSteps,
+                minLrFraction, weightDecay, gradClip, evalProblems, evalSeed);
+    }
+}

@@ -1,0 +1,151 @@
+package steerscope.organism;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import steerscope.model.Generator;
+import steerscope.model.Model;
+import steerscope.task.synth.AnswerStyle;
+import steerscope.task.synth.ArithmeticGenerator;
+import steerscope.task.synth.ArithmeticProblem;
+import steerscope.task.synth.Corpus;
+import steerscope.task.synth.HeldOutSplit;
+import steerscope.task.synth.PromptFormat;
+import steerscope.tokenizer.Tokenizer;
+
+/**
+ * Measures an organism on held-out chains with greedy decoding, three ways: free (the prompt alone), forced
+ * to open step by step (prompt + {@code " Step 1:"}) and forced to answer directly (prompt +
+ * {@code " The answer is"}). For the free completions it also counts which style the model chose
+ * ({@link Corpus#styleOf}) and how often each style was right. The organism works when free accuracy is low
+ * and forced step-by-step accuracy is high: the skill is there, the default behaviour does not use it.
+ */
+public final class OrganismEval {
+    /** Greedy continuations end at end-of-text; this bounds a depth-4 step-by-step answer with room to spare. */
+    public static final int MAX_NEW_TOKENS = 96;
+    public static final int BATCH = 64;
+
+    /** Accuracy and count of one group of completions. */
+    public record Score(int n, int correct) {
+        public double accuracy() {
+            return n == 0 ? 0 : (double) correct / n;
+        }
+    }
+
+    /**
+     * @param problems     held-out problems measured
+     * @param base         free greedy completions
+     * @param forcedSteps  completions forced to open with {@code " Step 1:"}
+     * @param forcedDirect completions forced to open with {@code " The answer is"}
+     * @param styleShare   share of free completions in each style
+     * @param byStyle      free completions grouped by the style chosen
+     * @param examples     a few free and forced step-by-step completions, for reading
+     */
+    public record Report(int problems, Score base, Score forcedSteps, Score forcedDirect,
+                         Map<AnswerStyle, Double> styleShare, Map<AnswerStyle, Score> byStyle, List<String> examples) {
+        public String summary() {
+            StringBuilder sb = new StringBuilder(String.format("held-out %d: base %.1f%%, forced step-by-step %.1f%%, forced direct %.1f%%; free styles",
+                    problems, 100 * base.accuracy(), 100 * forcedSteps.accuracy(), 100 * forcedDirect.accuracy()));
+            for (var e : styleShare.entrySet()) {
+                if (e.getValue() > 0) {
+                    sb.append(String.format(" %s %.0f%% (acc %.0f%%)", e.getKey(), 100 * e.getValue(), 100 * byStyle.get(e.getKey()).accuracy()));
+                }
+            }
+            return sb.toString();
+        }
+    }
+
+    private OrganismEval() {}
+
+    /** Measures on {@code n} distinct held-out chains of {@code task} drawn with {@code seed}. */
+    public static Report evaluate(Model model, Tokenizer tok, ArithmeticGenerator.Config task, int n, long seed) {
+        List<ArithmeticProblem> test = new HeldOutSplit(task).testSet(n, seed);
+        Generator gen = new Generator(model.transformer, tok::decode);
+        List<String> free = complete(gen, tok, test, "");
+        List<String> steps = complete(gen, tok, test, PromptFormat.forcedPrefix(AnswerStyle.STEPS));
+        List<String> direct = complete(gen, tok, test, PromptFormat.forcedPrefix(AnswerStyle.DIRECT));
+
+        Map<AnswerStyle, int[]> counts = new EnumMap<>(AnswerStyle.class);
+        for (AnswerStyle s : AnswerStyle.values()) counts.put(s, new int[2]);
+        int baseRight = 0;
+        for (int i = 0; i < test.size(); i++) {
+            boolean ok = correct(free.get(i), test.get(i));
+            int[] c = counts.get(Corpus.styleOf(free.get(i)));
+            c[0]++;
+            if (ok) {
+                c[1]++;
+                baseRight++;
+            }
+        }
+        Map<AnswerStyle, Double> share = new LinkedHashMap<>();
+        Map<AnswerStyle, Score> byStyle = new LinkedHashMap<>();
+        for (var e : counts.entrySet()) {
+            share.put(e.getKey(), (double) e.getValue()[0] / test.size());
+            byStyle.put(e.getKey(), new Score(e.getValue()[0], e.getValue()[1]));
+        }
+        List<String> examples = new ArrayList<>();
+        for (int i = 0; i < Math.min(3, test.size()); i++) {
+            examples.add(PromptFormat.prompt(test.get(i)) + free.get(i));
+            examples.add(PromptFormat.prompt(test.get(i)) + steps.get(i));
+        }
+        return new Report(test.size(), new Score(test.size(), baseRight), score(steps, test), score(direct, test),
+                share, byStyle, examples);
+    }
+
+    /** Measures a saved organism directory, with the task world, problem count and seed of its organism.json. */
+    public static Report evaluate(java.nio.file.Path dir) {
+        OrganismConfig cfg = readConfig(dir);
+        try (Model model = Model.load(dir)) {
+            Tokenizer tok = Tokenizer.load(dir.resolve("tokenizer.json"));
+            return evaluate(model, tok, cfg.task(), cfg.evalProblems(), cfg.evalSeed());
+        }
+    }
+
+    /** The config an organism directory was trained with (its organism.json). */
+    public static OrganismConfig readConfig(java.nio.file.Path dir) {
+        java.nio.file.Path file = dir.resolve("organism.json");
+        com.fasterxml.jackson.databind.JsonNode node = steerscope.io.Json.read(file).get("config");
+        if (node == null) throw steerscope.util.UserError.inFile(file, "missing field 'config'");
+        try {
+            return steerscope.io.Json.MAPPER.treeToValue(node, OrganismConfig.class);
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw steerscope.util.UserError.inFile(file, "field 'config': " + e.getMessage());
+        }
+    }
+
+    public static void main(String[] args) {
+        Report r = evaluate(java.nio.file.Path.of(args[0]));
+        System.out.println(r.summary());
+        r.examples().forEach(System.out::println);
+    }
+
+    /** Whether the last boxed integer of a completion is the problem's answer. */
+    public static boolean correct(String completion, ArithmeticProblem p) {
+        OptionalInt a = PromptFormat.finalAnswer(completion);
+        return a.isPresent() && a.getAsInt() == p.answer();
+    }
+
+    private static Score score(List<String> completions, List<ArithmeticProblem> test) {
+        int right = 0;
+        for (int i = 0; i < test.size(); i++) if (correct(completions.get(i), test.get(i))) right++;
+        return new Score(test.size(), right);
+    }
+
+    /** Greedy completions of prompt + prefix, each returned with the prefix in front (end-of-text dropped). */
+    private static List<String> complete(Generator gen, Tokenizer tok, List<ArithmeticProblem> problems, String prefix) {
+        List<String> out = new ArrayList<>(problems.size());
+        for (int from = 0; from < problems.size(); from += BATCH) {
+            List<Generator.Request> reqs = new ArrayList<>();
+            for (ArithmeticProblem p : problems.subList(from, Math.min(problems.size(), from + BATCH))) {
+                reqs.add(new Generator.Request(tok.encode(PromptFormat.prompt(p) + prefix), 0));
+            }
+            for (Generator.Result r : gen.generate(reqs, Generator.Options.greedy(MAX_NEW_TOKENS), null, null)) {
+                out.add(prefix + tok.decode(r.tokens(), true));
+            }
+        }
+        return out;
+    }
+}

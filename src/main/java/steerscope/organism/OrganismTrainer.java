@@ -1,0 +1,400 @@
+package steerscope.organism;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import steerscope.io.AtomicFiles;
+import steerscope.io.Json;
+import steerscope.io.SafeTensorsWriter;
+import steerscope.model.Gradients;
+import steerscope.model.KVCache;
+import steerscope.model.Model;
+import steerscope.model.ModelConfig;
+import steerscope.model.ModelWeights;
+import steerscope.model.Transformer;
+import steerscope.model.WeightedLogProbLoss;
+import steerscope.task.synth.Corpus;
+import steerscope.task.synth.PromptFormat;
+import steerscope.tokenizer.BpeTrainer;
+import steerscope.tokenizer.Tokenizer;
+import steerscope.util.UserError;
+
+/**
+ * Pretrains the model organism from scratch and saves it as a Hugging Face Qwen2 checkpoint:
+ * synthetic corpus (train split only) → byte-level BPE → seeded init → next-token pretraining with the
+ * full-weight backward and AdamW → held-out measurement ({@link OrganismEval}) → {@code config.json},
+ * {@code generation_config.json}, {@code model.safetensors} (F32), {@code tokenizer.json},
+ * {@code tokenizer_config.json} (with a chat template) and {@code organism.json} (config + metrics).
+ * The directory appears whole or not at all: everything is written into a temporary sibling first.
+ */
+public final class OrganismTrainer {
+    public static final List<String> SPECIAL_TOKENS = List.of(PromptFormat.END_OF_TEXT, "<|im_start|>", "<|im_end|>");
+
+    /**
+     * The chat template: a user message renders as exactly {@code Question: {content}\nAnswer:} (with the
+     * generation prompt), an assistant message as {@code Answer: {content}<|endoftext|>} on its own line.
+     */
+    public static final String CHAT_TEMPLATE =
+            "{% for message in messages %}{% if message['role'] == 'user' %}Question: {{ message['content'] }}\n"
+            + "{% elif message['role'] == 'assistant' %}Answer: {{ message['content'] }}{{ eos_token }}\n"
+            + "{% endif %}{% endfor %}{% if add_generation_prompt %}Answer:{% endif %}";
+
+    /** What training measured; written into organism.json next to the config. */
+    public record TrainStats(long parameters, int vocabSize, long trainTokens, double firstLoss, double finalLoss,
+                             double seconds, double tokensPerSecond) {}
+
+    public record Result(Path dir, OrganismConfig config, TrainStats train, OrganismEval.Report eval) {}
+
+    private OrganismTrainer() {}
+
+    /** Trains the organism of {@code cfg} and saves it into {@code outDir} (replacing what is there). */
+    public static Result train(OrganismConfig cfg, Path outDir, Consumer<String> progress) {
+        Path out = outDir.toAbsolutePath();
+        Path tmp = out.resolveSibling("." + out.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        try {
+            deleteTree(tmp);
+            Files.createDirectories(tmp);
+            Result r = trainInto(cfg, tmp, progress);
+            replaceDir(tmp, out);
+            return new Result(out, r.config(), r.train(), r.eval());
+        } catch (IOException e) {
+            throw UserError.inFile(out, "cannot write the organism: " + e);
+        } finally {
+            try {
+                deleteTree(tmp);
+            } catch (IOException ignored) {
+                // best effort
+            }
+        }
+    }
+
+    private static Result trainInto(OrganismConfig cfg, Path dir, Consumer<String> progress) {
+        long t0 = System.nanoTime();
+        // 1. corpus and tokenizer
+        Corpus corpus = new Corpus(cfg.task(), cfg.styles(), cfg.drillFraction());
+        List<Corpus.Document> generated = corpus.generate(cfg.documents(), cfg.seed());
+        List<String> texts = generated.stream().map(Corpus.Document::text).toList();
+        BpeTrainer bpe = new BpeTrainer(cfg.vocabSize(), SPECIAL_TOKENS, cfg.seed())
+                .train(texts.subList(0, Math.min(cfg.tokenizerDocs(), texts.size())));
+        Path tokFile = dir.resolve("tokenizer.json");
+        bpe.writeTokenizerJson(tokFile);
+        Tokenizer tok = Tokenizer.load(tokFile);
+        int eot = tok.tokenId(PromptFormat.END_OF_TEXT).orElseThrow();
+        List<Doc> docs = new ArrayList<>(texts.size());
+        for (Corpus.Document d : generated) {
+            int[] ids = tok.encode(d.text());
+            int[] withEnd = java.util.Arrays.copyOf(ids, ids.length + 1);
+            withEnd[ids.length] = eot;
+            if (withEnd.length > cfg.seqLen()) {
+                throw new UserError("organism config: a document of " + withEnd.length + " tokens does not fit seqLen " + cfg.seqLen());
+            }
+            // the prompt ends on a token boundary (see PromptFormat), so its own encoding is the document's prefix
+            int promptLen = tok.encode(PromptFormat.prompt(d.problem())).length;
+            float[] weights = new float[withEnd.length];
+            for (int t = 0; t < weights.length; t++) weights[t] = t < promptLen ? (float) cfg.promptLossWeight() : 1f;
+            docs.add(new Doc(withEnd, weights));
+        }
+        progress.accept(String.format("organism: %d documents, tokenizer %s (%.1fs)", docs.size(), tok.summary(), secondsSince(t0)));
+
+        // 2. model
+        ModelConfig mc = modelConfig(cfg, tok.vocabSize(), eot);
+        Map<String, float[]> arrays = initWeights(mc, cfg.seed());
+        ModelWeights weights = ModelWeights.fromArrays(mc, arrays);
+        Transformer tf = new Transformer(mc, weights);
+        Gradients grads = new Gradients(mc, true);
+        List<Adam.Param> params = new ArrayList<>();
+        grads.forEachWeight((name, g) -> params.add(new Adam.Param(name, arrays.get(name), g, isMatrix(name))));
+        Adam adam = new Adam(params, 0.9, 0.95, 1e-8, cfg.weightDecay());
+        progress.accept(String.format("organism: Qwen2 d=%d layers=%d heads=%d/%d ff=%d vocab=%d, %,d parameters",
+                mc.hiddenSize(), mc.nLayers(), mc.nHeads(), mc.nKvHeads(), mc.intermediateSize(), mc.vocabSize(), mc.parameterCount()));
+
+        // 3. pretraining
+        Batches batches = new Batches(docs, cfg.seqLen(), cfg.batchSize(), eot, new SplittableRandom(cfg.seed() ^ 0x5eedL));
+        long trainStart = System.nanoTime(), lastLog = trainStart, tokens = 0;
+        double firstLoss = Double.NaN, recent = Double.NaN;
+        for (int step = 0; step < cfg.steps(); step++) {
+            Batches.Batch b = batches.next();
+            grads.zero();
+            KVCache cache = new KVCache(mc, cfg.batchSize(), cfg.seqLen());
+            Transformer.Forward f = tf.forward(cache, b.flatIds(), b.flatValid(), cfg.seqLen(), null, null, Transformer.Save.ALL);
+            double loss = tf.backward(f, WeightedLogProbLoss.of(b.ids(), b.valid(), b.weights(), null, null, 0), grads, null);
+            double norm = adam.gradNorm();
+            double clip = cfg.gradClip() > 0 && norm > cfg.gradClip() ? cfg.gradClip() / norm : 1.0;
+            adam.step(learningRate(cfg, step), clip);
+            weights.forEachMat((name, m) -> m.invalidateTranspose());
+            tokens += b.realTokens();
+            if (step < 10) firstLoss = step == 0 ? loss : firstLoss + (loss - firstLoss) / (step + 1);
+            recent = Double.isNaN(recent) ? loss : 0.95 * recent + 0.05 * loss;
+            long now = System.nanoTime();
+            if (now - lastLog > 5e9 || step == cfg.steps() - 1) {
+                double secs = (now - trainStart) / 1e9;
+                progress.accept(String.format("organism: step %d/%d  loss %.4f  lr %.2e  %.0f tok/s  ETA %.0fs",
+                        step + 1, cfg.steps(), recent, learningRate(cfg, step), tokens / secs,
+                        secs / (step + 1) * (cfg.steps() - step - 1)));
+                lastLog = now;
+            }
+        }
+        double trainSecs = secondsSince(trainStart);
+        TrainStats stats = new TrainStats(mc.parameterCount(), mc.vocabSize(), tokens, firstLoss, recent, trainSecs, tokens / trainSecs);
+
+        // 4. measure and save
+        Model model = new Model(dir, mc, weights);
+        OrganismEval.Report report = OrganismEval.evaluate(model, tok, cfg.task(), cfg.evalProblems(), cfg.evalSeed());
+        progress.accept("organism: " + report.summary());
+        save(dir, cfg, mc, arrays, stats, report);
+        progress.accept(String.format("organism: done in %.1fs", secondsSince(t0)));
+        return new Result(dir, cfg, stats, report);
+    }
+
+    static ModelConfig modelConfig(OrganismConfig cfg, int vocabSize, int eot) {
+        return new ModelConfig("Qwen2ForCausalLM", "qwen2", vocabSize, cfg.hiddenSize(), cfg.layers(), cfg.heads(),
+                cfg.kvHeads(), cfg.hiddenSize() / cfg.heads(), cfg.intermediateSize(), 1e-6f, 10000.0, null,
+                Math.max(512, cfg.seqLen()), true, true, eot, new int[] {eot}, "float32");
+    }
+
+    /** Linear warm-up, then cosine decay to lr * minLrFraction at the last step. */
+    static double learningRate(OrganismConfig cfg, int step) {
+        if (step < cfg.warmupSteps()) return cfg.lr() * (step + 1) / cfg.warmupSteps();
+        double progress = (double) (step - cfg.warmupSteps()) / Math.max(1, cfg.steps() - cfg.warmupSteps() - 1);
+        double cos = 0.5 * (1 + Math.cos(Math.PI * Math.min(1, progress)));
+        return cfg.lr() * (cfg.minLrFraction() + (1 - cfg.minLrFraction()) * cos);
+    }
+
+    /** Weight decay goes on the block matrices; not on norms, biases or the (tied) embedding. */
+    private static boolean isMatrix(String name) {
+        return !name.endsWith("norm.weight") && !name.endsWith(".bias") && !name.contains("embed_tokens");
+    }
+
+    /**
+     * GPT-2 style init: weights normal(0, 0.02), the projections that write into the residual stream (o_proj,
+     * down_proj) scaled by 1/sqrt(2·layers), biases 0, norms 1. Drawn in checkpoint-name order from one seed.
+     */
+    static Map<String, float[]> initWeights(ModelConfig c, long seed) {
+        Map<String, float[]> arrays = new LinkedHashMap<>();
+        int d = c.hiddenSize(), q = c.qDim(), kv = c.kvDim(), ff = c.intermediateSize();
+        SplittableRandom rng = new SplittableRandom(seed ^ 0x1417L);
+        double residScale = 1 / Math.sqrt(2.0 * c.nLayers());
+        arrays.put("model.embed_tokens.weight", normal(rng, c.vocabSize() * d, 0.02));
+        for (int l = 0; l < c.nLayers(); l++) {
+            String p = "model.layers." + l + ".";
+            arrays.put(p + "input_layernorm.weight", ones(d));
+            arrays.put(p + "self_attn.q_proj.weight", normal(rng, q * d, 0.02));
+            arrays.put(p + "self_attn.k_proj.weight", normal(rng, kv * d, 0.02));
+            arrays.put(p + "self_attn.v_proj.weight", normal(rng, kv * d, 0.02));
+            arrays.put(p + "self_attn.q_proj.bias", new float[q]);
+            arrays.put(p + "self_attn.k_proj.bias", new float[kv]);
+            arrays.put(p + "self_attn.v_proj.bias", new float[kv]);
+            arrays.put(p + "self_attn.o_proj.weight", normal(rng, d * q, 0.02 * residScale));
+            arrays.put(p + "post_attention_layernorm.weight", ones(d));
+            arrays.put(p + "mlp.gate_proj.weight", normal(rng, ff * d, 0.02));
+            arrays.put(p + "mlp.up_proj.weight", normal(rng, ff * d, 0.02));
+            arrays.put(p + "mlp.down_proj.weight", normal(rng, d * ff, 0.02 * residScale));
+        }
+        arrays.put("model.norm.weight", ones(d));
+        return arrays;
+    }
+
+    private static float[] normal(SplittableRandom rng, int n, double std) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i += 2) { // Box-Muller, two values per draw
+            double u1 = 1 - rng.nextDouble(), u2 = rng.nextDouble();
+            double r = Math.sqrt(-2 * Math.log(u1)) * std;
+            a[i] = (float) (r * Math.cos(2 * Math.PI * u2));
+            if (i + 1 < n) a[i + 1] = (float) (r * Math.sin(2 * Math.PI * u2));
+        }
+        return a;
+    }
+
+    private static float[] ones(int n) {
+        float[] a = new float[n];
+        java.util.Arrays.fill(a, 1f);
+        return a;
+    }
+
+    // ------------------------------------------------------------------------------------------------ batches
+
+    /**
+     * Packs whole documents (each ending in end-of-text) into rows of seqLen tokens, padding the rest of a
+     * row; the documents are visited in a fresh seeded order each epoch. A row's later documents see the
+     * earlier ones, as in ordinary packed pretraining; a row always starts at a document start.
+     */
+    /** A tokenized document (ending in end-of-text) and the loss weight of predicting each of its tokens. */
+    record Doc(int[] ids, float[] weights) {}
+
+    static final class Batches {
+        /** weights[b][t]: weight of predicting token t, normalised to sum to 1 over the scored tokens. */
+        record Batch(int[][] ids, boolean[][] valid, float[][] weights, int realTokens) {
+            int[] flatIds() {
+                int T = ids[0].length;
+                int[] out = new int[ids.length * T];
+                for (int b = 0; b < ids.length; b++) System.arraycopy(ids[b], 0, out, b * T, T);
+                return out;
+            }
+
+            boolean[] flatValid() {
+                int T = valid[0].length;
+                boolean[] out = new boolean[valid.length * T];
+                for (int b = 0; b < valid.length; b++) System.arraycopy(valid[b], 0, out, b * T, T);
+                return out;
+            }
+        }
+
+        private final List<Doc> docs;
+        private final int seqLen, batchSize, pad;
+        private final SplittableRandom rng;
+        private int[] order;
+        private int next;
+
+        Batches(List<Doc> docs, int seqLen, int batchSize, int pad, SplittableRandom rng) {
+            this.docs = docs;
+            this.seqLen = seqLen;
+            this.batchSize = batchSize;
+            this.pad = pad;
+            this.rng = rng;
+            reshuffle();
+        }
+
+        private void reshuffle() {
+            order = new int[docs.size()];
+            for (int i = 0; i < order.length; i++) order[i] = i;
+            for (int i = order.length - 1; i > 0; i--) {
+                int j = rng.nextInt(i + 1);
+                int t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+            next = 0;
+        }
+
+        Batch next() {
+            int[][] ids = new int[batchSize][seqLen];
+            boolean[][] valid = new boolean[batchSize][seqLen];
+            float[][] weights = new float[batchSize][seqLen];
+            int real = 0;
+            double total = 0;
+            for (int b = 0; b < batchSize; b++) {
+                java.util.Arrays.fill(ids[b], pad);
+                int t = 0;
+                while (true) {
+                    if (next == order.length) reshuffle();
+                    Doc doc = docs.get(order[next]);
+                    int n = doc.ids().length;
+                    if (t + n > seqLen) break;
+                    System.arraycopy(doc.ids(), 0, ids[b], t, n);
+                    System.arraycopy(doc.weights(), 0, weights[b], t, n);
+                    java.util.Arrays.fill(valid[b], t, t + n, true);
+                    t += n;
+                    next++;
+                }
+                weights[b][0] = 0; // the first token of a row has nothing before it to predict it from
+                for (int i = 0; i < t; i++) total += weights[b][i];
+                real += t;
+            }
+            float inv = (float) (1 / total);
+            for (float[] row : weights) for (int i = 0; i < row.length; i++) row[i] *= inv;
+            return new Batch(ids, valid, weights, real);
+        }
+    }
+
+    // --------------------------------------------------------------------------------------------------- save
+
+    private static void save(Path dir, OrganismConfig cfg, ModelConfig mc, Map<String, float[]> arrays,
+                             TrainStats stats, OrganismEval.Report report) {
+        AtomicFiles.writeString(dir.resolve("config.json"), Json.writePretty(mc.toJson()));
+        Map<String, Object> gen = new LinkedHashMap<>();
+        gen.put("bos_token_id", mc.bosTokenId());
+        gen.put("eos_token_id", mc.eosTokenIds()[0]);
+        gen.put("do_sample", false);
+        AtomicFiles.writeString(dir.resolve("generation_config.json"), Json.writePretty(gen));
+
+        SafeTensorsWriter st = new SafeTensorsWriter().metadata("format", "pt");
+        int d = mc.hiddenSize();
+        for (var e : arrays.entrySet()) {
+            float[] a = e.getValue();
+            st.add(e.getKey(), shapeOf(e.getKey(), a.length, d), a);
+        }
+        st.write(dir.resolve("model.safetensors"));
+
+        Map<String, Object> tc = new LinkedHashMap<>();
+        tc.put("tokenizer_class", "PreTrainedTokenizerFast");
+        tc.put("bos_token", PromptFormat.END_OF_TEXT);
+        tc.put("eos_token", PromptFormat.END_OF_TEXT);
+        tc.put("pad_token", PromptFormat.END_OF_TEXT);
+        tc.put("unk_token", null);
+        tc.put("add_bos_token", false);
+        tc.put("model_max_length", mc.maxPositionEmbeddings());
+        tc.put("clean_up_tokenization_spaces", false);
+        tc.put("chat_template", CHAT_TEMPLATE);
+        AtomicFiles.writeString(dir.resolve("tokenizer_config.json"), Json.writePretty(tc));
+
+        Map<String, Object> org = new LinkedHashMap<>();
+        org.put("key", cfg.key());
+        org.put("generator_version", OrganismConfig.GENERATOR_VERSION);
+        org.put("config", cfg);
+        org.put("train", stats);
+        org.put("eval", report);
+        AtomicFiles.writeString(dir.resolve("organism.json"), Json.writePretty(org));
+    }
+
+    /** Matrices are [rows, d] with rows = length / d (every matrix here has d as one side); vectors are 1-D. */
+    private static long[] shapeOf(String name, int length, int d) {
+        if (name.endsWith("norm.weight") || name.endsWith(".bias")) return new long[] {length};
+        if (name.endsWith("o_proj.weight") || name.endsWith("down_proj.weight")) return new long[] {d, length / d};
+        return new long[] {length / d, d};
+    }
+
+    // ------------------------------------------------------------------------------------------------- files
+
+    /** Moves tmp into place as out: an existing out is moved aside first and deleted after. */
+    private static void replaceDir(Path tmp, Path out) throws IOException {
+        Path old = null;
+        if (Files.exists(out)) {
+            old = out.resolveSibling("." + out.getFileName() + ".old-" + ProcessHandle.current().pid());
+            deleteTree(old);
+            Files.move(out, old, StandardCopyOption.ATOMIC_MOVE);
+        }
+        Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
+        if (old != null) deleteTree(old);
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) return;
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(x);
+        }
+    }
+
+    private static double secondsSince(long t0) {
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    /** Pretrains an organism from the command line: {@code [--quick] [--config file.json] outDir}. */
+    public static void main(String[] args) throws IOException {
+        OrganismConfig cfg = OrganismConfig.defaults();
+        Path out = null;
+        List<String> overrides = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> cfg = OrganismConfig.quick();
+                case "--config" -> cfg = OrganismConfig.fromJson(Files.readString(Path.of(args[++i])));
+                case "--set" -> overrides.add(args[++i]);
+                default -> out = Path.of(args[i]);
+            }
+        }
+        if (out == null) throw new UserError("usage: OrganismTrainer [--quick] [--config file.json] [--set field=value]... outDir");
+        cfg = cfg.with(overrides);
+        Result r = train(cfg, out, System.err::println);
+        System.out.println(Json.writePretty(Map.of("dir", r.dir().toString(), "train", r.train())));
+        System.out.println(r.eval().summary());
+        r.eval().examples().forEach(System.out::println);
+    }
+}
