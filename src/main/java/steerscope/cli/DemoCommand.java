@@ -1,0 +1,23 @@
+package steerscope.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import steerscope.demo.Demo;
+
+@Command(name = "demo", description = "The paper end to end on the embedded model organism: pretrain, RL-train vectors and a full fine-tune, evaluate, summarise.")
+final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--out", defaultValue = "runs/demo", paramLabel = "DIR", description = "Output directory (default: ${DEFAULT-VALUE}).") Path out;
+    @Option(names = "--quick", description = "A smaller organism and fewer RL steps (a few minutes).") boolean quick;
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the RL runs and the evaluation data.") long seed;
+    @Option(names = "--cache", paramLabel = "DIR", description = "Where pretrained organisms are kept (default: $STEERSCOPE_CACHE or ~/.cache/steerscope).") Path cache;
+
+    @Override
+    public Integer call() {
+        Path cacheDir = cache != null ? cache : System.getenv("STEERSCOPE_CACHE") != null ? Path.of(System.getenv("STEERSCOPE_CACHE"))
+                : Path.of(System.getProperty("user.home"), ".cache", "steerscope");
+        new Demo(new Demo.Options(out, quick, seed, cacheDir)).run();
+        return 0;
+    }
+}

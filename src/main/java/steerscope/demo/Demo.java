@@ -1,0 +1,241 @@
+package steerscope.demo;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import steerscope.io.AtomicFiles;
+import steerscope.io.Json;
+import steerscope.model.KVCache;
+import steerscope.model.Model;
+import steerscope.model.Transformer;
+import steerscope.organism.OrganismConfig;
+import steerscope.organism.OrganismTrainer;
+import steerscope.rl.Evaluator;
+import steerscope.rl.Policy;
+import steerscope.rl.Prompts;
+import steerscope.rl.RlConfig;
+import steerscope.rl.Trainer;
+import steerscope.rl.reward.CorrectnessReward;
+import steerscope.rl.reward.Reward;
+import steerscope.steer.Steering;
+import steerscope.steer.SteeringVectors;
+import steerscope.task.Dataset;
+import steerscope.task.Problem;
+import steerscope.task.PromptTemplate;
+import steerscope.task.synth.ArithmeticProblem;
+import steerscope.task.synth.HeldOutSplit;
+import steerscope.task.synth.JsonlExport;
+import steerscope.tensor.Kernels;
+import steerscope.tokenizer.ChatTemplate;
+import steerscope.tokenizer.Tokenizer;
+import steerscope.util.UserError;
+
+/**
+ * The paper, end to end, on the model organism: pretrain (or load the cached) organism, evaluate it, train
+ * steering vectors with RL, train the full fine-tune baseline with the same recipe, data and rollouts,
+ * evaluate both, analyse, and write {@code summary.json} and {@code report.html}.
+ */
+public final class Demo {
+    /** The demo's sizes: the full run and {@code --quick}. */
+    public record Options(Path out, boolean quick, long seed, Path cacheDir) {
+        int rlSteps() {
+            return quick ? 6 : 30;
+        }
+
+        int testProblems() {
+            return quick ? 100 : 200;
+        }
+
+        OrganismConfig organism() {
+            return quick ? OrganismConfig.quick() : OrganismConfig.defaults();
+        }
+    }
+
+    /** The learning rates of the two methods on the organism (the paper's are for 1.5B-parameter models). */
+    static final double VECTORS_LR = 1e-2, FULL_LR = 1e-4;
+    static final int MAX_NEW_TOKENS = 96;
+
+    private final Options opt;
+    private final Map<String, Double> stageSeconds = new LinkedHashMap<>();
+    private long stageStart;
+
+    public Demo(Options opt) {
+        this.opt = opt;
+    }
+
+    private void stage(String name) {
+        System.err.println("== " + name);
+        stageStart = System.nanoTime();
+    }
+
+    private void endStage(String name) {
+        stageSeconds.put(name, (System.nanoTime() - stageStart) / 1e9);
+    }
+
+    public Map<String, Object> run() {
+        Path out = opt.out().toAbsolutePath();
+        try {
+            Files.createDirectories(out);
+        } catch (java.io.IOException e) {
+            throw UserError.inFile(out, "cannot create the output directory: " + e.getMessage());
+        }
+
+        // 1. the organism
+        stage("1/7 organism");
+        OrganismConfig oc = opt.organism();
+        Path organismDir = opt.cacheDir().resolve("organism-" + oc.key());
+        if (!Files.isRegularFile(organismDir.resolve("organism.json"))) {
+            OrganismTrainer.train(oc, organismDir, line -> System.err.println(line));
+        } else {
+            System.err.println("using the cached organism in " + organismDir);
+        }
+        endStage("organism");
+
+        try (Model base = Model.load(organismDir)) {
+            Tokenizer tok = Tokenizer.load(organismDir.resolve("tokenizer.json"));
+            ChatTemplate chat = ChatTemplate.load(organismDir.resolve("tokenizer_config.json"));
+            Prompts prompts = new Prompts(tok, new PromptTemplate("{question}"), turns -> chat.render(
+                    turns.stream().map(t -> new ChatTemplate.Message(t.role(), t.content())).toList(), true));
+
+            // the data: RL prompts from the training split, evaluation on the held-out split
+            HeldOutSplit split = new HeldOutSplit(oc.task());
+            int trainN = opt.rlSteps() * 16 * 2;
+            List<ArithmeticProblem> trainProblems = split.trainStream(opt.seed() + 101).filter(p -> p.depth() >= 2).limit(trainN).toList();
+            List<ArithmeticProblem> testProblems = split.testSet(opt.testProblems(), opt.seed() + 202);
+            JsonlExport.write(out.resolve("data/train.jsonl"), trainProblems);
+            JsonlExport.write(out.resolve("data/test.jsonl"), testProblems);
+            List<Problem> train = Dataset.load(out.resolve("data/train.jsonl"));
+            List<Problem> test = Dataset.load(out.resolve("data/test.jsonl"));
+            Evaluator.Options evalOpt = new Evaluator.Options(0, 1f, MAX_NEW_TOKENS, opt.seed(), 64);
+
+            // 2. base
+            stage("2/7 evaluate the base model");
+            Evaluator baseEval = new Evaluator(base, tok, prompts);
+            Evaluator.Result baseResult = baseEval.evaluate(test, null, evalOpt, true);
+            Evaluator.write(baseResult, out.resolve("eval/base.jsonl"));
+            endStage("eval_base");
+
+            Reward correct = new CorrectnessReward();
+            Map<String, String> provenance = Map.of("base_model", "steerscope organism " + oc.key(), "model_type", base.config.modelType());
+
+            // 3. steering vectors
+            stage("3/7 train steering vectors (RLOO, all layers)");
+            RlConfig vcfg = recipe("vectors", VECTORS_LR);
+            Policy vpolicy = Policy.ofVectors(base, SteeringVectors.zeros(base.config.nLayers(), base.config.hiddenSize(), null), tok, prompts);
+            deleteRun(out.resolve("runs/vectors"));
+            new Trainer(vcfg, vpolicy, train, correct, correct, out.resolve("runs/vectors"), provenance).run(false);
+            endStage("train_vectors");
+
+            // 4. full fine-tune
+            stage("4/7 train the full fine-tune baseline (same recipe, data and rollouts)");
+            RlConfig fcfg = recipe("full", FULL_LR);
+            Model trainable = base.withWeights(base.weights.trainableCopy());
+            Policy fpolicy = Policy.ofFullWeights(base, trainable, tok, prompts);
+            deleteRun(out.resolve("runs/full"));
+            new Trainer(fcfg, fpolicy, train, correct, correct, out.resolve("runs/full"), provenance).run(false);
+            endStage("train_full");
+
+            // 5. evaluate both
+            stage("5/7 evaluate vectors and full fine-tune");
+            Steering steering = Steering.of(vpolicy.vectors);
+            Evaluator.Result vecResult = baseEval.evaluate(test, steering, evalOpt, true);
+            Evaluator.write(vecResult, out.resolve("eval/vectors.jsonl"));
+            Evaluator.Result fullResult = new Evaluator(trainable, tok, prompts).evaluate(test, null, evalOpt, true);
+            Evaluator.write(fullResult, out.resolve("eval/full.jsonl"));
+            endStage("eval_trained");
+
+            // 6. analyses: not yet part of the demo (issue 6)
+            // 7. summary
+            stage("7/7 summary");
+            double b = baseResult.summary().greedyAccuracy(), v = vecResult.summary().greedyAccuracy(), f = fullResult.summary().greedyAccuracy();
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("base_accuracy", b);
+            s.put("vectors_accuracy", v);
+            s.put("full_finetune_accuracy", f);
+            s.put("recovered_fraction", f - b != 0 ? (v - b) / (f - b) : Double.NaN);
+            s.put("n_test", test.size());
+            s.put("trainable_parameters", Map.of("vectors", vpolicy.vectors.parameterCount(), "full", base.config.parameterCount()));
+            s.put("first_token", Map.of("base", firstTokens(base, tok, prompts, test, null),
+                    "steered", firstTokens(base, tok, prompts, test, steering)));
+            s.put("seeds", Map.of("demo", opt.seed(), "organism", oc.seed(), "rl", vcfg.seed()));
+            s.put("organism", Map.of("dir", organismDir.toString(), "key", oc.key(), "config", oc.toJson()));
+            s.put("runs", Map.of("vectors", out.resolve("runs/vectors").toString(), "full", out.resolve("runs/full").toString()));
+            s.put("stage_seconds", stageSeconds);
+            endStage("summary");
+            AtomicFiles.writeString(out.resolve("summary.json"), Json.writePretty(s));
+            printTable(s, out);
+            return s;
+        }
+    }
+
+    /** The paper's recipe (RLOO, 16 x 16, T = 1, no std, no clip, no KL) at the organism's scale. */
+    RlConfig recipe(String params, double lr) {
+        return RlConfig.paper(params).with(Map.of("steps", opt.rlSteps(), "lr", lr, "maxNewTokens", MAX_NEW_TOKENS,
+                "checkpointEvery", 5, "microBatch", 32, "seed", opt.seed()));
+    }
+
+    /**
+     * The ten most likely first generated tokens, averaged over the test prompts, with probabilities: where
+     * the paper sees the last-layer vector substitute "To"/"Step" for a direct answer.
+     */
+    static List<Map<String, Object>> firstTokens(Model m, Tokenizer tok, Prompts prompts, List<Problem> problems, Steering steering) {
+        int V = m.config.vocabSize();
+        double[] mean = new double[V];
+        int n = Math.min(problems.size(), 100);
+        Transformer tf = m.transformer;
+        for (int i = 0; i < n; i++) {
+            int[] ids = prompts.encode(problems.get(i));
+            KVCache cache = new KVCache(m.config, 1, ids.length);
+            cache.setPromptLengths(new int[] {ids.length});
+            boolean[] valid = new boolean[ids.length];
+            java.util.Arrays.fill(valid, true);
+            float[] logits = tf.logits(tf.forward(cache, ids, valid, ids.length, steering, null, Transformer.Save.NONE), new int[] {ids.length - 1});
+            Kernels.softmax(logits, 0, V);
+            for (int v = 0; v < V; v++) mean[v] += logits[v] / n;
+        }
+        Integer[] order = new Integer[V];
+        for (int v = 0; v < V; v++) order[v] = v;
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(mean[b], mean[a]));
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (int r = 0; r < 10; r++) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("id", order[r]);
+            e.put("text", tok.decode(new int[] {order[r]}));
+            e.put("value", mean[order[r]]);
+            out.add(e);
+        }
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private void printTable(Map<String, Object> s, Path out) {
+        System.out.println();
+        System.out.printf(Locale.ROOT, "%-28s %10s %14s%n", "method", "accuracy", "trainable");
+        Map<String, Integer> tp = (Map<String, Integer>) (Map<String, ?>) s.get("trainable_parameters");
+        System.out.printf(Locale.ROOT, "%-28s %9.1f%% %14s%n", "base organism", 100 * (double) s.get("base_accuracy"), "-");
+        System.out.printf(Locale.ROOT, "%-28s %9.1f%% %,14d%n", "steering vectors (RLOO)", 100 * (double) s.get("vectors_accuracy"), ((Number) tp.get("vectors")).longValue());
+        System.out.printf(Locale.ROOT, "%-28s %9.1f%% %,14d%n", "full fine-tune (RLOO)", 100 * (double) s.get("full_finetune_accuracy"), ((Number) ((Map<String, ?>) s.get("trainable_parameters")).get("full")).longValue());
+        System.out.printf(Locale.ROOT, "recovered fraction of the fine-tune's gain: %.2f%n", (double) s.get("recovered_fraction"));
+        List<Map<String, Object>> baseFirst = (List<Map<String, Object>>) ((Map<String, Object>) s.get("first_token")).get("base");
+        List<Map<String, Object>> steeredFirst = (List<Map<String, Object>>) ((Map<String, Object>) s.get("first_token")).get("steered");
+        System.out.println("first generated token, base -> steered:");
+        for (int i = 0; i < 5; i++) {
+            System.out.printf(Locale.ROOT, "  %-14s %5.1f%%   ->   %-14s %5.1f%%%n", Json.write(baseFirst.get(i).get("text")),
+                    100 * (double) baseFirst.get(i).get("value"), Json.write(steeredFirst.get(i).get("text")), 100 * (double) steeredFirst.get(i).get("value"));
+        }
+        System.out.println("summary: " + out.resolve("summary.json"));
+    }
+
+    private static void deleteRun(Path dir) {
+        if (!Files.exists(dir)) return;
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+        } catch (java.io.IOException e) {
+            throw UserError.inFile(dir, "cannot clear the previous run: " + e.getMessage());
+        }
+    }
+}
