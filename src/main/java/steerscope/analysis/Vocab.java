@@ -20,12 +20,40 @@ final class Vocab {
         this.size = Math.min(tokenizer.vocabSize(), modelVocab);
     }
 
+    /** The decoded text; a token that is only part of a UTF-8 character shows its bytes, e.g. "<0xE2 0x80>". */
     String text(int id) {
+        String t;
         try {
-            return tokenizer.decode(new int[] {id});
+            t = tokenizer.decode(new int[] {id});
         } catch (IllegalArgumentException e) { // a hole in the vocab
             return "<" + id + ">";
         }
+        if (t.indexOf('\uFFFD') < 0 || tokenizer.isSpecial(id)) return t;
+        StringBuilder sb = new StringBuilder("<");
+        for (char c : tokenizer.piece(id).toCharArray()) {
+            if (sb.length() > 1) sb.append(' ');
+            sb.append(String.format("0x%02X", byteOf(c)));
+        }
+        return sb.append('>').toString();
+    }
+
+    /**
+     * The byte a byte-level BPE character stands for (GPT-2's bytes_to_unicode, inverted): printable bytes
+     * are themselves, the others were shifted to 256 + their index among the non-printable ones.
+     */
+    static int byteOf(char c) {
+        if (printable(c)) return c;
+        int n = 0;
+        for (int b = 0; b < 256; b++) {
+            if (printable((char) b)) continue;
+            if (256 + n == c) return b;
+            n++;
+        }
+        return '?';
+    }
+
+    private static boolean printable(char b) {
+        return (b >= '!' && b <= '~') || (b >= '\u00A1' && b <= '\u00AC') || (b >= '\u00AE' && b <= '\u00FF');
     }
 
     /** {"id", "text", "value"} */

@@ -53,6 +53,16 @@ class DivergenceAndCategoriesTest {
     }
 
     @Test
+    void byteLevelCharactersMapBackToTheirBytes() {
+        // GPT-2's table: printable bytes are themselves; space is 'Ġ' (U+0120), 0xAD (soft hyphen) is 'Ń' (U+0143)
+        assertEquals('A', Vocab.byteOf('A'));
+        assertEquals(0x20, Vocab.byteOf('\u0120'));
+        assertEquals(0x0A, Vocab.byteOf('\u010A'));
+        assertEquals(0xAD, Vocab.byteOf('\u0143'));
+        assertEquals(0xE9, Vocab.byteOf('\u00E9'));
+    }
+
+    @Test
     void laterPositionsAreEvenlySpacedAndBounded() {
         assertEquals(0, ResidualLens.spaced(5, 4, 8).length);
         org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {5, 6, 7}, ResidualLens.spaced(5, 7, 8));
