@@ -10,7 +10,7 @@ import steerscope.steer.Steering;
 /**
  * Analysis 2, the logit lens of the residual stream ({@code logit_lens_resid.json}): at every layer l,
  * {@code hook_resid_post} through the final norm and the unembedding, then softmax. The tracked tokens are
- * those the last layer's vector pushes most. For each, "prob" is its probability averaged over positions and
+ * those the last layer's vector pushes most ("tracked", valued by that vector's lens logit). For each, "prob" is its probability averaged over positions and
  * prompts, and "rank" its rank (1 = top) in that averaged distribution.
  *
  * <p>"first_token" reads position p-1 of each prompt (its output is the first generated token). "later_tokens"
@@ -26,22 +26,21 @@ final class ResidualLens {
                                        List<int[]> steeredCompletions, Steering steered, int laterPositions, int batch) {
         List<int[]> firstRows = new ArrayList<>();
         List<int[]> seqs = new ArrayList<>(), later = new ArrayList<>();
-        List<Integer> promptLens = new ArrayList<>();
+        int[] pl = new int[prompts.size()];
         for (int i = 0; i < prompts.size(); i++) {
             int[] p = prompts.get(i), c = steeredCompletions.get(i);
             int[] s = new int[p.length + c.length];
             System.arraycopy(p, 0, s, 0, p.length);
             System.arraycopy(c, 0, s, p.length, c.length);
             seqs.add(s);
-            promptLens.add(p.length);
+            pl[i] = p.length;
             later.add(spaced(p.length, p.length + c.length - 2, laterPositions));
             firstRows.add(new int[] {p.length - 1});
         }
         Map<String, Object> first = Out.map(
-                "steered", layers(tf, lens, vocab, tracked, prompts, promptLensOf(prompts), firstRows, steered, batch),
-                "base", layers(tf, lens, vocab, tracked, prompts, promptLensOf(prompts), firstRows, null, batch));
+                "steered", layers(tf, lens, vocab, tracked, prompts, pl, firstRows, steered, batch),
+                "base", layers(tf, lens, vocab, tracked, prompts, pl, firstRows, null, batch));
         int nLater = later.stream().mapToInt(a -> a.length).sum();
-        int[] pl = promptLens.stream().mapToInt(Integer::intValue).toArray();
         Map<String, Object> rest = nLater == 0 ? Out.map("steered", List.of(), "base", List.of()) : Out.map(
                 "steered", layers(tf, lens, vocab, tracked, seqs, pl, later, steered, batch),
                 "base", layers(tf, lens, vocab, tracked, seqs, pl, later, null, batch));
@@ -49,10 +48,6 @@ final class ResidualLens {
         for (int id : tracked) trackedEntries.add(vocab.entry(id, trackedLogits[id]));
         return Out.map("tracked", trackedEntries, "first_token", first, "later_tokens", rest,
                 "n_first_positions", prompts.size(), "n_later_positions", nLater);
-    }
-
-    private static int[] promptLensOf(List<int[]> prompts) {
-        return prompts.stream().mapToInt(p -> p.length).toArray();
     }
 
     /** At most k evenly spaced positions in [from, to] (empty when to < from). */
