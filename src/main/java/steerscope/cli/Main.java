@@ -6,8 +6,18 @@ import picocli.CommandLine.Command;
 /** Entry point: every subcommand, and the one place where a {@link steerscope.util.UserError} becomes a line and exit 2. */
 @Command(name = "steerscope", mixinStandardHelpOptions = true, version = "steerscope 0.1.0",
         description = "Train and read RL steering vectors in the residual stream of decoder language models.",
-        subcommands = {InspectCommand.class, TokenizeCommand.class, ScoreCommand.class, GenerateCommand.class,
-                VectorsCommand.class, TrainCommand.class, EvalCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+                InspectCommand.class,
+                TokenizeCommand.class,
+                ScoreCommand.class,
+                GenerateCommand.class,
+                VectorsCommand.class,
+                TrainCommand.class,
+                EvalCommand.class,
+                AnalyzeCommand.class,
+                DemoCommand.class,
+                CommandLine.HelpCommand.class,
+        })
 public final class Main implements Runnable {
     public static void main(String[] args) {
         System.exit(run(args));

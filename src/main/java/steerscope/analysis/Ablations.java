@@ -1,0 +1,88 @@
+package steerscope.analysis;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import steerscope.model.Model;
+import steerscope.steer.Steering;
+import steerscope.steer.VectorPositions;
+import steerscope.task.Problem;
+import steerscope.tokenizer.Tokenizer;
+import steerscope.util.Progress;
+
+/**
+ * Analysis 3, ablations ({@code ablations.json}): the vectors switched on in parts, each condition scored by
+ * greedy accuracy on the problems and by KL(steered-all || condition) of the first-token distribution
+ * (position p-1), averaged over the prompts, in nats.
+ *
+ * <p>Conditions: "none" (no vectors), "all" (every vector at every position), "first" (every vector, only at
+ * position p-1, see {@link VectorPositions#FIRST}), "prompt" (every vector at positions 0..p-2 only), and
+ * for each layer l with a vector "only_layer_l" and "all_but_layer_l" (at every position).
+ * first_token_only_recovery = (acc(first) - acc(none)) / (acc(all) - acc(none)), null when acc(all) = acc(none).
+ */
+final class Ablations {
+    record Condition(String name, Integer layer, Steering steering) {}
+
+    /** The conditions for these vectors, in the order they are reported. */
+    static List<Condition> conditions(Steering all) {
+        List<Condition> cs = new ArrayList<>();
+        cs.add(new Condition("none", null, null));
+        cs.add(new Condition("all", null, all));
+        cs.add(new Condition("first", null, all.withPositions(VectorPositions.FIRST)));
+        cs.add(new Condition("prompt", null, all.withPositions(VectorPositions.PROMPT)));
+        for (int l : all.vectors().layers()) cs.add(new Condition("only_layer_" + l, l, all.onlyLayer(l)));
+        for (int l : all.vectors().layers()) cs.add(new Condition("all_but_layer_" + l, l, all.allButLayer(l)));
+        return cs;
+    }
+
+    private Ablations() {}
+
+    /**
+     * @param base,steered the greedy completions with no vectors and with all of them (already made; reused
+     *                     for "none" and "all")
+     */
+    static Map<String, Object> analyse(Model model, Tokenizer tokenizer, List<Problem> problems, List<int[]> prompts, Steering all,
+                                       List<Completions.Completion> base, List<Completions.Completion> steered,
+                                       int maxNewTokens, int batch, boolean progress) {
+        List<Condition> cs = conditions(all);
+        // reference first-token logits: all vectors
+        List<float[]> ref = firstTokenLogits(model, prompts, all, batch);
+        int V = model.config.vocabSize();
+        List<Object> rows = new ArrayList<>();
+        double accNone = Double.NaN, accAll = Double.NaN, accFirst = Double.NaN;
+        Progress p = progress ? new Progress("ablations", cs.size(), 0) : null;
+        int done = 0;
+        for (Condition c : cs) {
+            List<Completions.Completion> comp = switch (c.name()) {
+                case "none" -> base;
+                case "all" -> steered;
+                default -> Completions.greedy(model, tokenizer, problems, prompts, c.steering(), maxNewTokens, batch, c.name(), false);
+            };
+            double acc = Completions.accuracy(comp);
+            List<float[]> logits = firstTokenLogits(model, prompts, c.steering(), batch);
+            double kl = 0;
+            int n = 0;
+            for (int i = 0; i < ref.size(); i++) {
+                float[] r = ref.get(i), q = logits.get(i);
+                for (int b = 0; b < r.length / V; b++, n++) kl += Divergence.klOfLogits(r, b * V, q, b * V, V);
+            }
+            kl /= Math.max(1, n);
+            switch (c.name()) {
+                case "none" -> accNone = acc;
+                case "all" -> accAll = acc;
+                case "first" -> accFirst = acc;
+                default -> { }
+            }
+            rows.add(Out.map("name", c.name(), "layer", c.layer(), "accuracy", Out.num(acc), "kl_first_token", kl));
+            if (p != null) p.update(++done, c.name() + String.format(java.util.Locale.ROOT, " acc %.3f kl %.4f", acc, kl));
+        }
+        double recovery = (accFirst - accNone) / (accAll - accNone);
+        return Out.map("n", problems.size(), "conditions", rows, "first_token_only_recovery", Out.num(recovery));
+    }
+
+    private static List<float[]> firstTokenLogits(Model model, List<int[]> prompts, Steering s, int batch) {
+        List<float[]> out = new ArrayList<>();
+        for (List<int[]> chunk : Batch.chunks(prompts, batch)) out.add(Batch.ofPrompts(chunk).firstTokenLogits(model.transformer, s, null));
+        return out;
+    }
+}

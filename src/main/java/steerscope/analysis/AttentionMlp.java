@@ -1,0 +1,85 @@
+package steerscope.analysis;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import steerscope.model.ActivationCache;
+import steerscope.model.Hooks;
+import steerscope.model.Transformer;
+import steerscope.steer.Steering;
+
+/**
+ * Analysis 5, what the vectors change in attention and in the MLPs ({@code attention_vs_mlp.json}), base
+ * (no vectors) against steered (all vectors, every position), on the prompts: per layer and head, the mean
+ * Jensen–Shannon divergence (nats, at most ln 2) between the two attention distributions of each query
+ * position 0..p-1 (the prompt positions and the first generated position, p-1); and the relative changes
+ * ||steered − base|| / ||base|| of hook_attn_out and hook_mlp_out, norms taken over those same positions.
+ * A vector added after block l cannot change block l's attention or MLP: only blocks after the first vector
+ * can move.
+ */
+final class AttentionMlp {
+    private AttentionMlp() {}
+
+    static Map<String, Object> analyse(Transformer tf, List<int[]> prompts, Steering steered, int batch) {
+        int L = tf.config.nLayers(), H = tf.config.nHeads(), d = tf.config.hiddenSize();
+        double[][] js = new double[L][H];
+        long[] queries = {0};
+        double[] attnDiff = new double[L], attnBase = new double[L], mlpDiff = new double[L], mlpBase = new double[L];
+        for (List<int[]> chunk : Batch.chunks(prompts, batch)) {
+            Batch b = Batch.ofPrompts(chunk);
+            int B = b.size, T = b.tokens;
+            ActivationCache base = new ActivationCache();
+            b.run(tf, null, new Hooks().cache(base, n -> n.endsWith("attn.hook_pattern") || n.endsWith("hook_attn_out") || n.endsWith("hook_mlp_out")));
+            Hooks compare = new Hooks();
+            for (int l = 0; l < L; l++) {
+                int layer = l;
+                compare.add(tf.hookNames.attnPattern[l], a -> {
+                    float[] p = base.get(a.name()).data(), q = a.data();
+                    int S = a.shape()[3];
+                    for (int bb = 0; bb < B; bb++) {
+                        for (int h = 0; h < H; h++) {
+                            for (int t = 0; t < T; t++) {
+                                if (!b.valid[bb * T + t]) continue;
+                                int row = ((bb * H + h) * T + t) * S;
+                                js[layer][h] += Divergence.js(p, row, q, row, S);
+                            }
+                        }
+                    }
+                });
+                compare.add(tf.hookNames.attnOut[l], a -> addNorms(base.get(a.name()).data(), a.data(), b, d, attnDiff, attnBase, layer));
+                compare.add(tf.hookNames.mlpOut[l], a -> addNorms(base.get(a.name()).data(), a.data(), b, d, mlpDiff, mlpBase, layer));
+            }
+            b.run(tf, steered, compare);
+            for (boolean v : b.valid) if (v) queries[0]++;
+        }
+        List<Object> layers = new ArrayList<>();
+        for (int l = 0; l < L; l++) {
+            List<Double> heads = new ArrayList<>();
+            double mean = 0;
+            for (int h = 0; h < H; h++) {
+                double x = js[l][h] / Math.max(1, queries[0]);
+                heads.add(x);
+                mean += x / H;
+            }
+            layers.add(Out.map("layer", l, "attn_js", heads, "attn_js_mean", mean,
+                    "attn_out_norm_change", Out.num(Math.sqrt(attnDiff[l] / attnBase[l])),
+                    "mlp_out_change", Out.num(Math.sqrt(mlpDiff[l] / mlpBase[l]))));
+        }
+        int pen = L - 2;
+        Object penJs = pen >= 0 ? ((Map<?, ?>) layers.get(pen)).get("attn_js_mean") : null;
+        Object penMlp = pen >= 0 ? ((Map<?, ?>) layers.get(pen)).get("mlp_out_change") : null;
+        return Out.map("layers", layers, "penultimate_attention_js", penJs, "penultimate_mlp_change", penMlp);
+    }
+
+    /** Adds ||steered − base||² and ||base||² over the batch's real tokens. */
+    private static void addNorms(float[] base, float[] steered, Batch b, int d, double[] diff, double[] norm, int layer) {
+        for (int n = 0; n < b.size * b.tokens; n++) {
+            if (!b.valid[n]) continue;
+            for (int i = 0; i < d; i++) {
+                double x = base[n * d + i], y = steered[n * d + i];
+                diff[layer] += (y - x) * (y - x);
+                norm[layer] += x * x;
+            }
+        }
+    }
+}
