@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import steerscope.analysis.Analysis;
+import steerscope.analysis.AnalysisResult;
 import steerscope.io.AtomicFiles;
 import steerscope.io.Json;
 import steerscope.model.KVCache;
@@ -148,7 +150,13 @@ public final class Demo {
             Evaluator.write(fullResult, out.resolve("eval/full.jsonl"));
             endStage("eval_trained");
 
-            // 6. analyses: not yet part of the demo (issue 6)
+            // 6. the analyses, on the base model and the trained vectors
+            stage("6/7 mechanistic analyses");
+            List<Problem> analysisProblems = test.subList(0, Math.min(test.size(), opt.quick() ? 32 : 64));
+            AnalysisResult analysis = Analysis.run(base, tok, prompts, vpolicy.vectors, analysisProblems,
+                    new Analysis.Options(MAX_NEW_TOKENS, 32, opt.quick() ? 16 : 32, 8, true), out);
+            endStage("analysis");
+
             // 7. summary
             stage("7/7 summary");
             double b = baseResult.summary().greedyAccuracy(), v = vecResult.summary().greedyAccuracy(), f = fullResult.summary().greedyAccuracy();
@@ -161,6 +169,7 @@ public final class Demo {
             s.put("trainable_parameters", Map.of("vectors", vpolicy.vectors.parameterCount(), "full", base.config.parameterCount()));
             s.put("first_token", Map.of("base", firstTokens(base, tok, prompts, test, null),
                     "steered", firstTokens(base, tok, prompts, test, steering)));
+            s.put("analysis", analysis.toSummaryJson());
             s.put("seeds", Map.of("demo", opt.seed(), "organism", oc.seed(), "rl", vcfg.seed()));
             s.put("organism", Map.of("dir", organismDir.toString(), "key", oc.key(), "config", oc.toJson()));
             s.put("runs", Map.of("vectors", out.resolve("runs/vectors").toString(), "full", out.resolve("runs/full").toString()));
