@@ -13,7 +13,7 @@ public final class Charts {
             "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
     static final String AXIS = "#888", GRID = "#e6e6e6", MISSING = "#f0f0f0";
 
-    static final int WIDTH = 760;
+    static final int WIDTH = 836; // the text column of the page, so SVG text renders at its nominal size
     private static final int LEFT = 64, RIGHT = 16, TOP = 30, BOTTOM = 52;
 
     private Charts() {}
@@ -36,8 +36,9 @@ public final class Charts {
 
     private static String groupedBars(String title, List<String> groups, List<Series> series, String yLabel,
                                       String singleColour, boolean legend) {
-        int height = 280 + (legend ? 22 : 0);
-        int top = TOP + (legend ? 22 : 0);
+        int legendH = legend ? (int) LEGEND_ROW * legendRows(series.stream().map(Series::name).toList()) : 0;
+        int height = 280 + legendH;
+        int top = TOP + legendH;
         Svg svg = new Svg(WIDTH, height, title);
         double lo = 0, hi = 0;
         for (Series s : series) for (double v : s.values) if (!Double.isNaN(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
@@ -85,7 +86,7 @@ public final class Charts {
     /** A line chart over numeric x; with {@code logY} the y axis is log10 (values must be positive). */
     public static String lines(String title, List<Line> lines, String xLabel, String yLabel, boolean logY) {
         int height = 320;
-        int top = TOP + 22 * legendRows(lines.size());
+        int top = TOP + (int) LEGEND_ROW * legendRows(lines.stream().map(Line::name).toList());
         Svg svg = new Svg(WIDTH, height + top - TOP, title);
         double xLo = Double.POSITIVE_INFINITY, xHi = Double.NEGATIVE_INFINITY, yLo = Double.POSITIVE_INFINITY, yHi = Double.NEGATIVE_INFINITY;
         for (Line l : lines)
@@ -104,6 +105,7 @@ public final class Charts {
         if (yHi == yLo) { yLo -= 1; yHi += 1; }
         double[] yt = logY ? logTicks(yLo, yHi) : niceTicks(yLo, yHi, 5);
         double[] xt = niceTicks(xLo, xHi, 8);
+        if (allIntegers(lines) && xt.length > 1 && xt[1] - xt[0] < 1) xt = niceTicks(xLo, xHi, (int) Math.max(1, xHi - xLo));
         yLo = Math.min(yLo, yt[0]);
         yHi = Math.max(yHi, yt[yt.length - 1]);
         double fxLo = xLo, fxHi = xHi, fyLo = yLo, fyHi = yHi;
@@ -113,7 +115,8 @@ public final class Charts {
             for (double t : yt) {
                 double yy = py.applyAsDouble(t);
                 svg.line(LEFT, yy, LEFT + plotW, yy, GRID, 1, false);
-                svg.text(LEFT - 6, yy + 4, Html.compact(Math.pow(10, t)), "end", "tick");
+                svg.text(LEFT - 6, yy + 4, t >= 0 ? String.format(java.util.Locale.ROOT, "%,d", Math.round(Math.pow(10, t)))
+                        : Html.compact(Math.pow(10, t)), "end", "tick");
             }
             svg.line(LEFT, top, LEFT, top + plotH, AXIS, 1, false);
             svg.rotatedText(14, top + plotH / 2, yLabel + " (log scale)", -90, "middle", "axis");
@@ -223,6 +226,12 @@ public final class Charts {
         return t;
     }
 
+    /** Whether every x of every line is a whole number (layers, steps): then ticks fall on whole numbers too. */
+    private static boolean allIntegers(List<Line> lines) {
+        for (Line l : lines) for (double x : l.x) if (!Double.isNaN(x) && x != Math.rint(x)) return false;
+        return true;
+    }
+
     private static double log(double v) {
         return v > 0 ? Math.log10(v) : Double.NaN;
     }
@@ -238,24 +247,41 @@ public final class Charts {
         svg.rotatedText(14, top + plotH / 2, yLabel, -90, "middle", "axis");
     }
 
-    private static int legendRows(int n) {
-        return Math.max(1, (n + 5) / 6);
+    private static final double LEGEND_ROW = 22;
+
+    /** Legend entry positions, flowing left to right and wrapping: {x, row} per name (about 6.8 px a character). */
+    private static double[][] legendLayout(List<String> names) {
+        double[][] pos = new double[names.size()][];
+        double x = LEFT;
+        int row = 0;
+        for (int i = 0; i < names.size(); i++) {
+            double w = 22 + 6.8 * names.get(i).length() + 18;
+            if (x + w > WIDTH - RIGHT && x > LEFT) {
+                x = LEFT;
+                row++;
+            }
+            pos[i] = new double[] {x, row};
+            x += w;
+        }
+        return pos;
     }
 
-    /** Legend entries in rows of six at the top; colours default to the palette, ":dashed" draws a dashed swatch. */
+    private static int legendRows(List<String> names) {
+        double[][] pos = legendLayout(names);
+        return pos.length == 0 ? 1 : (int) pos[pos.length - 1][1] + 1;
+    }
+
+    /** The legend above the plot; colours default to the palette (square swatches), else line swatches (":dashed"). */
     private static void legend(Svg svg, List<String> names, List<String> colours, double y) {
-        double colW = (WIDTH - LEFT - RIGHT) / 6.0;
+        double[][] pos = legendLayout(names);
         for (int i = 0; i < names.size(); i++) {
-            double x = LEFT + colW * (i % 6), yy = y + 22 * (i / 6) - 6;
+            double x = pos[i][0], yy = y + LEGEND_ROW * pos[i][1] - 6;
             String c = colours == null ? PALETTE[i % PALETTE.length] : colours.get(i);
             boolean dashed = c.endsWith(":dashed");
             if (dashed) c = c.substring(0, c.length() - 7);
             if (colours == null) svg.rect(x, yy - 9, 12, 12, c, null);
             else svg.line(x, yy - 3, x + 18, yy - 3, c, 2.5, dashed);
-            String name = names.get(i);
-            int maxChars = (int) (colW - 26) / 7;
-            if (name.length() > maxChars) name = name.substring(0, Math.max(1, maxChars - 1)) + "…";
-            svg.text(x + 22, yy + 1, name, "start", "legend");
+            svg.text(x + 22, yy + 1, names.get(i), "start", "legend");
         }
     }
 

@@ -348,7 +348,7 @@ final class Sections {
         }
         StringBuilder b = new StringBuilder();
         b.append(figure(Charts.groupedBars("Relative change of attention and MLP outputs per layer", labels,
-                        List.of(new Charts.Series("attention output", attnOut), new Charts.Series("MLP output", mlpOut)), "‖steered − base‖ / ‖base‖"),
+                        List.of(new Charts.Series("attention output", attnOut), new Charts.Series("MLP output", mlpOut)), "relative change"),
                 "How much steering changes each layer's attention output and MLP output, relative to the base model's "
                         + "(‖steered − base‖ / ‖base‖). The claim is that at the penultimate layer (marked *) the MLP bar is the larger one."));
         b.append(figure(Charts.bars("Mean attention-pattern change (Jensen-Shannon) per layer", labels, js, "JS divergence", Charts.PALETTE[6]),
@@ -567,7 +567,7 @@ final class Sections {
 
     /** Light to dark blue for layer k of n (the early-to-late ramp of the norm chart). */
     private static String ramp(int k, int n) {
-        double t = n <= 1 ? 1 : 0.25 + 0.75 * k / (n - 1.0);
+        double t = n <= 1 ? 1 : 0.35 + 0.65 * k / (n - 1.0);
         return Charts.colour(t, false);
     }
 }

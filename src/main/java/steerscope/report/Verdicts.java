@@ -75,9 +75,9 @@ public final class Verdicts {
             checks.add(new Check("process tokens in the last-layer lens top " + PROCESS_TOP_K, Html.NOT_MEASURED, null));
         } else {
             List<String> hits = top.stream().filter(t -> process.contains(normalise(t))).toList();
-            checks.add(new Check("process tokens in the last-layer lens top " + PROCESS_TOP_K,
-                    (hits.isEmpty() ? "none" : String.join(", ", hits.stream().map(Verdicts::quoted).toList()))
-                            + " among " + String.join(" ", top.stream().map(Verdicts::quoted).toList()), !hits.isEmpty()));
+            String found = hits.isEmpty() ? "none of the top " + top.size() + " (" + quotedList(top, 5) + ")"
+                    : hits.size() + " of the top " + top.size() + ": " + quotedList(hits, 5);
+            checks.add(new Check("process tokens in the last-layer lens", found, !hits.isEmpty()));
         }
 
         double ftr = num(d.ablations().path("first_token_only_recovery"));
@@ -157,7 +157,10 @@ public final class Verdicts {
         return t.replaceFirst("^[\\sĠ▁]+", "").strip().toLowerCase(Locale.ROOT);
     }
 
-    private static String quoted(String t) {
-        return "'" + Html.visible(t) + "'";
+    /** Up to {@code max} tokens, quoted with visible whitespace, then "…" if there were more. */
+    private static String quotedList(List<String> toks, int max) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < Math.min(max, toks.size()); i++) b.append(i > 0 ? ", " : "").append('\'').append(Html.visible(toks.get(i))).append('\'');
+        return toks.size() > max ? b + ", …" : b.toString();
     }
 }
