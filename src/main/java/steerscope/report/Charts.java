@@ -11,7 +11,7 @@ public final class Charts {
     /** Muted, colour-blind-friendlier palette (Tableau 10), in series order. */
     public static final String[] PALETTE = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2",
             "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
-    static final String AXIS = "#888", GRID = "#e6e6e6", MISSING = "#f0f0f0";
+    static final String AXIS = "#888", GRID = "#e6e6e6", MISSING = "#e3e3e3";
 
     static final int WIDTH = 836; // the text column of the page, so SVG text renders at its nominal size
     private static final int LEFT = 64, RIGHT = 16, TOP = 30, BOTTOM = 52;
@@ -55,9 +55,8 @@ public final class Charts {
         int n = groups.size(), k = series.size();
         double slot = plotW / Math.max(1, n);
         double barW = Math.min(56, slot * 0.8 / k);
-        boolean valueLabels = barW >= 18;
-        int every = labelStride(groups, slot);
-        boolean rotate = every == 1 && groups.stream().mapToInt(String::length).max().orElse(0) * 6.5 > slot;
+        boolean rotate = groups.stream().mapToInt(String::length).max().orElse(0) * 6.5 > slot;
+        int every = rotate ? (int) Math.ceil(14 / slot) : 1; // rotated labels need about 14 px each
         for (int g = 0; g < n; g++) {
             double cx = LEFT + slot * (g + 0.5);
             for (int s = 0; s < k; s++) {
@@ -72,7 +71,7 @@ public final class Charts {
                 }
                 double y0 = y.applyAsDouble(Math.max(0, v)), y1 = y.applyAsDouble(Math.min(0, v));
                 svg.rect(x + 1, y0, barW - 2, Math.max(1, y1 - y0), colour, tip);
-                if (valueLabels) svg.text(x + barW / 2, v >= 0 ? y0 - 4 : y1 + 12, Html.compact(v), "middle", "val");
+                if (barW >= 14 && Html.compact(v).length() * 6 <= barW + 4) svg.text(x + barW / 2, v >= 0 ? y0 - 4 : y1 + 12, Html.compact(v), "middle", "val");
             }
             if (g % every == 0) {
                 double ly = top + plotH + 16;
@@ -156,7 +155,9 @@ public final class Charts {
     public static String heatMap(String title, List<String> rows, List<String> cols, double[][] values, String valueLabel) {
         int labelW = 12 + 7 * Math.max(4, rows.stream().mapToInt(String::length).max().orElse(4));
         int colLabelH = 12 + (int) (5.2 * Math.max(3, cols.stream().mapToInt(String::length).max().orElse(3)));
-        double cellW = Math.min(64, (WIDTH - labelW - 16.0) / Math.max(1, cols.size()));
+        // the last column's label leans right past the grid: leave room for it
+        double labelLean = cols.isEmpty() ? 0 : 4.5 * cols.get(cols.size() - 1).length();
+        double cellW = Math.min(64, (WIDTH - labelW - 16.0 - labelLean) / Math.max(1, cols.size()));
         double cellH = Math.max(16, Math.min(30, 420.0 / Math.max(1, rows.size())));
         int height = (int) (TOP + colLabelH + cellH * rows.size() + 44);
         Svg svg = new Svg(WIDTH, height, title);
@@ -283,12 +284,5 @@ public final class Charts {
             else svg.line(x, yy - 3, x + 18, yy - 3, c, 2.5, dashed);
             svg.text(x + 22, yy + 1, names.get(i), "start", "legend");
         }
-    }
-
-    /** Show every k-th category label so labels of about 7 px a character do not overlap. */
-    private static int labelStride(List<String> labels, double slot) {
-        int maxLen = labels.stream().mapToInt(String::length).max().orElse(1);
-        if (maxLen * 6.5 <= slot || slot >= 22) return 1;
-        return (int) Math.ceil(22 / slot);
     }
 }

@@ -325,7 +325,8 @@ final class Sections {
         b.append(figure(Charts.heatMap("Path-patching contributions", rows, cols, m, "logit diff"),
                 "Rows: the layer whose vector is patched in; columns: the path it takes to the logits, directly or through "
                         + "the attention or MLP of a later layer L. Each cell is the logit difference of the boosted tokens carried "
-                        + "by that path (blue raises, red lowers). Grey cells are paths that do not exist (not after the vector)."));
+                        + "by that path (blue raises, red lowers). Grey cells are paths that do not exist (not after the vector). The colour scale "
+                        + "is set by the largest |value|, so one big path can wash out small ones: hover a cell for its value."));
         b.append(figure(Charts.bars("Total logit difference per vector layer", labels, diff, "logit diff", Charts.PALETTE[2]),
                 "The total change in the boosted tokens' logits when only this layer's vector is added."));
         return b.toString();
