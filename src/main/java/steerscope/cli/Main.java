@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 TrainCommand.class,
                 EvalCommand.class,
                 AnalyzeCommand.class,
+                ReportCommand.class,
                 DemoCommand.class,
                 CommandLine.HelpCommand.class,
         })

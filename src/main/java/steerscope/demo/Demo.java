@@ -15,6 +15,7 @@ import steerscope.model.KVCache;
 import steerscope.model.Model;
 import steerscope.model.Transformer;
 import steerscope.organism.OrganismConfig;
+import steerscope.report.ReportWriter;
 import steerscope.organism.OrganismTrainer;
 import steerscope.rl.Evaluator;
 import steerscope.rl.Policy;
@@ -176,6 +177,7 @@ public final class Demo {
             s.put("stage_seconds", stageSeconds);
             endStage("summary");
             AtomicFiles.writeString(out.resolve("summary.json"), Json.writePretty(s));
+            ReportWriter.write(out, out.resolve("report.html"));
             printTable(s, out);
             return s;
         }
@@ -237,6 +239,7 @@ public final class Demo {
                     100 * (double) baseFirst.get(i).get("value"), Json.write(steeredFirst.get(i).get("text")), 100 * (double) steeredFirst.get(i).get("value"));
         }
         System.out.println("summary: " + out.resolve("summary.json"));
+        System.out.println("report:  " + out.resolve("report.html"));
     }
 
     private static void deleteRun(Path dir) {
