@@ -38,8 +38,9 @@ final class AnalyzeCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             AnalysisResult r = Analysis.run(m.model, m.tokenizer, promptOptions.build(m), v, problems,
                     new Analysis.Options(maxNewTokens, batch, forwardPrompts, 8, true), out);
+            steerscope.report.ReportWriter.write(out, out.resolve("report.html"));
             System.out.printf(Locale.ROOT, "n=%d base acc %.4f steered acc %.4f first-token-only recovery %s; last-layer vector pushes %s; "
-                            + "%.1f s; files in %s%n", problems.size(), r.baseAccuracy(), r.steeredAccuracy(),
+                            + "%.1f s; files and report.html in %s%n", problems.size(), r.baseAccuracy(), r.steeredAccuracy(),
                     Double.isNaN(r.firstTokenOnlyRecovery()) ? "n/a" : String.format(Locale.ROOT, "%.3f", r.firstTokenOnlyRecovery()),
                     steerscope.io.Json.write(r.lastLayerTopTokens().subList(0, Math.min(5, r.lastLayerTopTokens().size()))),
                     (System.nanoTime() - t0) / 1e9, out);
