@@ -40,6 +40,9 @@ public record ModelConfig(
 
     public static final List<String> ARCHITECTURES = List.of("Qwen2ForCausalLM", "LlamaForCausalLM", "MistralForCausalLM");
 
+    /** More layers than any real decoder has: the weights allocate per-layer state before checking tensors. */
+    static final int MAX_LAYERS = 4096;
+
     public static ModelConfig load(Path dir) {
         Path file = dir.resolve("config.json");
         if (!Files.isRegularFile(file)) throw UserError.inFile(dir, "not a model directory: config.json not found");
@@ -69,6 +72,13 @@ public record ModelConfig(
             headDim = hidden / heads;
         }
         if (headDim % 2 != 0) throw UserError.inFile(file, "head_dim " + headDim + " must be even for RoPE");
+        if ((long) heads * headDim > Integer.MAX_VALUE) {
+            throw UserError.inFile(file, "num_attention_heads " + heads + " x head_dim " + headDim + " is too large (over 2^31)");
+        }
+        int layers = r.positiveInt("num_hidden_layers");
+        if (layers > MAX_LAYERS) {
+            throw UserError.inFile(file, "field 'num_hidden_layers': " + layers + " is more than " + MAX_LAYERS + " (no real decoder has that many)");
+        }
         String act = c.hasNonNull("hidden_act") ? c.get("hidden_act").asText() : "silu";
         if (!act.equals("silu")) throw UserError.inFile(file, "field 'hidden_act': '" + act + "' is not supported (expected silu)");
         RopeScaling scaling = null;
@@ -96,7 +106,7 @@ public record ModelConfig(
         }
         return new ModelConfig(arch,
                 c.hasNonNull("model_type") ? c.get("model_type").asText() : (qwen ? "qwen2" : arch.startsWith("Mistral") ? "mistral" : "llama"),
-                r.positiveInt("vocab_size"), hidden, r.positiveInt("num_hidden_layers"), heads, kvHeads, headDim,
+                r.positiveInt("vocab_size"), hidden, layers, heads, kvHeads, headDim,
                 r.positiveInt("intermediate_size"),
                 (float) (c.hasNonNull("rms_norm_eps") ? r.positiveDouble("rms_norm_eps") : 1e-6),
                 c.hasNonNull("rope_theta") ? r.positiveDouble("rope_theta") : 10000.0,

@@ -297,7 +297,10 @@ public final class Trainer {
         }
     }
 
-    /** Writes step-N as a temp directory renamed into place, then points checkpoints/latest at it. */
+    /**
+     * Writes step-N as a temp directory renamed into place, then points checkpoints/latest at it. When the disk
+     * is full or read-only the temp directory is removed and the error says which checkpoint is still good.
+     */
     private void checkpoint(int nextStep) {
         Path dir = runDir.resolve("checkpoints");
         String name = String.format(Locale.ROOT, "step-%06d", nextStep);
@@ -310,7 +313,7 @@ public final class Trainer {
             adam.save(tmp.resolve("optimizer.safetensors"));
             AtomicFiles.writeString(tmp.resolve("state.json"), Json.write(Map.of("next_step", nextStep)));
             // metrics up to this step, so a resume can cut metrics.jsonl back to what the checkpoint holds
-            Files.copy(runDir.resolve("metrics.jsonl"), tmp.resolve("metrics.jsonl"));
+            AtomicFiles.writeBytes(tmp.resolve("metrics.jsonl"), Files.readAllBytes(runDir.resolve("metrics.jsonl")));
             Path target = dir.resolve(name);
             deleteTree(target);
             Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
@@ -319,8 +322,23 @@ public final class Trainer {
                 List<Path> steps = old.filter(p -> p.getFileName().toString().startsWith("step-")).sorted().toList();
                 for (int i = 0; i < steps.size() - 2; i++) deleteTree(steps.get(i));
             }
+        } catch (IOException | UserError e) {
+            try {
+                deleteTree(tmp); // a full disk needs the space back; the directory was never a checkpoint
+            } catch (IOException ignored) {
+                // read-only: nothing was written to remove
+            }
+            String why = e instanceof UserError ? e.getMessage() : e.toString();
+            throw UserError.inFile(dir, "cannot write checkpoint " + name + " (" + why + "); the last good checkpoint is "
+                    + lastCheckpoint(dir));
+        }
+    }
+
+    private static String lastCheckpoint(Path dir) {
+        try {
+            return dir.resolve(Files.readString(dir.resolve("latest")).trim()).toString();
         } catch (IOException e) {
-            throw UserError.inFile(dir, "cannot write checkpoint " + name + ": " + e.getMessage());
+            return "none";
         }
     }
 
@@ -331,7 +349,7 @@ public final class Trainer {
             int next = state.get("next_step").asInt();
             readParams(dir.resolve("params.safetensors"));
             adam.load(dir.resolve("optimizer.safetensors"));
-            Files.copy(dir.resolve("metrics.jsonl"), runDir.resolve("metrics.jsonl"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            AtomicFiles.writeBytes(runDir.resolve("metrics.jsonl"), Files.readAllBytes(dir.resolve("metrics.jsonl")));
             System.err.println("resuming " + runDir + " at step " + next);
             return next;
         } catch (IOException e) {

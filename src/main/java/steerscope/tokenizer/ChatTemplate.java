@@ -136,8 +136,13 @@ public final class ChatTemplate {
         }
     }
 
+    private static final int MAX_MESSAGE = 400;
+
+    /** One line: Jinjava's messages quote the template (with its line breaks), which can be long. */
     private UserError fail(String message) {
-        return new UserError(source + ": " + message);
+        String line = message.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\r");
+        if (line.length() > MAX_MESSAGE) line = line.substring(0, MAX_MESSAGE) + "...";
+        return new UserError(source + ": " + line);
     }
 
     private static String describe(TemplateError e, Duration timeLimit) {

@@ -17,6 +17,9 @@ import steerscope.util.UserError;
  * each field and naming the file and field when one is wrong.
  */
 final class TokenizerJson {
+    /** More ids than any real vocab has (Qwen has 152k): the tokenizer allocates arrays indexed by id. */
+    static final int MAX_ID = (1 << 24) - 1;
+
     private final Path file;
 
     // what the file says, read by load()
@@ -92,8 +95,8 @@ final class TokenizerJson {
         if (v == null || !v.isObject()) throw error("model.vocab", "missing or not an object of piece -> id");
         vocab = new HashMap<>(v.size() * 2);
         for (var e : v.properties()) {
-            if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0) {
-                throw error("model.vocab", "id of \"" + e.getKey() + "\" is " + e.getValue() + ", expected a non-negative integer");
+            if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0 || e.getValue().asInt() > MAX_ID) {
+                throw error("model.vocab", "id of \"" + e.getKey() + "\" is " + e.getValue() + ", expected an integer from 0 to " + MAX_ID);
             }
             vocab.put(e.getKey(), e.getValue().asInt());
         }
@@ -137,7 +140,9 @@ final class TokenizerJson {
         for (int i = 0; i < list.size(); i++) {
             JsonNode t = list.get(i);
             String field = "added_tokens[" + i + "]";
-            if (!t.path("id").canConvertToInt() || t.path("id").asInt() < 0) throw error(field + ".id", "missing or not a non-negative integer");
+            if (!t.path("id").canConvertToInt() || t.path("id").asInt() < 0 || t.path("id").asInt() > MAX_ID) {
+                throw error(field + ".id", "missing or not an integer from 0 to " + MAX_ID);
+            }
             if (!t.path("content").isTextual() || t.path("content").asText().isEmpty()) throw error(field + ".content", "missing or empty");
             addedTokens.add(new AddedTokens.AddedToken(t.get("id").asInt(), t.get("content").asText(),
                     t.path("special").asBoolean(false), t.path("lstrip").asBoolean(false), t.path("rstrip").asBoolean(false),
