@@ -68,6 +68,19 @@ class SparkStepTest {
     }
 
     @Test
+    void benchComparesTheSameStepsAndCountsTheBytes(@TempDir Path dir) {
+        SparkTestKit kit = new SparkTestKit(dir, 4);
+        SparkBench.Result r = SparkBench.compare("local[2]", kit.spec, kit.problems, SparkBench.config(4, 4, 3, 1), 1, 2);
+        System.out.println(r.row());
+        int L = kit.model.config.nLayers(), d = kit.model.config.hiddenSize();
+        assertEquals(2, r.tasks());
+        assertTrue(r.broadcastBytes() >= 4L * L * d, "the vectors are broadcast: " + r.broadcastBytes());
+        assertTrue(r.resultBytes() >= 2 * 8L * L * d, "each task returns a gradient of every layer's vector in double: " + r.resultBytes());
+        assertTrue(r.maxGradientDifference() <= TOLERANCE, "same steps, same gradients: " + r.maxGradientDifference());
+        assertTrue(r.singleSecondsPerStep() > 0 && r.sparkSecondsPerStep() > 0);
+    }
+
+    @Test
     void shiftedSeedGivesTheSampleSeedsOfTheWholeSet() {
         java.util.SplittableRandom rnd = new java.util.SplittableRandom(3);
         for (int t = 0; t < 1000; t++) {
