@@ -63,7 +63,7 @@ class StandaloneClusterTest {
             settings.put("spark.executor.extraClassPath", System.getProperty("java.class.path"));
             settings.put("spark.executor.memory", "1g");
             settings.put("spark.cores.max", "2");
-            Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            Assertions.assertTimeoutPreemptively(Duration.ofSeconds(150), () -> {
                 try (JavaSparkContext sc = SparkContexts.start(masterUrl, "standalone-test", settings)) {
                     AtomicInteger failedTasks = new AtomicInteger();
                     sc.sc().addSparkListener(new SparkListener() {
