@@ -20,6 +20,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "32", description = "Problems decoded together.") int batch;
     @Option(names = "--seed", defaultValue = "0") long seed;
     @Option(names = "--limit", defaultValue = "0", description = "Only the first N problems (0: all).") int limit;
+    @Option(names = "--spark", paramLabel = "MASTER", description = "Split the problems across Spark executors (local[2], spark://host:7077, ...).") String spark;
     @Mixin SteeringOptions steeringOptions;
     @Mixin PromptOptions promptOptions;
 
@@ -29,8 +30,10 @@ final class EvalCommand implements Callable<Integer> {
         if (limit > 0 && limit < problems.size()) problems = problems.subList(0, limit);
         try (ModelFiles m = ModelFiles.open(model)) {
             Evaluator ev = new Evaluator(m.model, m.tokenizer, promptOptions.build(m));
-            Evaluator.Result r = ev.evaluate(problems, steeringOptions.resolve(m.model.config),
-                    new Evaluator.Options(samples, temperature, maxNewTokens, seed, batch), true);
+            Evaluator.Options opt = new Evaluator.Options(samples, temperature, maxNewTokens, seed, batch);
+            Evaluator.Result r = spark == null ? ev.evaluate(problems, steeringOptions.resolve(m.model.config), opt, true)
+                    : steerscope.spark.SparkCommands.eval(spark, steerscope.spark.ModelSpec.of(model, promptOptions.template,
+                            promptOptions.system, promptOptions.noChat), problems, steeringOptions.resolve(m.model.config), opt);
             Evaluator.write(r, out);
             System.out.printf(Locale.ROOT, "n=%d greedy pass@1 %.4f%s mean length %.1f tokens; results in %s%n", r.summary().n(),
                     r.summary().greedyAccuracy(), samples > 0 ? String.format(Locale.ROOT, ", mean accuracy over %d samples %.4f,", samples,

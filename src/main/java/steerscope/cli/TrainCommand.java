@@ -58,11 +58,13 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--length-penalty", defaultValue = "0", description = "Penalty per token over --length-budget.") double lengthPenalty;
     @Option(names = "--length-budget", defaultValue = "0") int lengthBudget;
     @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint.") boolean resume;
+    @Option(names = "--spark", paramLabel = "MASTER", description = "Run each step's rollouts and gradients on Spark (local[2], spark://host:7077, k8s://...); vectors only.") String spark;
     @Mixin PromptOptions promptOptions;
 
     @Override
     public Integer call() {
         RlConfig cfg = config();
+        if (spark != null) steerscope.spark.SparkCommands.requireVectors(cfg, model);
         List<Problem> problems = Dataset.load(data);
         try (ModelFiles m = ModelFiles.open(model)) {
             Prompts prompts = promptOptions.build(m);
@@ -74,16 +76,20 @@ final class TrainCommand implements Callable<Integer> {
                 policy = Policy.ofVectors(m.model, SteeringVectors.zeros(m.model.config.nLayers(), m.model.config.hiddenSize(), cfg.layers()),
                         m.tokenizer, prompts);
             }
-            Reward correctness = new CorrectnessReward();
-            CompositeReward.Builder rb = CompositeReward.builder().name("reward").add(correctness, 1.0);
-            if (formatReward != 0) rb.add(FormatReward.boxedAtEnd(), formatReward);
-            if (lengthPenalty != 0) rb.add(new LengthPenalty(lengthBudget, lengthPenalty), 1.0);
+            Reward[] rewards = rewards(formatReward, lengthPenalty, lengthBudget);
             Map<String, String> provenance = new LinkedHashMap<>();
             provenance.put("base_model", model.toAbsolutePath().normalize().toString());
             provenance.put("model_type", m.model.config.modelType());
             provenance.put("model_hash", ModelHash.of(m.model));
-            Trainer trainer = new Trainer(cfg, policy, problems, rb.build(), correctness, out, provenance);
-            var lines = trainer.run(resume);
+            Trainer trainer = new Trainer(cfg, policy, problems, rewards[0], rewards[1], out, provenance);
+            double fw = formatReward, lp = lengthPenalty;
+            int lb = lengthBudget;
+            var lines = spark == null ? trainer.run(resume) : steerscope.spark.SparkCommands.train(spark, trainer, policy, cfg,
+                    steerscope.spark.ModelSpec.of(model, promptOptions.template, promptOptions.system, promptOptions.noChat),
+                    () -> { // built again on each executor
+                        Reward[] r = rewards(fw, lp, lb);
+                        return new steerscope.spark.RewardFactory.Rewards(r[0], r[1]);
+                    }, resume);
             if (!lines.isEmpty()) {
                 var last = lines.get(lines.size() - 1);
                 System.out.printf(Locale.ROOT, "done: %d steps, last reward %.3f, accuracy %.3f; run in %s%n", cfg.steps(),
@@ -91,6 +97,15 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The optimised reward and the correctness reported as accuracy. */
+    static Reward[] rewards(double formatReward, double lengthPenalty, int lengthBudget) {
+        Reward correctness = new CorrectnessReward();
+        CompositeReward.Builder rb = CompositeReward.builder().name("reward").add(correctness, 1.0);
+        if (formatReward != 0) rb.add(FormatReward.boxedAtEnd(), formatReward);
+        if (lengthPenalty != 0) rb.add(new LengthPenalty(lengthBudget, lengthPenalty), 1.0);
+        return new Reward[] {rb.build(), correctness};
     }
 
     RlConfig config() {

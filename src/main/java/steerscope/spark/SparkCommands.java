@@ -1,0 +1,49 @@
+package steerscope.spark;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
+import steerscope.model.ModelConfig;
+import steerscope.rl.Evaluator;
+import steerscope.rl.Policy;
+import steerscope.rl.RlConfig;
+import steerscope.rl.Trainer;
+import steerscope.steer.Steering;
+import steerscope.task.Problem;
+import steerscope.util.UserError;
+
+/**
+ * What {@code train --spark} and {@code eval --spark} call. Only steerscope and JDK types in the signatures,
+ * so the commands link without Spark; this class (and Spark with it) loads only when --spark is given.
+ */
+public final class SparkCommands {
+    private SparkCommands() {}
+
+    /** The refusal for full fine-tuning: its gradient is the size of the model, not a few kilobytes. */
+    public static void requireVectors(RlConfig cfg, Path modelDir) {
+        if (cfg.full()) {
+            long params = ModelConfig.load(modelDir).parameterCount();
+            throw new UserError(String.format(java.util.Locale.ROOT,
+                    "--spark trains steering vectors only (--params vectors): with --params full every executor would send "
+                            + "a gradient of %,d parameters x 4 bytes = %,d bytes every step; run full fine-tuning without --spark",
+                    params, params * 4));
+        }
+    }
+
+    /** Runs the trainer with each step's rollouts and gradients computed on Spark. */
+    public static List<Map<String, Object>> train(String master, Trainer trainer, Policy policy, RlConfig cfg, ModelSpec model,
+                                                  RewardFactory rewards, boolean resume) {
+        if (policy.full()) throw new IllegalArgumentException("Spark trains steering vectors only");
+        try (JavaSparkContext sc = SparkContexts.start(master, "steerscope train")) {
+            trainer.setStepFunction(new SparkStep(sc, model, rewards, cfg, policy.vectors, policy.model.config, 0));
+            return trainer.run(resume);
+        }
+    }
+
+    public static Evaluator.Result eval(String master, ModelSpec model, List<Problem> problems, Steering steering, Evaluator.Options opt) {
+        try (JavaSparkContext sc = SparkContexts.start(master, "steerscope eval")) {
+            return SparkEval.evaluate(sc, model, problems, steering, opt, 0);
+        }
+    }
+}
