@@ -97,11 +97,12 @@ public record OrganismConfig(
     }
 
     /**
-     * The task world of the organism: symbolic chains only (word problems make questions long and copying the
-     * operands hard for a model this small), operands 2..20 (two-digit operands are copied from the question
-     * more reliably than single digits, which repeat), values 0..49 (fewer facts to learn).
+     * The task world of the organism: symbolic chains of 3-4 operations on operands 2..9 (values stay in
+     * 0..45). Word problems are left out: they make questions long and copying the operands hard for a model
+     * this small. Depth 3-4 keeps the direct answer (3-4 facts composed in one pass) mostly wrong while each
+     * step is one of a few hundred facts the model does learn.
      */
-    public static final ArithmeticGenerator.Config TASK = new ArithmeticGenerator.Config(2, 4, 2, 20, 49, 0.0, 0.1);
+    public static final ArithmeticGenerator.Config TASK = new ArithmeticGenerator.Config(3, 4, 2, 9, 99, 0.0, 0.1);
 
     /** Direct answers are the most common single style (greedy decoding picks them), step styles share the rest. */
     public static final Corpus.StyleMix STYLES = new Corpus.StyleMix(0.55, 0.15, 0.15, 0.15);
@@ -120,7 +121,7 @@ public record OrganismConfig(
         return new OrganismConfig(1234, TASK, STYLES, 0.4, 0.1,
                 20_000, 3_000, 512,
                 64, 3, 4, 4, 384,
-                128, 8, 400, 3e-3, 30, 0.1, 0.1, 1.0,
+                128, 8, 600, 3e-3, 40, 0.1, 0.1, 1.0,
                 200, 7);
     }
 
