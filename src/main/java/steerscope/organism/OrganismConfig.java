@@ -96,24 +96,32 @@ public record OrganismConfig(
         if (v <= 0) throw new UserError("organism config: '" + field + "' must be positive, got " + v);
     }
 
-    /** The task world of the organism: operands 2..9 and values 0..39, so the facts are few enough to learn in minutes. */
-    public static final ArithmeticGenerator.Config TASK = new ArithmeticGenerator.Config(2, 4, 2, 9, 39, 0.3, 0.1);
+    /**
+     * The task world of the organism: symbolic chains of 3-4 operations on operands 2..9 (values stay in
+     * 0..45). Word problems are left out: they make questions long and copying the operands hard for a model
+     * this small. Depth 3-4 keeps the direct answer (3-4 facts composed in one pass) mostly wrong while each
+     * step is one of a few hundred facts the model does learn.
+     */
+    public static final ArithmeticGenerator.Config TASK = new ArithmeticGenerator.Config(3, 4, 2, 9, 99, 0.0, 0.1);
 
-    /** The full organism: about 5 minutes of pretraining on 2 cores. */
+    /** Direct answers are the most common single style (greedy decoding picks them), step styles share the rest. */
+    public static final Corpus.StyleMix STYLES = new Corpus.StyleMix(0.55, 0.15, 0.15, 0.15);
+
+    /** The full organism: 1200 steps of 8 rows x 128 tokens, about 4-5 minutes on 2 idle cores. */
     public static OrganismConfig defaults() {
-        return new OrganismConfig(1234, TASK, new Corpus.StyleMix(0.70, 0.10, 0.10, 0.10), 0.3, 1.0,
-                60_000, 5_000, 512,
-                128, 4, 4, 4, 384,
-                128, 16, 1500, 2e-3, 60, 0.1, 0.1, 1.0,
+        return new OrganismConfig(1234, TASK, STYLES, 0.4, 0.1,
+                40_000, 5_000, 512,
+                64, 3, 4, 4, 384,
+                128, 8, 1200, 3e-3, 50, 0.1, 0.1, 1.0,
                 200, 7);
     }
 
-    /** The quick organism for a short demo: about a minute of pretraining. */
+    /** The quick organism: 600 steps. Too short as yet: it has not learned to copy the operands (see the report). */
     public static OrganismConfig quick() {
-        return new OrganismConfig(1234, TASK, new Corpus.StyleMix(0.70, 0.10, 0.10, 0.10), 0.3, 1.0,
+        return new OrganismConfig(1234, TASK, STYLES, 0.4, 0.1,
                 20_000, 3_000, 512,
-                96, 3, 4, 4, 288,
-                128, 16, 400, 3e-3, 30, 0.1, 0.1, 1.0,
+                64, 3, 4, 4, 384,
+                128, 8, 600, 3e-3, 40, 0.1, 0.1, 1.0,
                 200, 7);
     }
 
@@ -125,7 +133,7 @@ public record OrganismConfig(
         try {
             return Json.MAPPER.readValue(json, OrganismConfig.class);
         } catch (java.io.IOException e) {
-            throw new UserError("organism config: malformed JSON: " + e.getMessage());
+            throw asUserError(e);
         }
     }
 
@@ -166,7 +174,19 @@ public record OrganismConfig(
                 node.put(field, value);
             }
         }
-        return Json.MAPPER.convertValue(root, OrganismConfig.class);
+        try {
+            return Json.MAPPER.convertValue(root, OrganismConfig.class);
+        } catch (IllegalArgumentException e) {
+            throw asUserError(e);
+        }
+    }
+
+    /** Jackson wraps the constructor's UserError; give the user that message, not the wrapper. */
+    private static UserError asUserError(Exception e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof UserError u) return u;
+        }
+        return new UserError("organism config: " + e.getMessage());
     }
 
     /** A copy with other training length (steps, documents), for quick experiments and tests. */

@@ -29,7 +29,9 @@ public final class OrganismEval {
     public static final int BATCH = 64;
 
     /** Accuracy and count of one group of completions. */
+    @com.fasterxml.jackson.annotation.JsonIgnoreProperties(value = "accuracy", allowGetters = true)
     public record Score(int n, int correct) {
+        @com.fasterxml.jackson.annotation.JsonProperty("accuracy")
         public double accuracy() {
             return n == 0 ? 0 : (double) correct / n;
         }
