@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "steerscope", mixinStandardHelpOptions = true, version = "steerscope 0.1.0",
         description = "Train and read RL steering vectors in the residual stream of decoder language models.",
         subcommands = {InspectCommand.class, TokenizeCommand.class, ScoreCommand.class, GenerateCommand.class,
-                VectorsCommand.class, TrainCommand.class, EvalCommand.class, CommandLine.HelpCommand.class})
+                VectorsCommand.class, TrainCommand.class, EvalCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static void main(String[] args) {
         System.exit(run(args));
