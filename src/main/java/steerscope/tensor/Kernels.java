@@ -1,6 +1,7 @@
 package steerscope.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -15,31 +16,76 @@ public final class Kernels {
     /** Weight rows converted to F32 together, and tokens per register tile: a 4 x 4 tile of accumulators. */
     private static final int RB = 4, TB = 4;
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[32]);
 
-    /** Rotations by L/2, L/4, ..., 1 lanes: a fixed-order horizontal sum (see {@link #hsum}). */
-    private static final VectorShuffle<Float>[] ROTATE = rotations();
+    /** Rotations by 8, 4, 2 and 1 lanes (mod L): the steps of the fixed-order horizontal sum {@link #hsum}. */
+    private static final VectorShuffle<Float> R8 = rotation(8), R4 = rotation(4), R2 = rotation(2), R1 = rotation(1);
+    /** For {@link #reduce16}: rotations by -8, -4, -2, -1 lanes, and masks of the lanes whose (lane / w) is odd. */
+    private static final VectorShuffle<Float> N8 = rotation(-8), N4 = rotation(-4), N2 = rotation(-2), N1 = rotation(-1);
+    private static final VectorMask<Float> M8 = oddBlocks(8), M4 = oddBlocks(4), M2 = oddBlocks(2), M1 = oddBlocks(1);
+    /** REDUCED_LANE[j]: the lane of {@link #reduce16}'s result that holds the sum of its argument j. */
+    private static final int[] REDUCED_LANE = reducedLanes();
 
     private Kernels() {}
 
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] rotations() {
-        int n = Integer.numberOfTrailingZeros(L);
-        VectorShuffle<Float>[] out = new VectorShuffle[n];
-        for (int i = 0, shift = L / 2; i < n; i++, shift /= 2) {
-            final int sh = shift;
-            out[i] = VectorShuffle.fromOp(F, lane -> (lane + sh) % L);
-        }
-        return out;
+    private static VectorShuffle<Float> rotation(int shift) {
+        return VectorShuffle.fromOp(F, lane -> Math.floorMod(lane + shift, L));
+    }
+
+    private static VectorMask<Float> oddBlocks(int w) {
+        boolean[] m = new boolean[L];
+        for (int i = 0; i < L; i++) m[i] = (i / w) % 2 == 1;
+        return VectorMask.fromArray(F, m, 0);
     }
 
     /**
-     * Sum of the lanes in a fixed order. {@code reduceLanes(ADD)} leaves the order open, and the interpreter and
-     * the JIT do differ, which would make a run depend on when a loop got compiled; a resumed run must equal an
-     * uninterrupted one bit for bit.
+     * Sum of the lanes in a fixed order: lane i + lane i+8, then + i+4, + i+2, + i+1 (a tree).
+     * {@code reduceLanes(ADD)} leaves the order open, and the interpreter and the JIT do differ, which would make a
+     * run depend on when a loop got compiled; a resumed run must equal an uninterrupted one bit for bit. Written
+     * straight, with constant shuffles, so the JIT inlines it and keeps the vector in registers.
      */
     static float hsum(FloatVector v) {
-        for (VectorShuffle<Float> r : ROTATE) v = v.add(v.rearrange(r));
+        if (L >= 16) v = v.add(v.rearrange(R8));
+        if (L >= 8) v = v.add(v.rearrange(R4));
+        if (L >= 4) v = v.add(v.rearrange(R2));
+        v = v.add(v.rearrange(R1));
         return v.lane(0);
+    }
+
+    /**
+     * The sums of 16 vectors of 16 lanes at once, each in exactly the order of {@link #hsum} (so a tile's outputs
+     * equal the one-row path's, bit for bit), in one vector: sum j is in lane {@link #REDUCED_LANE}[j]. A transpose
+     * by halves: each step pairs two vectors, takes the low half-block of every block from one and the high from
+     * the other, and adds; 15 such steps instead of 16 separate horizontal sums. Only for L == 16.
+     */
+    static FloatVector reduce16(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, FloatVector a4, FloatVector a5,
+                                FloatVector a6, FloatVector a7, FloatVector a8, FloatVector a9, FloatVector a10, FloatVector a11,
+                                FloatVector a12, FloatVector a13, FloatVector a14, FloatVector a15) {
+        FloatVector b0 = pair(a0, a1, R8, N8, M8), b1 = pair(a2, a3, R8, N8, M8), b2 = pair(a4, a5, R8, N8, M8), b3 = pair(a6, a7, R8, N8, M8);
+        FloatVector b4 = pair(a8, a9, R8, N8, M8), b5 = pair(a10, a11, R8, N8, M8), b6 = pair(a12, a13, R8, N8, M8), b7 = pair(a14, a15, R8, N8, M8);
+        FloatVector c0 = pair(b0, b1, R4, N4, M4), c1 = pair(b2, b3, R4, N4, M4), c2 = pair(b4, b5, R4, N4, M4), c3 = pair(b6, b7, R4, N4, M4);
+        FloatVector d0 = pair(c0, c1, R2, N2, M2), d1 = pair(c2, c3, R2, N2, M2);
+        return pair(d0, d1, R1, N1, M1);
+    }
+
+    /**
+     * c and d hold blocks of 2w partial sums; returns blocks of w: block 2g = c's block g folded (lane j + lane j+w),
+     * block 2g+1 = d's block g folded.
+     */
+    private static FloatVector pair(FloatVector c, FloatVector d, VectorShuffle<Float> rot, VectorShuffle<Float> back, VectorMask<Float> odd) {
+        FloatVector lo = c.blend(d.rearrange(back), odd);
+        FloatVector hi = c.rearrange(rot).blend(d, odd);
+        return lo.add(hi);
+    }
+
+    private static int[] reducedLanes() {
+        int[] lane = new int[16];
+        if (L != 16) return lane;
+        FloatVector[] a = new FloatVector[16];
+        for (int j = 0; j < 16; j++) a[j] = FloatVector.broadcast(F, j);
+        float[] out = reduce16(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15]).toArray();
+        for (int i = 0; i < 16; i++) lane[(int) out[i] / 16] = i;
+        return lane;
     }
 
     static float[] scratch(int n) {
@@ -107,11 +153,16 @@ public final class Kernels {
             FloatVector x3 = FloatVector.fromArray(F, x, xo + 3 * k + i);
             a30 = w0.fma(x3, a30); a31 = w1.fma(x3, a31); a32 = w2.fma(x3, a32); a33 = w3.fma(x3, a33);
         }
-        float[] s = {
-            hsum(a00), hsum(a01), hsum(a02), hsum(a03),
-            hsum(a10), hsum(a11), hsum(a12), hsum(a13),
-            hsum(a20), hsum(a21), hsum(a22), hsum(a23),
-            hsum(a30), hsum(a31), hsum(a32), hsum(a33)};
+        float[] s = TILE.get();
+        if (L == 16) {
+            reduce16(a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33).intoArray(s, 16);
+            for (int j = 0; j < 16; j++) s[j] = s[16 + REDUCED_LANE[j]];
+        } else {
+            s[0] = hsum(a00); s[1] = hsum(a01); s[2] = hsum(a02); s[3] = hsum(a03);
+            s[4] = hsum(a10); s[5] = hsum(a11); s[6] = hsum(a12); s[7] = hsum(a13);
+            s[8] = hsum(a20); s[9] = hsum(a21); s[10] = hsum(a22); s[11] = hsum(a23);
+            s[12] = hsum(a30); s[13] = hsum(a31); s[14] = hsum(a32); s[15] = hsum(a33);
+        }
         for (; i < k; i++) {
             for (int t = 0; t < 4; t++) {
                 float xv = x[xo + t * k + i];
