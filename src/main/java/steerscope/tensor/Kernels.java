@@ -134,10 +134,10 @@ public final class Kernels {
 
     /** A 4 x 4 register tile: 4 weight rows (in buf) against 4 consecutive token rows of x. */
     private static void tile4x4(float[] buf, int k, float[] x, int xo, float[] out, int oo, int ldo, boolean acc) {
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
-        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
-        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
+        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
+        FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F), a23 = FloatVector.zero(F);
+        FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F), a32 = FloatVector.zero(F), a33 = FloatVector.zero(F);
         int i = 0, bound = F.loopBound(k);
         for (; i < bound; i += L) {
             FloatVector w0 = FloatVector.fromArray(F, buf, i);
@@ -155,7 +155,23 @@ public final class Kernels {
         }
         float[] s = TILE.get();
         if (L == 16) {
-            reduce16(a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33).intoArray(s, 16);
+            // reduce16, written out here: a vector passed to a call the JIT does not inline is boxed on the heap
+            FloatVector b0 = a00.blend(a01.rearrange(N8), M8).add(a00.rearrange(R8).blend(a01, M8));
+            FloatVector b1 = a02.blend(a03.rearrange(N8), M8).add(a02.rearrange(R8).blend(a03, M8));
+            FloatVector b2 = a10.blend(a11.rearrange(N8), M8).add(a10.rearrange(R8).blend(a11, M8));
+            FloatVector b3 = a12.blend(a13.rearrange(N8), M8).add(a12.rearrange(R8).blend(a13, M8));
+            FloatVector b4 = a20.blend(a21.rearrange(N8), M8).add(a20.rearrange(R8).blend(a21, M8));
+            FloatVector b5 = a22.blend(a23.rearrange(N8), M8).add(a22.rearrange(R8).blend(a23, M8));
+            FloatVector b6 = a30.blend(a31.rearrange(N8), M8).add(a30.rearrange(R8).blend(a31, M8));
+            FloatVector b7 = a32.blend(a33.rearrange(N8), M8).add(a32.rearrange(R8).blend(a33, M8));
+            FloatVector c0 = b0.blend(b1.rearrange(N4), M4).add(b0.rearrange(R4).blend(b1, M4));
+            FloatVector c1 = b2.blend(b3.rearrange(N4), M4).add(b2.rearrange(R4).blend(b3, M4));
+            FloatVector c2 = b4.blend(b5.rearrange(N4), M4).add(b4.rearrange(R4).blend(b5, M4));
+            FloatVector c3 = b6.blend(b7.rearrange(N4), M4).add(b6.rearrange(R4).blend(b7, M4));
+            FloatVector d0 = c0.blend(c1.rearrange(N2), M2).add(c0.rearrange(R2).blend(c1, M2));
+            FloatVector d1 = c2.blend(c3.rearrange(N2), M2).add(c2.rearrange(R2).blend(c3, M2));
+            FloatVector e = d0.blend(d1.rearrange(N1), M1).add(d0.rearrange(R1).blend(d1, M1));
+            e.intoArray(s, 16);
             for (int j = 0; j < 16; j++) s[j] = s[16 + REDUCED_LANE[j]];
         } else {
             s[0] = hsum(a00); s[1] = hsum(a01); s[2] = hsum(a02); s[3] = hsum(a03);
