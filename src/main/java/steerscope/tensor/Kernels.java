@@ -15,6 +15,8 @@ public final class Kernels {
     static final int L = F.length();
     /** Weight rows converted to F32 together, and tokens per register tile: a 4 x 4 tile of accumulators. */
     private static final int RB = 4, TB = 4;
+    /** Floats of x a matmul keeps hot per token chunk (512 KiB: well inside a 2 MiB L2). */
+    private static final int X_CHUNK_FLOATS = 128 * 1024;
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[32]);
 
@@ -105,24 +107,30 @@ public final class Kernels {
     public static void matmul(float[] out, int outOff, float[] x, int xOff, int n, Mat w, float[] bias, boolean accumulate) {
         final int k = w.cols, m = w.rows;
         int blocks = (m + RB - 1) / RB;
-        Parallel.forRange(blocks, 1, (b0, b1) -> {
-            float[] buf = scratch(RB * k);
-            for (int rb = b0; rb < b1; rb++) {
-                int r0 = rb * RB, nr = Math.min(RB, m - r0);
-                w.loadRows(r0, nr, buf, 0);
-                int t = 0;
-                if (nr == RB) {
-                    for (; t + TB <= n; t += TB) tile4x4(buf, k, x, xOff + t * k, out, outOff + t * m + r0, m, accumulate);
-                }
-                for (; t < n; t++) {
-                    for (int r = 0; r < nr; r++) {
-                        float s = dot(buf, r * k, x, xOff + t * k, k);
-                        int o = outOff + t * m + r0 + r;
-                        out[o] = accumulate ? out[o] + s : s;
+        // Tokens in chunks whose x rows stay in L2 while every weight row passes over them; within a chunk each
+        // weight row is read (and converted from BF16) once. A multiple of TB, so only the last chunk has a tail.
+        int chunk = Math.max(TB, Math.min(256, (X_CHUNK_FLOATS / k) / TB * TB));
+        for (int c0 = 0; c0 < n; c0 += chunk) {
+            final int t0 = c0, t1 = Math.min(n, c0 + chunk);
+            Parallel.forRange(blocks, 1, (b0, b1) -> {
+                float[] buf = scratch(RB * k), sums = TILE.get();
+                for (int rb = b0; rb < b1; rb++) {
+                    int r0 = rb * RB, nr = Math.min(RB, m - r0);
+                    w.loadRows(r0, nr, buf, 0);
+                    int t = t0;
+                    if (nr == RB) {
+                        for (; t + TB <= t1; t += TB) tile4x4(buf, k, x, xOff + t * k, out, outOff + t * m + r0, m, accumulate, sums);
+                    }
+                    for (; t < t1; t++) {
+                        for (int r = 0; r < nr; r++) {
+                            float s = dot(buf, r * k, x, xOff + t * k, k);
+                            int o = outOff + t * m + r0 + r;
+                            out[o] = accumulate ? out[o] + s : s;
+                        }
                     }
                 }
-            }
-        });
+            });
+        }
         if (bias != null) {
             for (int t = 0; t < n; t++) add(out, outOff + t * m, bias, 0, m);
         }
@@ -133,7 +141,7 @@ public final class Kernels {
     }
 
     /** A 4 x 4 register tile: 4 weight rows (in buf) against 4 consecutive token rows of x. */
-    private static void tile4x4(float[] buf, int k, float[] x, int xo, float[] out, int oo, int ldo, boolean acc) {
+    private static void tile4x4(float[] buf, int k, float[] x, int xo, float[] out, int oo, int ldo, boolean acc, float[] s) {
         FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
         FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
         FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F), a23 = FloatVector.zero(F);
@@ -153,7 +161,6 @@ public final class Kernels {
             FloatVector x3 = FloatVector.fromArray(F, x, xo + 3 * k + i);
             a30 = w0.fma(x3, a30); a31 = w1.fma(x3, a31); a32 = w2.fma(x3, a32); a33 = w3.fma(x3, a33);
         }
-        float[] s = TILE.get();
         if (L == 16) {
             // reduce16, written out here: a vector passed to a call the JIT does not inline is boxed on the heap
             FloatVector b0 = a00.blend(a01.rearrange(N8), M8).add(a00.rearrange(R8).blend(a01, M8));
