@@ -110,16 +110,23 @@ public final class Kernels {
         // Tokens in chunks whose x rows stay in L2 while every weight row passes over them; within a chunk each
         // weight row is read (and converted from BF16) once. A multiple of TB, so only the last chunk has a tail.
         int chunk = Math.max(TB, Math.min(256, (X_CHUNK_FLOATS / k) / TB * TB));
+        // Fewer tokens than a tile: converting rows into a buffer would cost as much as using them.
+        final boolean bf16Direct = n < TB && w.dtype == DType.BF16 && !w.isHeap();
         for (int c0 = 0; c0 < n; c0 += chunk) {
             final int t0 = c0, t1 = Math.min(n, c0 + chunk);
             Parallel.forRange(blocks, 1, (b0, b1) -> {
                 float[] buf = scratch(RB * k), sums = TILE.get();
                 for (int rb = b0; rb < b1; rb++) {
                     int r0 = rb * RB, nr = Math.min(RB, m - r0);
+                    if (bf16Direct && nr == RB) { // decode: read the BF16 rows once, converting in registers
+                        for (int t = t0; t < t1; t++) rows4Bf16(w, r0, k, x, xOff + t * k, out, outOff + t * m + r0, accumulate, sums);
+                        continue;
+                    }
                     w.loadRows(r0, nr, buf, 0);
                     int t = t0;
                     if (nr == RB) {
                         for (; t + TB <= t1; t += TB) tile4x4(buf, k, x, xOff + t * k, out, outOff + t * m + r0, m, accumulate, sums);
+                        for (; t < t1; t++) rows4(buf, k, x, xOff + t * k, out, outOff + t * m + r0, accumulate);
                     }
                     for (; t < t1; t++) {
                         for (int r = 0; r < nr; r++) {
@@ -197,6 +204,63 @@ public final class Kernels {
                 int o = oo + t * ldo + r;
                 out[o] = acc ? out[o] + s[t * 4 + r] : s[t * 4 + r];
             }
+        }
+    }
+
+    /** 4 weight rows (in buf) against one token: each row's sum in exactly {@link #dot}'s order. */
+    private static void rows4(float[] buf, int k, float[] x, int xo, float[] out, int oo, boolean acc) {
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        int i = 0, bound = F.loopBound(k);
+        for (; i < bound; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xo + i);
+            a0 = FloatVector.fromArray(F, buf, i).fma(xv, a0);
+            a1 = FloatVector.fromArray(F, buf, k + i).fma(xv, a1);
+            a2 = FloatVector.fromArray(F, buf, 2 * k + i).fma(xv, a2);
+            a3 = FloatVector.fromArray(F, buf, 3 * k + i).fma(xv, a3);
+        }
+        float s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
+        for (; i < k; i++) {
+            float xv = x[xo + i];
+            s0 += buf[i] * xv;
+            s1 += buf[k + i] * xv;
+            s2 += buf[2 * k + i] * xv;
+            s3 += buf[3 * k + i] * xv;
+        }
+        store4(out, oo, acc, s0, s1, s2, s3);
+    }
+
+    /** {@link #rows4} reading rows r0..r0+3 of a mapped BF16 matrix directly: the decode matvec's inner loop. */
+    private static void rows4Bf16(Mat w, int r0, int k, float[] x, int xo, float[] out, int oo, boolean acc, float[] tail) {
+        java.lang.foreign.MemorySegment seg = w.segment();
+        long b0 = 2L * r0 * k, b1 = b0 + 2L * k, b2 = b1 + 2L * k, b3 = b2 + 2L * k;
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        int i = 0, bound = F.loopBound(k);
+        for (; i < bound; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xo + i);
+            a0 = Mat.bf16(seg, b0 + 2L * i).fma(xv, a0);
+            a1 = Mat.bf16(seg, b1 + 2L * i).fma(xv, a1);
+            a2 = Mat.bf16(seg, b2 + 2L * i).fma(xv, a2);
+            a3 = Mat.bf16(seg, b3 + 2L * i).fma(xv, a3);
+        }
+        float s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
+        if (i < k) {
+            w.loadRows(r0, RB, tail.length >= RB * k ? tail : (tail = new float[RB * k]), 0);
+            for (; i < k; i++) {
+                float xv = x[xo + i];
+                s0 += tail[i] * xv;
+                s1 += tail[k + i] * xv;
+                s2 += tail[2 * k + i] * xv;
+                s3 += tail[3 * k + i] * xv;
+            }
+        }
+        store4(out, oo, acc, s0, s1, s2, s3);
+    }
+
+    private static void store4(float[] out, int o, boolean acc, float s0, float s1, float s2, float s3) {
+        if (acc) {
+            out[o] += s0; out[o + 1] += s1; out[o + 2] += s2; out[o + 3] += s3;
+        } else {
+            out[o] = s0; out[o + 1] = s1; out[o + 2] = s2; out[o + 3] = s3;
         }
     }
 

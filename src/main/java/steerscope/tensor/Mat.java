@@ -111,6 +111,17 @@ public final class Mat {
         }
     }
 
+    /** The mapped bytes (null when heap-backed), for kernels that read BF16 directly. */
+    java.lang.foreign.MemorySegment segment() {
+        return segment;
+    }
+
+    /** L BF16 values at byte offset off of seg, as floats (a BF16 is the top half of an F32). */
+    static FloatVector bf16(MemorySegment seg, long off) {
+        ShortVector s = ShortVector.fromMemorySegment(S, seg, off, ByteOrder.LITTLE_ENDIAN);
+        return ((IntVector) s.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
     /** wᵀ as an F32 heap matrix [cols, rows], cached; call {@link #invalidateTranspose} after changing the weights. */
     public Mat transposedF32() {
         Mat t = transposed;
