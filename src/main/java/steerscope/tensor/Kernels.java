@@ -276,10 +276,89 @@ public final class Kernels {
     }
 
     /**
-     * dx[t, c] (+)= Σ_r dy[t, r] · w[r, c]: the input gradient of out = x · wᵀ. Uses wᵀ (cached by the Mat).
+     * dx[t, c] (+)= Σ_r dy[t, r] · w[r, c]: the input gradient of out = x · wᵀ, straight from w's rows (BF16 stays
+     * BF16: no transposed copy). Each thread owns columns of dx in chunks of 4 vectors; w is converted a block of
+     * rows at a time (it stays in L1 while every token passes over it), and each dx value sums over r in order.
      */
     public static void matmulBackwardInput(float[] dx, float[] dy, int n, Mat w, boolean accumulate) {
-        matmul(dx, 0, dy, 0, n, w.transposedF32(), null, accumulate);
+        final int k = w.cols, cw = 4 * L;
+        int tasks = (k + cw - 1) / cw;
+        Parallel.forEach(tasks, ci -> {
+            int c0 = ci * cw;
+            if (c0 + cw <= k) backInputChunk(dx, dy, n, w, c0, accumulate);
+            else backInputColumns(dx, dy, n, w, c0, k, accumulate);
+        });
+    }
+
+    /** Rows of w per converted block in {@link #backInputChunk}: 128 x 64 floats = 32 KiB, inside L1. */
+    private static final int BACK_ROWS = 128;
+
+    private static void backInputChunk(float[] dx, float[] dy, int n, Mat w, int c0, boolean accumulate) {
+        final int m = w.rows, k = w.cols, cw = 4 * L;
+        if (!accumulate) for (int t = 0; t < n; t++) java.util.Arrays.fill(dx, t * k + c0, t * k + c0 + cw, 0f);
+        float[] wb = scratch(BACK_ROWS * cw);
+        for (int r0 = 0; r0 < m; r0 += BACK_ROWS) {
+            int nr = Math.min(BACK_ROWS, m - r0);
+            w.loadBlock(r0, nr, c0, cw, wb, 0);
+            int t = 0;
+            for (; t + 4 <= n; t += 4) {
+                int o0 = t * k + c0, o1 = o0 + k, o2 = o1 + k, o3 = o2 + k;
+                FloatVector a00 = FloatVector.fromArray(F, dx, o0), a01 = FloatVector.fromArray(F, dx, o0 + L);
+                FloatVector a02 = FloatVector.fromArray(F, dx, o0 + 2 * L), a03 = FloatVector.fromArray(F, dx, o0 + 3 * L);
+                FloatVector a10 = FloatVector.fromArray(F, dx, o1), a11 = FloatVector.fromArray(F, dx, o1 + L);
+                FloatVector a12 = FloatVector.fromArray(F, dx, o1 + 2 * L), a13 = FloatVector.fromArray(F, dx, o1 + 3 * L);
+                FloatVector a20 = FloatVector.fromArray(F, dx, o2), a21 = FloatVector.fromArray(F, dx, o2 + L);
+                FloatVector a22 = FloatVector.fromArray(F, dx, o2 + 2 * L), a23 = FloatVector.fromArray(F, dx, o2 + 3 * L);
+                FloatVector a30 = FloatVector.fromArray(F, dx, o3), a31 = FloatVector.fromArray(F, dx, o3 + L);
+                FloatVector a32 = FloatVector.fromArray(F, dx, o3 + 2 * L), a33 = FloatVector.fromArray(F, dx, o3 + 3 * L);
+                int d0 = t * m + r0, d1 = d0 + m, d2 = d1 + m, d3 = d2 + m;
+                for (int r = 0; r < nr; r++) {
+                    int wo = r * cw;
+                    FloatVector w0 = FloatVector.fromArray(F, wb, wo), w1 = FloatVector.fromArray(F, wb, wo + L);
+                    FloatVector w2 = FloatVector.fromArray(F, wb, wo + 2 * L), w3 = FloatVector.fromArray(F, wb, wo + 3 * L);
+                    FloatVector g = FloatVector.broadcast(F, dy[d0 + r]);
+                    a00 = w0.fma(g, a00); a01 = w1.fma(g, a01); a02 = w2.fma(g, a02); a03 = w3.fma(g, a03);
+                    g = FloatVector.broadcast(F, dy[d1 + r]);
+                    a10 = w0.fma(g, a10); a11 = w1.fma(g, a11); a12 = w2.fma(g, a12); a13 = w3.fma(g, a13);
+                    g = FloatVector.broadcast(F, dy[d2 + r]);
+                    a20 = w0.fma(g, a20); a21 = w1.fma(g, a21); a22 = w2.fma(g, a22); a23 = w3.fma(g, a23);
+                    g = FloatVector.broadcast(F, dy[d3 + r]);
+                    a30 = w0.fma(g, a30); a31 = w1.fma(g, a31); a32 = w2.fma(g, a32); a33 = w3.fma(g, a33);
+                }
+                a00.intoArray(dx, o0); a01.intoArray(dx, o0 + L); a02.intoArray(dx, o0 + 2 * L); a03.intoArray(dx, o0 + 3 * L);
+                a10.intoArray(dx, o1); a11.intoArray(dx, o1 + L); a12.intoArray(dx, o1 + 2 * L); a13.intoArray(dx, o1 + 3 * L);
+                a20.intoArray(dx, o2); a21.intoArray(dx, o2 + L); a22.intoArray(dx, o2 + 2 * L); a23.intoArray(dx, o2 + 3 * L);
+                a30.intoArray(dx, o3); a31.intoArray(dx, o3 + L); a32.intoArray(dx, o3 + 2 * L); a33.intoArray(dx, o3 + 3 * L);
+            }
+            for (; t < n; t++) {
+                int o = t * k + c0, d = t * m + r0;
+                FloatVector a0 = FloatVector.fromArray(F, dx, o), a1 = FloatVector.fromArray(F, dx, o + L);
+                FloatVector a2 = FloatVector.fromArray(F, dx, o + 2 * L), a3 = FloatVector.fromArray(F, dx, o + 3 * L);
+                for (int r = 0; r < nr; r++) {
+                    int wo = r * cw;
+                    FloatVector g = FloatVector.broadcast(F, dy[d + r]);
+                    a0 = FloatVector.fromArray(F, wb, wo).fma(g, a0);
+                    a1 = FloatVector.fromArray(F, wb, wo + L).fma(g, a1);
+                    a2 = FloatVector.fromArray(F, wb, wo + 2 * L).fma(g, a2);
+                    a3 = FloatVector.fromArray(F, wb, wo + 3 * L).fma(g, a3);
+                }
+                a0.intoArray(dx, o); a1.intoArray(dx, o + L); a2.intoArray(dx, o + 2 * L); a3.intoArray(dx, o + 3 * L);
+            }
+        }
+    }
+
+    /** The last columns [c0, k) when k is not a multiple of 4 vectors: one column at a time, r in order. */
+    private static void backInputColumns(float[] dx, float[] dy, int n, Mat w, int c0, int k, boolean accumulate) {
+        final int m = w.rows, nc = k - c0;
+        float[] wb = new float[m * nc];
+        w.loadBlock(0, m, c0, nc, wb, 0);
+        for (int t = 0; t < n; t++) {
+            for (int c = 0; c < nc; c++) {
+                float s = accumulate ? dx[t * k + c0 + c] : 0f;
+                for (int r = 0; r < m; r++) s = Math.fma(dy[t * m + r], wb[r * nc + c], s);
+                dx[t * k + c0 + c] = s;
+            }
+        }
     }
 
     /** dw[r, c] += Σ_t dy[t, r] · x[t, c]: the weight gradient of out = x · wᵀ, into an F32 [m, k] array. */
