@@ -361,11 +361,71 @@ public final class Kernels {
         }
     }
 
-    /** dw[r, c] += Σ_t dy[t, r] · x[t, c]: the weight gradient of out = x · wᵀ, into an F32 [m, k] array. */
+    /**
+     * dw[r, c] += Σ_t dy[t, r] · x[t, c]: the weight gradient of out = x · wᵀ, into an F32 [m, k] array. No
+     * transposes: tiles of 4 rows of dw x 4 vectors of columns, summing over t in order; each thread owns rows of dw
+     * and walks the columns in chunks so the chunk of x stays in L2 across its row tiles.
+     */
     public static void matmulBackwardWeight(float[] dw, float[] dy, float[] x, int n, int m, int k) {
-        float[] dyT = transpose(dy, 0, n, m); // [m, n]
-        float[] xT = transpose(x, 0, n, k);   // [k, n]
-        matmul(dw, 0, dyT, 0, m, Mat.of(xT, k, n), null, true);
+        final int cw = 4 * L, fullCols = k / cw * cw;
+        Parallel.forRange((m + 3) / 4, 1, (b0, b1) -> {
+            for (int c0 = 0; c0 < fullCols; c0 += cw) {
+                for (int rb = b0; rb < b1; rb++) {
+                    int r0 = rb * 4;
+                    if (r0 + 4 <= m) backWeightTile(dw, dy, x, n, m, k, r0, c0);
+                    else for (int r = r0; r < m; r++) backWeightScalar(dw, dy, x, n, m, k, r, c0, c0 + cw);
+                }
+            }
+            for (int rb = b0; rb < b1; rb++) {
+                for (int r = rb * 4; r < Math.min(m, rb * 4 + 4); r++) backWeightScalar(dw, dy, x, n, m, k, r, fullCols, k);
+            }
+        });
+    }
+
+    private static void backWeightTile(float[] dw, float[] dy, float[] x, int n, int m, int k, int r0, int c0) {
+        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
+        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
+        FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F), a23 = FloatVector.zero(F);
+        FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F), a32 = FloatVector.zero(F), a33 = FloatVector.zero(F);
+        for (int t = 0; t < n; t++) {
+            int xo = t * k + c0, d = t * m + r0;
+            FloatVector x0 = FloatVector.fromArray(F, x, xo), x1 = FloatVector.fromArray(F, x, xo + L);
+            FloatVector x2 = FloatVector.fromArray(F, x, xo + 2 * L), x3 = FloatVector.fromArray(F, x, xo + 3 * L);
+            FloatVector g = FloatVector.broadcast(F, dy[d]);
+            a00 = x0.fma(g, a00); a01 = x1.fma(g, a01); a02 = x2.fma(g, a02); a03 = x3.fma(g, a03);
+            g = FloatVector.broadcast(F, dy[d + 1]);
+            a10 = x0.fma(g, a10); a11 = x1.fma(g, a11); a12 = x2.fma(g, a12); a13 = x3.fma(g, a13);
+            g = FloatVector.broadcast(F, dy[d + 2]);
+            a20 = x0.fma(g, a20); a21 = x1.fma(g, a21); a22 = x2.fma(g, a22); a23 = x3.fma(g, a23);
+            g = FloatVector.broadcast(F, dy[d + 3]);
+            a30 = x0.fma(g, a30); a31 = x1.fma(g, a31); a32 = x2.fma(g, a32); a33 = x3.fma(g, a33);
+        }
+        // written out: a vector passed to a call the JIT does not inline is boxed on the heap
+        int o0 = r0 * k + c0, o1 = o0 + k, o2 = o1 + k, o3 = o2 + k;
+        FloatVector.fromArray(F, dw, o0).add(a00).intoArray(dw, o0);
+        FloatVector.fromArray(F, dw, o0 + L).add(a01).intoArray(dw, o0 + L);
+        FloatVector.fromArray(F, dw, o0 + 2 * L).add(a02).intoArray(dw, o0 + 2 * L);
+        FloatVector.fromArray(F, dw, o0 + 3 * L).add(a03).intoArray(dw, o0 + 3 * L);
+        FloatVector.fromArray(F, dw, o1).add(a10).intoArray(dw, o1);
+        FloatVector.fromArray(F, dw, o1 + L).add(a11).intoArray(dw, o1 + L);
+        FloatVector.fromArray(F, dw, o1 + 2 * L).add(a12).intoArray(dw, o1 + 2 * L);
+        FloatVector.fromArray(F, dw, o1 + 3 * L).add(a13).intoArray(dw, o1 + 3 * L);
+        FloatVector.fromArray(F, dw, o2).add(a20).intoArray(dw, o2);
+        FloatVector.fromArray(F, dw, o2 + L).add(a21).intoArray(dw, o2 + L);
+        FloatVector.fromArray(F, dw, o2 + 2 * L).add(a22).intoArray(dw, o2 + 2 * L);
+        FloatVector.fromArray(F, dw, o2 + 3 * L).add(a23).intoArray(dw, o2 + 3 * L);
+        FloatVector.fromArray(F, dw, o3).add(a30).intoArray(dw, o3);
+        FloatVector.fromArray(F, dw, o3 + L).add(a31).intoArray(dw, o3 + L);
+        FloatVector.fromArray(F, dw, o3 + 2 * L).add(a32).intoArray(dw, o3 + 2 * L);
+        FloatVector.fromArray(F, dw, o3 + 3 * L).add(a33).intoArray(dw, o3 + 3 * L);
+    }
+
+    private static void backWeightScalar(float[] dw, float[] dy, float[] x, int n, int m, int k, int r, int c0, int c1) {
+        for (int c = c0; c < c1; c++) {
+            float s = 0;
+            for (int t = 0; t < n; t++) s = Math.fma(dy[t * m + r], x[t * k + c], s);
+            dw[r * k + c] += s;
+        }
     }
 
     public static float dot(float[] a, int ao, float[] b, int bo, int n) {

@@ -144,8 +144,27 @@ class KernelsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"1,3,5", "4,16,16", "7,33,18", "20,70,129"})
+    @CsvSource({"1,3,5", "4,16,16", "7,33,18", "20,70,129", "9,130,64", "5,7,200"})
     void backwardProductsMatchNaiveLoops(int n, int m, int k) {
+        for (DType dtype : DType.values()) {
+            try (Arena arena = Arena.ofShared()) {
+                float[] wv = random(m * k, 1), dy = random(n * m, 2);
+                Mat w = mapped(arena, dtype, wv, m, k); // the input gradient reads BF16/F16 weights in place
+                for (boolean accumulate : new boolean[] {false, true}) {
+                    float[] dx = random(n * k, 4), dx0 = accumulate ? dx.clone() : new float[n * k];
+                    Kernels.matmulBackwardInput(dx, dy, n, w, accumulate);
+                    double[] want = new double[n * k];
+                    for (int t = 0; t < n; t++) {
+                        for (int c = 0; c < k; c++) {
+                            double s = dx0[t * k + c];
+                            for (int r = 0; r < m; r++) s += (double) dy[t * m + r] * wv[r * k + c];
+                            want[t * k + c] = s;
+                        }
+                    }
+                    assertClose(want, dx, 0, 1e-5 * Math.sqrt(m), dtype + " dx, accumulate " + accumulate);
+                }
+            }
+        }
         float[] wv = random(m * k, 1), dy = random(n * m, 2), x = random(n * k, 3);
         Mat w = Mat.of(wv.clone(), m, k);
         float[] dx = random(n * k, 4), dx0 = dx.clone();
