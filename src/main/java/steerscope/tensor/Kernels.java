@@ -1,6 +1,7 @@
 package steerscope.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -14,32 +15,79 @@ public final class Kernels {
     static final int L = F.length();
     /** Weight rows converted to F32 together, and tokens per register tile: a 4 x 4 tile of accumulators. */
     private static final int RB = 4, TB = 4;
+    /** Floats of x a matmul keeps hot per token chunk (512 KiB: well inside a 2 MiB L2). */
+    private static final int X_CHUNK_FLOATS = 128 * 1024;
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[32]);
 
-    /** Rotations by L/2, L/4, ..., 1 lanes: a fixed-order horizontal sum (see {@link #hsum}). */
-    private static final VectorShuffle<Float>[] ROTATE = rotations();
+    /** Rotations by 8, 4, 2 and 1 lanes (mod L): the steps of the fixed-order horizontal sum {@link #hsum}. */
+    private static final VectorShuffle<Float> R8 = rotation(8), R4 = rotation(4), R2 = rotation(2), R1 = rotation(1);
+    /** For {@link #reduce16}: rotations by -8, -4, -2, -1 lanes, and masks of the lanes whose (lane / w) is odd. */
+    private static final VectorShuffle<Float> N8 = rotation(-8), N4 = rotation(-4), N2 = rotation(-2), N1 = rotation(-1);
+    private static final VectorMask<Float> M8 = oddBlocks(8), M4 = oddBlocks(4), M2 = oddBlocks(2), M1 = oddBlocks(1);
+    /** REDUCED_LANE[j]: the lane of {@link #reduce16}'s result that holds the sum of its argument j. */
+    private static final int[] REDUCED_LANE = reducedLanes();
 
     private Kernels() {}
 
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] rotations() {
-        int n = Integer.numberOfTrailingZeros(L);
-        VectorShuffle<Float>[] out = new VectorShuffle[n];
-        for (int i = 0, shift = L / 2; i < n; i++, shift /= 2) {
-            final int sh = shift;
-            out[i] = VectorShuffle.fromOp(F, lane -> (lane + sh) % L);
-        }
-        return out;
+    private static VectorShuffle<Float> rotation(int shift) {
+        return VectorShuffle.fromOp(F, lane -> Math.floorMod(lane + shift, L));
+    }
+
+    private static VectorMask<Float> oddBlocks(int w) {
+        boolean[] m = new boolean[L];
+        for (int i = 0; i < L; i++) m[i] = (i / w) % 2 == 1;
+        return VectorMask.fromArray(F, m, 0);
     }
 
     /**
-     * Sum of the lanes in a fixed order. {@code reduceLanes(ADD)} leaves the order open, and the interpreter and
-     * the JIT do differ, which would make a run depend on when a loop got compiled; a resumed run must equal an
-     * uninterrupted one bit for bit.
+     * Sum of the lanes in a fixed order: lane i + lane i+8, then + i+4, + i+2, + i+1 (a tree).
+     * {@code reduceLanes(ADD)} leaves the order open, and the interpreter and the JIT do differ, which would make a
+     * run depend on when a loop got compiled; a resumed run must equal an uninterrupted one bit for bit. Written
+     * straight, with constant shuffles, so the JIT inlines it and keeps the vector in registers.
      */
     static float hsum(FloatVector v) {
-        for (VectorShuffle<Float> r : ROTATE) v = v.add(v.rearrange(r));
+        if (L >= 16) v = v.add(v.rearrange(R8));
+        if (L >= 8) v = v.add(v.rearrange(R4));
+        if (L >= 4) v = v.add(v.rearrange(R2));
+        v = v.add(v.rearrange(R1));
         return v.lane(0);
+    }
+
+    /**
+     * The sums of 16 vectors of 16 lanes at once, each in exactly the order of {@link #hsum} (so a tile's outputs
+     * equal the one-row path's, bit for bit), in one vector: sum j is in lane {@link #REDUCED_LANE}[j]. A transpose
+     * by halves: each step pairs two vectors, takes the low half-block of every block from one and the high from
+     * the other, and adds; 15 such steps instead of 16 separate horizontal sums. Only for L == 16.
+     */
+    static FloatVector reduce16(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, FloatVector a4, FloatVector a5,
+                                FloatVector a6, FloatVector a7, FloatVector a8, FloatVector a9, FloatVector a10, FloatVector a11,
+                                FloatVector a12, FloatVector a13, FloatVector a14, FloatVector a15) {
+        FloatVector b0 = pair(a0, a1, R8, N8, M8), b1 = pair(a2, a3, R8, N8, M8), b2 = pair(a4, a5, R8, N8, M8), b3 = pair(a6, a7, R8, N8, M8);
+        FloatVector b4 = pair(a8, a9, R8, N8, M8), b5 = pair(a10, a11, R8, N8, M8), b6 = pair(a12, a13, R8, N8, M8), b7 = pair(a14, a15, R8, N8, M8);
+        FloatVector c0 = pair(b0, b1, R4, N4, M4), c1 = pair(b2, b3, R4, N4, M4), c2 = pair(b4, b5, R4, N4, M4), c3 = pair(b6, b7, R4, N4, M4);
+        FloatVector d0 = pair(c0, c1, R2, N2, M2), d1 = pair(c2, c3, R2, N2, M2);
+        return pair(d0, d1, R1, N1, M1);
+    }
+
+    /**
+     * c and d hold blocks of 2w partial sums; returns blocks of w: block 2g = c's block g folded (lane j + lane j+w),
+     * block 2g+1 = d's block g folded.
+     */
+    private static FloatVector pair(FloatVector c, FloatVector d, VectorShuffle<Float> rot, VectorShuffle<Float> back, VectorMask<Float> odd) {
+        FloatVector lo = c.blend(d.rearrange(back), odd);
+        FloatVector hi = c.rearrange(rot).blend(d, odd);
+        return lo.add(hi);
+    }
+
+    private static int[] reducedLanes() {
+        int[] lane = new int[16];
+        if (L != 16) return lane;
+        FloatVector[] a = new FloatVector[16];
+        for (int j = 0; j < 16; j++) a[j] = FloatVector.broadcast(F, j);
+        float[] out = reduce16(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15]).toArray();
+        for (int i = 0; i < 16; i++) lane[(int) out[i] / 16] = i;
+        return lane;
     }
 
     static float[] scratch(int n) {
@@ -59,24 +107,37 @@ public final class Kernels {
     public static void matmul(float[] out, int outOff, float[] x, int xOff, int n, Mat w, float[] bias, boolean accumulate) {
         final int k = w.cols, m = w.rows;
         int blocks = (m + RB - 1) / RB;
-        Parallel.forRange(blocks, 1, (b0, b1) -> {
-            float[] buf = scratch(RB * k);
-            for (int rb = b0; rb < b1; rb++) {
-                int r0 = rb * RB, nr = Math.min(RB, m - r0);
-                w.loadRows(r0, nr, buf, 0);
-                int t = 0;
-                if (nr == RB) {
-                    for (; t + TB <= n; t += TB) tile4x4(buf, k, x, xOff + t * k, out, outOff + t * m + r0, m, accumulate);
-                }
-                for (; t < n; t++) {
-                    for (int r = 0; r < nr; r++) {
-                        float s = dot(buf, r * k, x, xOff + t * k, k);
-                        int o = outOff + t * m + r0 + r;
-                        out[o] = accumulate ? out[o] + s : s;
+        // Tokens in chunks whose x rows stay in L2 while every weight row passes over them; within a chunk each
+        // weight row is read (and converted from BF16) once. A multiple of TB, so only the last chunk has a tail.
+        int chunk = Math.max(TB, Math.min(256, (X_CHUNK_FLOATS / k) / TB * TB));
+        // Fewer tokens than a tile: converting rows into a buffer would cost as much as using them.
+        final boolean bf16Direct = n < TB && w.dtype == DType.BF16 && !w.isHeap();
+        for (int c0 = 0; c0 < n; c0 += chunk) {
+            final int t0 = c0, t1 = Math.min(n, c0 + chunk);
+            Parallel.forRange(blocks, 1, (b0, b1) -> {
+                float[] buf = scratch(RB * k), sums = TILE.get();
+                for (int rb = b0; rb < b1; rb++) {
+                    int r0 = rb * RB, nr = Math.min(RB, m - r0);
+                    if (bf16Direct && nr == RB) { // decode: read the BF16 rows once, converting in registers
+                        for (int t = t0; t < t1; t++) rows4Bf16(w, r0, k, x, xOff + t * k, out, outOff + t * m + r0, accumulate, sums);
+                        continue;
+                    }
+                    w.loadRows(r0, nr, buf, 0);
+                    int t = t0;
+                    if (nr == RB) {
+                        for (; t + TB <= t1; t += TB) tile4x4(buf, k, x, xOff + t * k, out, outOff + t * m + r0, m, accumulate, sums);
+                        for (; t < t1; t++) rows4(buf, k, x, xOff + t * k, out, outOff + t * m + r0, accumulate);
+                    }
+                    for (; t < t1; t++) {
+                        for (int r = 0; r < nr; r++) {
+                            float s = dot(buf, r * k, x, xOff + t * k, k);
+                            int o = outOff + t * m + r0 + r;
+                            out[o] = accumulate ? out[o] + s : s;
+                        }
                     }
                 }
-            }
-        });
+            });
+        }
         if (bias != null) {
             for (int t = 0; t < n; t++) add(out, outOff + t * m, bias, 0, m);
         }
@@ -87,11 +148,11 @@ public final class Kernels {
     }
 
     /** A 4 x 4 register tile: 4 weight rows (in buf) against 4 consecutive token rows of x. */
-    private static void tile4x4(float[] buf, int k, float[] x, int xo, float[] out, int oo, int ldo, boolean acc) {
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
-        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
-        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+    private static void tile4x4(float[] buf, int k, float[] x, int xo, float[] out, int oo, int ldo, boolean acc, float[] s) {
+        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
+        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
+        FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F), a23 = FloatVector.zero(F);
+        FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F), a32 = FloatVector.zero(F), a33 = FloatVector.zero(F);
         int i = 0, bound = F.loopBound(k);
         for (; i < bound; i += L) {
             FloatVector w0 = FloatVector.fromArray(F, buf, i);
@@ -107,11 +168,31 @@ public final class Kernels {
             FloatVector x3 = FloatVector.fromArray(F, x, xo + 3 * k + i);
             a30 = w0.fma(x3, a30); a31 = w1.fma(x3, a31); a32 = w2.fma(x3, a32); a33 = w3.fma(x3, a33);
         }
-        float[] s = {
-            hsum(a00), hsum(a01), hsum(a02), hsum(a03),
-            hsum(a10), hsum(a11), hsum(a12), hsum(a13),
-            hsum(a20), hsum(a21), hsum(a22), hsum(a23),
-            hsum(a30), hsum(a31), hsum(a32), hsum(a33)};
+        if (L == 16) {
+            // reduce16, written out here: a vector passed to a call the JIT does not inline is boxed on the heap
+            FloatVector b0 = a00.blend(a01.rearrange(N8), M8).add(a00.rearrange(R8).blend(a01, M8));
+            FloatVector b1 = a02.blend(a03.rearrange(N8), M8).add(a02.rearrange(R8).blend(a03, M8));
+            FloatVector b2 = a10.blend(a11.rearrange(N8), M8).add(a10.rearrange(R8).blend(a11, M8));
+            FloatVector b3 = a12.blend(a13.rearrange(N8), M8).add(a12.rearrange(R8).blend(a13, M8));
+            FloatVector b4 = a20.blend(a21.rearrange(N8), M8).add(a20.rearrange(R8).blend(a21, M8));
+            FloatVector b5 = a22.blend(a23.rearrange(N8), M8).add(a22.rearrange(R8).blend(a23, M8));
+            FloatVector b6 = a30.blend(a31.rearrange(N8), M8).add(a30.rearrange(R8).blend(a31, M8));
+            FloatVector b7 = a32.blend(a33.rearrange(N8), M8).add(a32.rearrange(R8).blend(a33, M8));
+            FloatVector c0 = b0.blend(b1.rearrange(N4), M4).add(b0.rearrange(R4).blend(b1, M4));
+            FloatVector c1 = b2.blend(b3.rearrange(N4), M4).add(b2.rearrange(R4).blend(b3, M4));
+            FloatVector c2 = b4.blend(b5.rearrange(N4), M4).add(b4.rearrange(R4).blend(b5, M4));
+            FloatVector c3 = b6.blend(b7.rearrange(N4), M4).add(b6.rearrange(R4).blend(b7, M4));
+            FloatVector d0 = c0.blend(c1.rearrange(N2), M2).add(c0.rearrange(R2).blend(c1, M2));
+            FloatVector d1 = c2.blend(c3.rearrange(N2), M2).add(c2.rearrange(R2).blend(c3, M2));
+            FloatVector e = d0.blend(d1.rearrange(N1), M1).add(d0.rearrange(R1).blend(d1, M1));
+            e.intoArray(s, 16);
+            for (int j = 0; j < 16; j++) s[j] = s[16 + REDUCED_LANE[j]];
+        } else {
+            s[0] = hsum(a00); s[1] = hsum(a01); s[2] = hsum(a02); s[3] = hsum(a03);
+            s[4] = hsum(a10); s[5] = hsum(a11); s[6] = hsum(a12); s[7] = hsum(a13);
+            s[8] = hsum(a20); s[9] = hsum(a21); s[10] = hsum(a22); s[11] = hsum(a23);
+            s[12] = hsum(a30); s[13] = hsum(a31); s[14] = hsum(a32); s[15] = hsum(a33);
+        }
         for (; i < k; i++) {
             for (int t = 0; t < 4; t++) {
                 float xv = x[xo + t * k + i];
@@ -123,6 +204,63 @@ public final class Kernels {
                 int o = oo + t * ldo + r;
                 out[o] = acc ? out[o] + s[t * 4 + r] : s[t * 4 + r];
             }
+        }
+    }
+
+    /** 4 weight rows (in buf) against one token: each row's sum in exactly {@link #dot}'s order. */
+    private static void rows4(float[] buf, int k, float[] x, int xo, float[] out, int oo, boolean acc) {
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        int i = 0, bound = F.loopBound(k);
+        for (; i < bound; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xo + i);
+            a0 = FloatVector.fromArray(F, buf, i).fma(xv, a0);
+            a1 = FloatVector.fromArray(F, buf, k + i).fma(xv, a1);
+            a2 = FloatVector.fromArray(F, buf, 2 * k + i).fma(xv, a2);
+            a3 = FloatVector.fromArray(F, buf, 3 * k + i).fma(xv, a3);
+        }
+        float s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
+        for (; i < k; i++) {
+            float xv = x[xo + i];
+            s0 += buf[i] * xv;
+            s1 += buf[k + i] * xv;
+            s2 += buf[2 * k + i] * xv;
+            s3 += buf[3 * k + i] * xv;
+        }
+        store4(out, oo, acc, s0, s1, s2, s3);
+    }
+
+    /** {@link #rows4} reading rows r0..r0+3 of a mapped BF16 matrix directly: the decode matvec's inner loop. */
+    private static void rows4Bf16(Mat w, int r0, int k, float[] x, int xo, float[] out, int oo, boolean acc, float[] tail) {
+        java.lang.foreign.MemorySegment seg = w.segment();
+        long b0 = 2L * r0 * k, b1 = b0 + 2L * k, b2 = b1 + 2L * k, b3 = b2 + 2L * k;
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        int i = 0, bound = F.loopBound(k);
+        for (; i < bound; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xo + i);
+            a0 = Mat.bf16(seg, b0 + 2L * i).fma(xv, a0);
+            a1 = Mat.bf16(seg, b1 + 2L * i).fma(xv, a1);
+            a2 = Mat.bf16(seg, b2 + 2L * i).fma(xv, a2);
+            a3 = Mat.bf16(seg, b3 + 2L * i).fma(xv, a3);
+        }
+        float s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
+        if (i < k) {
+            w.loadRows(r0, RB, tail.length >= RB * k ? tail : (tail = new float[RB * k]), 0);
+            for (; i < k; i++) {
+                float xv = x[xo + i];
+                s0 += tail[i] * xv;
+                s1 += tail[k + i] * xv;
+                s2 += tail[2 * k + i] * xv;
+                s3 += tail[3 * k + i] * xv;
+            }
+        }
+        store4(out, oo, acc, s0, s1, s2, s3);
+    }
+
+    private static void store4(float[] out, int o, boolean acc, float s0, float s1, float s2, float s3) {
+        if (acc) {
+            out[o] += s0; out[o + 1] += s1; out[o + 2] += s2; out[o + 3] += s3;
+        } else {
+            out[o] = s0; out[o + 1] = s1; out[o + 2] = s2; out[o + 3] = s3;
         }
     }
 
@@ -138,17 +276,156 @@ public final class Kernels {
     }
 
     /**
-     * dx[t, c] (+)= Σ_r dy[t, r] · w[r, c]: the input gradient of out = x · wᵀ. Uses wᵀ (cached by the Mat).
+     * dx[t, c] (+)= Σ_r dy[t, r] · w[r, c]: the input gradient of out = x · wᵀ, straight from w's rows (BF16 stays
+     * BF16: no transposed copy). Each thread owns columns of dx in chunks of 4 vectors; w is converted a block of
+     * rows at a time (it stays in L1 while every token passes over it), and each dx value sums over r in order.
      */
     public static void matmulBackwardInput(float[] dx, float[] dy, int n, Mat w, boolean accumulate) {
-        matmul(dx, 0, dy, 0, n, w.transposedF32(), null, accumulate);
+        final int k = w.cols, cw = 4 * L;
+        int tasks = (k + cw - 1) / cw;
+        Parallel.forEach(tasks, ci -> {
+            int c0 = ci * cw;
+            if (c0 + cw <= k) backInputChunk(dx, dy, n, w, c0, accumulate);
+            else backInputColumns(dx, dy, n, w, c0, k, accumulate);
+        });
     }
 
-    /** dw[r, c] += Σ_t dy[t, r] · x[t, c]: the weight gradient of out = x · wᵀ, into an F32 [m, k] array. */
+    /** Rows of w per converted block in {@link #backInputChunk}: 128 x 64 floats = 32 KiB, inside L1. */
+    private static final int BACK_ROWS = 128;
+
+    private static void backInputChunk(float[] dx, float[] dy, int n, Mat w, int c0, boolean accumulate) {
+        final int m = w.rows, k = w.cols, cw = 4 * L;
+        if (!accumulate) for (int t = 0; t < n; t++) java.util.Arrays.fill(dx, t * k + c0, t * k + c0 + cw, 0f);
+        float[] wb = scratch(BACK_ROWS * cw);
+        for (int r0 = 0; r0 < m; r0 += BACK_ROWS) {
+            int nr = Math.min(BACK_ROWS, m - r0);
+            w.loadBlock(r0, nr, c0, cw, wb, 0);
+            int t = 0;
+            for (; t + 4 <= n; t += 4) {
+                int o0 = t * k + c0, o1 = o0 + k, o2 = o1 + k, o3 = o2 + k;
+                FloatVector a00 = FloatVector.fromArray(F, dx, o0), a01 = FloatVector.fromArray(F, dx, o0 + L);
+                FloatVector a02 = FloatVector.fromArray(F, dx, o0 + 2 * L), a03 = FloatVector.fromArray(F, dx, o0 + 3 * L);
+                FloatVector a10 = FloatVector.fromArray(F, dx, o1), a11 = FloatVector.fromArray(F, dx, o1 + L);
+                FloatVector a12 = FloatVector.fromArray(F, dx, o1 + 2 * L), a13 = FloatVector.fromArray(F, dx, o1 + 3 * L);
+                FloatVector a20 = FloatVector.fromArray(F, dx, o2), a21 = FloatVector.fromArray(F, dx, o2 + L);
+                FloatVector a22 = FloatVector.fromArray(F, dx, o2 + 2 * L), a23 = FloatVector.fromArray(F, dx, o2 + 3 * L);
+                FloatVector a30 = FloatVector.fromArray(F, dx, o3), a31 = FloatVector.fromArray(F, dx, o3 + L);
+                FloatVector a32 = FloatVector.fromArray(F, dx, o3 + 2 * L), a33 = FloatVector.fromArray(F, dx, o3 + 3 * L);
+                int d0 = t * m + r0, d1 = d0 + m, d2 = d1 + m, d3 = d2 + m;
+                for (int r = 0; r < nr; r++) {
+                    int wo = r * cw;
+                    FloatVector w0 = FloatVector.fromArray(F, wb, wo), w1 = FloatVector.fromArray(F, wb, wo + L);
+                    FloatVector w2 = FloatVector.fromArray(F, wb, wo + 2 * L), w3 = FloatVector.fromArray(F, wb, wo + 3 * L);
+                    FloatVector g = FloatVector.broadcast(F, dy[d0 + r]);
+                    a00 = w0.fma(g, a00); a01 = w1.fma(g, a01); a02 = w2.fma(g, a02); a03 = w3.fma(g, a03);
+                    g = FloatVector.broadcast(F, dy[d1 + r]);
+                    a10 = w0.fma(g, a10); a11 = w1.fma(g, a11); a12 = w2.fma(g, a12); a13 = w3.fma(g, a13);
+                    g = FloatVector.broadcast(F, dy[d2 + r]);
+                    a20 = w0.fma(g, a20); a21 = w1.fma(g, a21); a22 = w2.fma(g, a22); a23 = w3.fma(g, a23);
+                    g = FloatVector.broadcast(F, dy[d3 + r]);
+                    a30 = w0.fma(g, a30); a31 = w1.fma(g, a31); a32 = w2.fma(g, a32); a33 = w3.fma(g, a33);
+                }
+                a00.intoArray(dx, o0); a01.intoArray(dx, o0 + L); a02.intoArray(dx, o0 + 2 * L); a03.intoArray(dx, o0 + 3 * L);
+                a10.intoArray(dx, o1); a11.intoArray(dx, o1 + L); a12.intoArray(dx, o1 + 2 * L); a13.intoArray(dx, o1 + 3 * L);
+                a20.intoArray(dx, o2); a21.intoArray(dx, o2 + L); a22.intoArray(dx, o2 + 2 * L); a23.intoArray(dx, o2 + 3 * L);
+                a30.intoArray(dx, o3); a31.intoArray(dx, o3 + L); a32.intoArray(dx, o3 + 2 * L); a33.intoArray(dx, o3 + 3 * L);
+            }
+            for (; t < n; t++) {
+                int o = t * k + c0, d = t * m + r0;
+                FloatVector a0 = FloatVector.fromArray(F, dx, o), a1 = FloatVector.fromArray(F, dx, o + L);
+                FloatVector a2 = FloatVector.fromArray(F, dx, o + 2 * L), a3 = FloatVector.fromArray(F, dx, o + 3 * L);
+                for (int r = 0; r < nr; r++) {
+                    int wo = r * cw;
+                    FloatVector g = FloatVector.broadcast(F, dy[d + r]);
+                    a0 = FloatVector.fromArray(F, wb, wo).fma(g, a0);
+                    a1 = FloatVector.fromArray(F, wb, wo + L).fma(g, a1);
+                    a2 = FloatVector.fromArray(F, wb, wo + 2 * L).fma(g, a2);
+                    a3 = FloatVector.fromArray(F, wb, wo + 3 * L).fma(g, a3);
+                }
+                a0.intoArray(dx, o); a1.intoArray(dx, o + L); a2.intoArray(dx, o + 2 * L); a3.intoArray(dx, o + 3 * L);
+            }
+        }
+    }
+
+    /** The last columns [c0, k) when k is not a multiple of 4 vectors: one column at a time, r in order. */
+    private static void backInputColumns(float[] dx, float[] dy, int n, Mat w, int c0, int k, boolean accumulate) {
+        final int m = w.rows, nc = k - c0;
+        float[] wb = new float[m * nc];
+        w.loadBlock(0, m, c0, nc, wb, 0);
+        for (int t = 0; t < n; t++) {
+            for (int c = 0; c < nc; c++) {
+                float s = accumulate ? dx[t * k + c0 + c] : 0f;
+                for (int r = 0; r < m; r++) s = Math.fma(dy[t * m + r], wb[r * nc + c], s);
+                dx[t * k + c0 + c] = s;
+            }
+        }
+    }
+
+    /**
+     * dw[r, c] += Σ_t dy[t, r] · x[t, c]: the weight gradient of out = x · wᵀ, into an F32 [m, k] array. No
+     * transposes: tiles of 4 rows of dw x 4 vectors of columns, summing over t in order; each thread owns rows of dw
+     * and walks the columns in chunks so the chunk of x stays in L2 across its row tiles.
+     */
     public static void matmulBackwardWeight(float[] dw, float[] dy, float[] x, int n, int m, int k) {
-        float[] dyT = transpose(dy, 0, n, m); // [m, n]
-        float[] xT = transpose(x, 0, n, k);   // [k, n]
-        matmul(dw, 0, dyT, 0, m, Mat.of(xT, k, n), null, true);
+        final int cw = 4 * L, fullCols = k / cw * cw;
+        Parallel.forRange((m + 3) / 4, 1, (b0, b1) -> {
+            for (int c0 = 0; c0 < fullCols; c0 += cw) {
+                for (int rb = b0; rb < b1; rb++) {
+                    int r0 = rb * 4;
+                    if (r0 + 4 <= m) backWeightTile(dw, dy, x, n, m, k, r0, c0);
+                    else for (int r = r0; r < m; r++) backWeightScalar(dw, dy, x, n, m, k, r, c0, c0 + cw);
+                }
+            }
+            for (int rb = b0; rb < b1; rb++) {
+                for (int r = rb * 4; r < Math.min(m, rb * 4 + 4); r++) backWeightScalar(dw, dy, x, n, m, k, r, fullCols, k);
+            }
+        });
+    }
+
+    private static void backWeightTile(float[] dw, float[] dy, float[] x, int n, int m, int k, int r0, int c0) {
+        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
+        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
+        FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F), a23 = FloatVector.zero(F);
+        FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F), a32 = FloatVector.zero(F), a33 = FloatVector.zero(F);
+        for (int t = 0; t < n; t++) {
+            int xo = t * k + c0, d = t * m + r0;
+            FloatVector x0 = FloatVector.fromArray(F, x, xo), x1 = FloatVector.fromArray(F, x, xo + L);
+            FloatVector x2 = FloatVector.fromArray(F, x, xo + 2 * L), x3 = FloatVector.fromArray(F, x, xo + 3 * L);
+            FloatVector g = FloatVector.broadcast(F, dy[d]);
+            a00 = x0.fma(g, a00); a01 = x1.fma(g, a01); a02 = x2.fma(g, a02); a03 = x3.fma(g, a03);
+            g = FloatVector.broadcast(F, dy[d + 1]);
+            a10 = x0.fma(g, a10); a11 = x1.fma(g, a11); a12 = x2.fma(g, a12); a13 = x3.fma(g, a13);
+            g = FloatVector.broadcast(F, dy[d + 2]);
+            a20 = x0.fma(g, a20); a21 = x1.fma(g, a21); a22 = x2.fma(g, a22); a23 = x3.fma(g, a23);
+            g = FloatVector.broadcast(F, dy[d + 3]);
+            a30 = x0.fma(g, a30); a31 = x1.fma(g, a31); a32 = x2.fma(g, a32); a33 = x3.fma(g, a33);
+        }
+        // written out: a vector passed to a call the JIT does not inline is boxed on the heap
+        int o0 = r0 * k + c0, o1 = o0 + k, o2 = o1 + k, o3 = o2 + k;
+        FloatVector.fromArray(F, dw, o0).add(a00).intoArray(dw, o0);
+        FloatVector.fromArray(F, dw, o0 + L).add(a01).intoArray(dw, o0 + L);
+        FloatVector.fromArray(F, dw, o0 + 2 * L).add(a02).intoArray(dw, o0 + 2 * L);
+        FloatVector.fromArray(F, dw, o0 + 3 * L).add(a03).intoArray(dw, o0 + 3 * L);
+        FloatVector.fromArray(F, dw, o1).add(a10).intoArray(dw, o1);
+        FloatVector.fromArray(F, dw, o1 + L).add(a11).intoArray(dw, o1 + L);
+        FloatVector.fromArray(F, dw, o1 + 2 * L).add(a12).intoArray(dw, o1 + 2 * L);
+        FloatVector.fromArray(F, dw, o1 + 3 * L).add(a13).intoArray(dw, o1 + 3 * L);
+        FloatVector.fromArray(F, dw, o2).add(a20).intoArray(dw, o2);
+        FloatVector.fromArray(F, dw, o2 + L).add(a21).intoArray(dw, o2 + L);
+        FloatVector.fromArray(F, dw, o2 + 2 * L).add(a22).intoArray(dw, o2 + 2 * L);
+        FloatVector.fromArray(F, dw, o2 + 3 * L).add(a23).intoArray(dw, o2 + 3 * L);
+        FloatVector.fromArray(F, dw, o3).add(a30).intoArray(dw, o3);
+        FloatVector.fromArray(F, dw, o3 + L).add(a31).intoArray(dw, o3 + L);
+        FloatVector.fromArray(F, dw, o3 + 2 * L).add(a32).intoArray(dw, o3 + 2 * L);
+        FloatVector.fromArray(F, dw, o3 + 3 * L).add(a33).intoArray(dw, o3 + 3 * L);
+    }
+
+    private static void backWeightScalar(float[] dw, float[] dy, float[] x, int n, int m, int k, int r, int c0, int c1) {
+        for (int c = c0; c < c1; c++) {
+            float s = 0;
+            for (int t = 0; t < n; t++) s = Math.fma(dy[t * m + r], x[t * k + c], s);
+            dw[r * k + c] += s;
+        }
     }
 
     public static float dot(float[] a, int ao, float[] b, int bo, int n) {

@@ -86,8 +86,16 @@ public final class Mat {
 
     /** Converts rows [r, r+n) to F32 into dst starting at off (contiguous, n * cols values). */
     public void loadRows(int r, int n, float[] dst, int off) {
-        int count = n * cols;
-        long start = (long) r * cols;
+        convert((long) r * cols, n * cols, dst, off);
+    }
+
+    /** Converts the block rows [r, r+n) x columns [c, c+nc) to F32 into dst from off, nc values a row. */
+    public void loadBlock(int r, int n, int c, int nc, float[] dst, int off) {
+        for (int i = 0; i < n; i++) convert((long) (r + i) * cols + c, nc, dst, off + i * nc);
+    }
+
+    /** Converts count consecutive values from flat index start to F32. */
+    private void convert(long start, int count, float[] dst, int off) {
         if (array != null) {
             System.arraycopy(array, (int) start, dst, off, count);
             return;
@@ -109,6 +117,17 @@ public final class Mat {
                 for (int i = 0; i < count; i++) dst[off + i] = Float.float16ToFloat(segment.getAtIndex(SHORT_LE, start + i));
             }
         }
+    }
+
+    /** The mapped bytes (null when heap-backed), for kernels that read BF16 directly. */
+    java.lang.foreign.MemorySegment segment() {
+        return segment;
+    }
+
+    /** L BF16 values at byte offset off of seg, as floats (a BF16 is the top half of an F32). */
+    static FloatVector bf16(MemorySegment seg, long off) {
+        ShortVector s = ShortVector.fromMemorySegment(S, seg, off, ByteOrder.LITTLE_ENDIAN);
+        return ((IntVector) s.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
     /** wᵀ as an F32 heap matrix [cols, rows], cached; call {@link #invalidateTranspose} after changing the weights. */

@@ -1,0 +1,97 @@
+package steerscope.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import steerscope.io.AtomicFiles;
+import steerscope.io.Json;
+import steerscope.io.SafeTensorsWriter;
+import steerscope.tensor.DType;
+
+/**
+ * Random-weight checkpoints with real models' shapes, written once into a cache directory: a small Qwen2 (the
+ * organism's size) and one with Qwen2.5-0.5B's shapes in BF16 (about 1 GB). Random weights cost what trained
+ * ones cost: the bench measures speed, not quality.
+ */
+public final class BenchModels {
+    /** The shape of a generated checkpoint. */
+    public record Shape(String name, int hidden, int layers, int heads, int kvHeads, int ff, int vocab, boolean tied, DType dtype) {}
+
+    public static final Shape SMALL = new Shape("small-d256-l4", 256, 4, 4, 2, 1024, 2048, true, DType.F32);
+    public static final Shape QWEN_05B = new Shape("qwen2.5-0.5b-shapes-bf16", 896, 24, 14, 2, 4864, 151936, true, DType.BF16);
+
+    private BenchModels() {}
+
+    /** The checkpoint directory for a shape under cacheDir, generated when missing. */
+    public static Path ensure(Path cacheDir, Shape s, long seed) {
+        Path dir = cacheDir.resolve(s.name());
+        Path weights = dir.resolve("model.safetensors");
+        if (Files.isRegularFile(weights) && Files.isRegularFile(dir.resolve("config.json"))) return dir;
+        System.err.printf("bench: generating %s (%s) in %s ...%n", s.name(), s.dtype(), dir);
+        AtomicFiles.writeString(dir.resolve("config.json"), Json.write(config(s)));
+        SafeTensorsWriter w = new SafeTensorsWriter().metadata("format", "pt").metadata("steerscope.bench", "random weights, seed " + seed);
+        SplittableRandom rng = new SplittableRandom(seed);
+        int d = s.hidden(), hd = d / s.heads(), q = s.heads() * hd, kv = s.kvHeads() * hd;
+        add(w, s, "model.embed_tokens.weight", rng, 0.2f, s.vocab(), d);
+        for (int l = 0; l < s.layers(); l++) {
+            String p = "model.layers." + l + ".";
+            norm(w, s, p + "input_layernorm.weight", rng, d);
+            add(w, s, p + "self_attn.q_proj.weight", rng, (float) (1 / Math.sqrt(d)), q, d);
+            add(w, s, p + "self_attn.k_proj.weight", rng, (float) (1 / Math.sqrt(d)), kv, d);
+            add(w, s, p + "self_attn.v_proj.weight", rng, (float) (1 / Math.sqrt(d)), kv, d);
+            add(w, s, p + "self_attn.q_proj.bias", rng, 0.2f, q);
+            add(w, s, p + "self_attn.k_proj.bias", rng, 0.2f, kv);
+            add(w, s, p + "self_attn.v_proj.bias", rng, 0.2f, kv);
+            add(w, s, p + "self_attn.o_proj.weight", rng, (float) (0.7 / Math.sqrt(q)), d, q);
+            norm(w, s, p + "post_attention_layernorm.weight", rng, d);
+            add(w, s, p + "mlp.gate_proj.weight", rng, (float) (1 / Math.sqrt(d)), s.ff(), d);
+            add(w, s, p + "mlp.up_proj.weight", rng, (float) (1 / Math.sqrt(d)), s.ff(), d);
+            add(w, s, p + "mlp.down_proj.weight", rng, (float) (0.7 / Math.sqrt(s.ff())), d, s.ff());
+        }
+        norm(w, s, "model.norm.weight", rng, d);
+        if (!s.tied()) add(w, s, "lm_head.weight", rng, 0.2f, s.vocab(), d);
+        w.write(weights);
+        return dir;
+    }
+
+    static Map<String, Object> config(Shape s) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("architectures", List.of("Qwen2ForCausalLM"));
+        c.put("model_type", "qwen2");
+        c.put("hidden_size", s.hidden());
+        c.put("intermediate_size", s.ff());
+        c.put("num_hidden_layers", s.layers());
+        c.put("num_attention_heads", s.heads());
+        c.put("num_key_value_heads", s.kvHeads());
+        c.put("rms_norm_eps", 1e-6);
+        c.put("rope_theta", 1000000.0);
+        c.put("max_position_embeddings", 32768);
+        c.put("vocab_size", s.vocab());
+        c.put("tie_word_embeddings", s.tied());
+        c.put("torch_dtype", s.dtype() == DType.BF16 ? "bfloat16" : "float32");
+        c.put("bos_token_id", 1);
+        c.put("eos_token_id", 2);
+        c.put("hidden_act", "silu");
+        c.put("use_sliding_window", false);
+        return c;
+    }
+
+    /** Every tensor in the checkpoint's dtype, as Hugging Face stores a BF16 model. Uniform values of the given standard deviation (uniform is much cheaper to draw than Gaussian, at 0.5B). */
+    private static void add(SafeTensorsWriter w, Shape s, String name, SplittableRandom rng, float std, long... shape) {
+        long n = 1;
+        for (long x : shape) n *= x;
+        float[] v = new float[Math.toIntExact(n)];
+        float a = (float) (std * Math.sqrt(3));
+        for (int i = 0; i < v.length; i++) v[i] = (float) ((rng.nextDouble() * 2 - 1) * a);
+        w.add(name, s.dtype(), shape, v);
+    }
+
+    private static void norm(SafeTensorsWriter w, Shape s, String name, SplittableRandom rng, int d) {
+        float[] v = new float[d];
+        for (int i = 0; i < d; i++) v[i] = (float) (1 + 0.1 * (rng.nextDouble() * 2 - 1));
+        w.add(name, s.dtype(), new long[] {d}, v);
+    }
+}

@@ -1,0 +1,68 @@
+package steerscope.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import steerscope.io.Json;
+import steerscope.model.Model;
+import steerscope.tensor.Parallel;
+
+/**
+ * One bench case in its own JVM, so its peak RSS is its own: {@code BenchWorker CASE key=value...}. Prints one JSON
+ * line (times, median, tokens, peak RSS). Cases: prefill, decode, rl, full (with model, batch, tokens, steps,
+ * warmup, repeats, budget, seed) and limits (with bytes: the STREAM array size).
+ */
+public final class BenchWorker {
+    private BenchWorker() {}
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> a = new LinkedHashMap<>();
+        for (int i = 1; i < args.length; i++) {
+            int eq = args[i].indexOf('=');
+            a.put(args[i].substring(0, eq), args[i].substring(eq + 1));
+        }
+        int threads = Integer.parseInt(a.getOrDefault("threads", String.valueOf(Runtime.getRuntime().availableProcessors())));
+        Parallel.setThreads(threads);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("case", args[0]);
+        out.put("threads", threads);
+        if (args[0].equals("limits")) {
+            MachineLimits.Limits l = MachineLimits.measure(threads, Long.parseLong(a.get("bytes")));
+            out.put("fma_gflops", l.fmaGflops());
+            out.put("read_gbs", l.readGBs());
+            out.put("copy_gbs", l.copyGBs());
+            out.put("triad_gbs", l.triadGBs());
+        } else {
+            int B = Integer.parseInt(a.get("batch")), T = Integer.parseInt(a.get("tokens"));
+            long seed = Long.parseLong(a.getOrDefault("seed", "1234"));
+            Workloads.Plan plan = new Workloads.Plan(Integer.parseInt(a.get("warmup")), Integer.parseInt(a.get("repeats")),
+                    Double.parseDouble(a.get("budget")));
+            try (Model m = Model.load(Path.of(a.get("model")))) {
+                Workloads.Timing t = switch (args[0]) {
+                    case "prefill" -> Workloads.prefill(m, B, T, seed, plan);
+                    case "decode" -> Workloads.decode(m, B, T, Integer.parseInt(a.get("steps")), seed, plan);
+                    case "rl" -> Workloads.rlStep(m, B, T, seed, plan);
+                    case "full" -> Workloads.fullStep(m, B, T, seed, plan);
+                    default -> throw new IllegalArgumentException("unknown case " + args[0]);
+                };
+                out.put("times", t.times());
+                out.put("median_s", t.median());
+                out.put("tokens", t.tokens());
+                out.put("activation_bytes", t.activationBytes());
+            }
+        }
+        out.put("peak_rss_bytes", peakRss());
+        System.out.println(Json.write(out));
+        System.out.flush();
+        System.exit(0); // the pool's threads are not daemons
+    }
+
+    /** VmHWM: the peak resident set of this process (mapped weights that were touched count, as for torch). */
+    static long peakRss() throws java.io.IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+        }
+        return 0;
+    }
+}

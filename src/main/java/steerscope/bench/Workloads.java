@@ -1,0 +1,176 @@
+package steerscope.bench;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import steerscope.model.Gradients;
+import steerscope.model.KVCache;
+import steerscope.model.Model;
+import steerscope.model.ModelWeights;
+import steerscope.model.Transformer;
+import steerscope.model.WeightedLogProbLoss;
+import steerscope.rl.optim.AdamW;
+import steerscope.steer.Steering;
+import steerscope.steer.SteeringVectors;
+import steerscope.tensor.Mat;
+
+/**
+ * The bench workloads on steerscope, the same as tools/bench/torch_bench.py runs on PyTorch: each is set up once,
+ * run {@code warmup} times, then timed {@code repeats} times (stopping early past a time budget).
+ */
+public final class Workloads {
+    /** Seconds of each measured repeat, and tokens processed per repeat. */
+    public record Timing(List<Double> times, long tokens, long activationBytes) {
+        public double median() {
+            double[] t = times.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            int n = t.length;
+            return n % 2 == 1 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+        }
+    }
+
+    /** How many times to run. */
+    public record Plan(int warmup, int repeats, double budgetSeconds) {}
+
+    private Workloads() {}
+
+    /** Forward of B x T tokens into an empty cache (hidden states only, as a prefill before generation). */
+    public static Timing prefill(Model m, int B, int T, long seed, Plan plan) {
+        Transformer tf = m.transformer;
+        int[] ids = ids(m, B, T, seed);
+        boolean[] valid = allValid(B * T);
+        return time(plan, B * T, () -> tf.forward(new KVCache(m.config, B, T), ids, valid, T, null, null, Transformer.Save.NONE));
+    }
+
+    /**
+     * Prefills B x T (not timed), then each repeat times {@code steps} greedy decode steps with the KV cache,
+     * logits included: the context grows from T to T + repeats·steps, as on the torch side. The warm-up decodes on
+     * a separate short cache, so it does not move the measured context.
+     */
+    public static Timing decode(Model m, int B, int T, int steps, long seed, Plan plan) {
+        if (plan.warmup() > 0) decodeRun(m, B, Math.min(T, 16), steps, seed, new Plan(0, plan.warmup(), Double.MAX_VALUE));
+        return decodeRun(m, B, T, steps, seed, new Plan(0, plan.repeats(), plan.budgetSeconds()));
+    }
+
+    private static Timing decodeRun(Model m, int B, int T, int steps, long seed, Plan plan) {
+        Transformer tf = m.transformer;
+        int V = m.config.vocabSize();
+        KVCache cache = new KVCache(m.config, B, T + plan.repeats() * steps);
+        Transformer.Forward f = tf.forward(cache, ids(m, B, T, seed), allValid(B * T), T, null, null, Transformer.Save.NONE);
+        int[] last = new int[B];
+        for (int b = 0; b < B; b++) last[b] = b * T + T - 1;
+        int[] next = argmax(tf.logits(f, last), B, V);
+        boolean[] valid = allValid(B);
+        return time(plan, (long) B * steps, () -> {
+            for (int s = 0; s < steps; s++) {
+                Transformer.Forward g = tf.forward(cache, next, valid, 1, null, null, Transformer.Save.NONE);
+                int[] n = argmax(tf.logits(g), B, V);
+                System.arraycopy(n, 0, next, 0, B);
+            }
+        });
+    }
+
+    /**
+     * One RL step for steering vectors: forward of B x T with a vector after every block, the policy-gradient loss
+     * −Σ adv_b · log p(token) / B over every target, backward to the vectors only.
+     */
+    public static Timing rlStep(Model m, int B, int T, long seed, Plan plan) {
+        Transformer tf = m.transformer;
+        int[] ids = ids(m, B, T, seed);
+        WeightedLogProbLoss loss = loss(ids, B, T, seed);
+        SteeringVectors vectors = SteeringVectors.zeros(m.config.nLayers(), m.config.hiddenSize(), null);
+        Steering steering = Steering.of(vectors);
+        Gradients grads = new Gradients(m.config, false);
+        boolean[] valid = allValid(B * T);
+        return time(plan, B * T, () -> {
+            grads.zero();
+            Transformer.Forward f = tf.forward(new KVCache(m.config, B, T), ids, valid, T, steering, null, Transformer.Save.ALL);
+            activation[0] = f.activationBytes();
+            tf.backward(f, loss, grads, null);
+        });
+    }
+
+    /** One full fine-tuning step on an F32 copy of the weights: forward, backward to every weight, AdamW. */
+    public static Timing fullStep(Model base, int B, int T, long seed, Plan plan) {
+        ModelWeights w = base.weights.trainableCopy();
+        Model m = base.withWeights(w);
+        Transformer tf = m.transformer;
+        int[] ids = ids(m, B, T, seed);
+        WeightedLogProbLoss loss = loss(ids, B, T, seed);
+        Gradients grads = new Gradients(m.config, true);
+        List<AdamW.Param> params = new ArrayList<>();
+        List<Mat> mats = new ArrayList<>();
+        w.forEachMat((n, mat) -> mats.add(mat));
+        // pair each gradient with its weight by name: Gradients and ModelWeights use the checkpoint's names
+        java.util.Map<String, float[]> byName = new java.util.HashMap<>();
+        w.forEachMat((n, mat) -> byName.put(n, mat.array()));
+        w.forEachVec(byName::put);
+        grads.forEachWeight((n, g) -> params.add(new AdamW.Param(n, byName.get(n), g, true)));
+        AdamW adam = new AdamW(params, 1e-5, 0.9, 0.999, 1e-8, 0.0);
+        boolean[] valid = allValid(B * T);
+        return time(plan, B * T, () -> {
+            grads.zero();
+            Transformer.Forward f = tf.forward(new KVCache(m.config, B, T), ids, valid, T, null, null, Transformer.Save.ALL);
+            activation[0] = f.activationBytes();
+            tf.backward(f, loss, grads, null);
+            adam.step();
+            for (Mat mat : mats) mat.invalidateTranspose();
+        });
+    }
+
+    /** Activation bytes of the last training forward a workload made (0 for inference). */
+    private static final long[] activation = new long[1];
+
+    private static Timing time(Plan plan, long tokens, Runnable body) {
+        activation[0] = 0;
+        for (int i = 0; i < plan.warmup(); i++) body.run();
+        List<Double> times = new ArrayList<>();
+        double total = 0;
+        for (int i = 0; i < plan.repeats(); i++) {
+            long t0 = System.nanoTime();
+            body.run();
+            double s = (System.nanoTime() - t0) / 1e9;
+            times.add(s);
+            total += s;
+            if (total > plan.budgetSeconds() && times.size() >= 2) break;
+        }
+        return new Timing(times, tokens, activation[0]);
+    }
+
+    static int[] ids(Model m, int B, int T, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        int[] ids = new int[B * T];
+        for (int i = 0; i < ids.length; i++) ids[i] = 3 + rng.nextInt(m.config.vocabSize() - 3);
+        return ids;
+    }
+
+    private static WeightedLogProbLoss loss(int[] flat, int B, int T, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed + 1);
+        int[][] ids = new int[B][T];
+        boolean[][] mask = new boolean[B][T];
+        float[][] weights = new float[B][T];
+        for (int b = 0; b < B; b++) {
+            float adv = (float) rng.nextGaussian();
+            ids[b] = Arrays.copyOfRange(flat, b * T, (b + 1) * T);
+            Arrays.fill(mask[b], true);
+            Arrays.fill(weights[b], adv / B);
+        }
+        return WeightedLogProbLoss.of(ids, mask, weights, null, null, 0);
+    }
+
+    private static boolean[] allValid(int n) {
+        boolean[] v = new boolean[n];
+        Arrays.fill(v, true);
+        return v;
+    }
+
+    private static int[] argmax(float[] logits, int B, int V) {
+        int[] out = new int[B];
+        for (int b = 0; b < B; b++) {
+            int best = 0;
+            for (int v = 1; v < V; v++) if (logits[b * V + v] > logits[b * V + best]) best = v;
+            out[b] = best;
+        }
+        return out;
+    }
+}

@@ -1,0 +1,42 @@
+package steerscope.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import steerscope.bench.BenchRunner;
+import steerscope.util.UserError;
+
+@Command(name = "bench", description = {
+        "Speed against Debian's PyTorch on the same CPU, threads, shapes and dtype: prefill, decode with the KV cache, an RL",
+        "step for steering vectors and a full fine-tune step, on a small model and on a generated checkpoint with",
+        "Qwen2.5-0.5B's shapes (BF16, about 1 GB), next to the machine's measured FMA peak and memory bandwidth."})
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--model", paramLabel = "DIR", description = "small model to use (default: a generated d_model 256, 4-layer checkpoint)")
+    Path model;
+    @Option(names = "--json", paramLabel = "FILE", description = "also write every measurement as JSON")
+    Path json;
+    @Option(names = "--threads", paramLabel = "N", description = "threads for both steerscope and torch (default: all cores)")
+    Integer threads;
+    @Option(names = "--quick", description = "the small model only, fewer repeats")
+    boolean quick;
+    @Option(names = "--no-torch", description = "skip the PyTorch side")
+    boolean noTorch;
+    @Option(names = "--cache-dir", paramLabel = "DIR", description = "where generated checkpoints are kept (default: target/bench-models)")
+    Path cacheDir;
+
+    @Override
+    public Integer call() throws Exception {
+        Path root = Path.of("").toAbsolutePath();
+        while (root != null && !Files.isRegularFile(root.resolve("tools/bench/torch_bench.py"))) root = root.getParent();
+        if (root == null && !noTorch) throw new UserError("tools/bench/torch_bench.py not found above the current directory: run the bench from the steerscope checkout (or pass --no-torch)");
+        if (root == null) root = Path.of("").toAbsolutePath();
+        int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        if (n < 1) throw new UserError("--threads must be at least 1, got " + n);
+        if (model != null && !Files.isRegularFile(model.resolve("config.json"))) throw UserError.inFile(model, "not a model directory: config.json not found");
+        Path cache = cacheDir != null ? cacheDir : root.resolve("target/bench-models");
+        new BenchRunner(new BenchRunner.Options(root, model, cache, n, quick, json, !noTorch)).run();
+        return 0;
+    }
+}
