@@ -5,16 +5,41 @@ package steerscope.model;
  * L = Σ_i f_i(log p(target_i | prefix)). Row i of the forward's token rows predicts target i.
  * The backward asks {@link #lossAndGrad} for f_i and df_i/dlogp at the model's current log-prob.
  */
-public interface TokenLoss {
+public abstract class TokenLoss {
+    private final int[] rows, targets;
+
+    protected TokenLoss(int[] rows, int[] targets) {
+        if (rows.length != targets.length) throw new IllegalArgumentException(rows.length + " rows for " + targets.length + " targets");
+        this.rows = rows;
+        this.targets = targets;
+    }
+
     /** Number of scored tokens. */
-    int count();
+    public final int count() {
+        return rows.length;
+    }
 
     /** The token row (b * T + t) whose logits predict scored token i. */
-    int row(int i);
+    public final int row(int i) {
+        return rows[i];
+    }
 
     /** The token id scored at i. */
-    int target(int i);
+    public final int target(int i) {
+        return targets[i];
+    }
 
     /** Returns f_i(logp) and stores df_i/dlogp in grad[0]. */
-    double lossAndGrad(int i, float logp, float[] grad);
+    public abstract double lossAndGrad(int i, float logp, float[] grad);
+
+    /** The k3 estimate of KL(policy || reference) at one token, e^d − d − 1 with d = ref − logp. */
+    public static double k3(double refLogp, double logp) {
+        double d = refLogp - logp;
+        return Math.exp(d) - d - 1;
+    }
+
+    /** d k3 / d logp = 1 − e^(ref − logp). */
+    public static double k3Grad(double refLogp, double logp) {
+        return 1 - Math.exp(refLogp - logp);
+    }
 }

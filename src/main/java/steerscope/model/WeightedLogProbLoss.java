@@ -9,14 +9,12 @@ import java.util.List;
  * GRPO / RLOO; the KL term keeps the policy near the frozen base.
  * Token t of row b is scored when it and its predecessor are real tokens: row b*T + t-1 predicts ids[b][t].
  */
-public final class WeightedLogProbLoss implements TokenLoss {
-    private final int[] rows, targets;
+public final class WeightedLogProbLoss extends TokenLoss {
     private final float[] weights, klWeights, refLogprobs;
     private final float klCoef;
 
     private WeightedLogProbLoss(int[] rows, int[] targets, float[] weights, float[] klWeights, float[] refLogprobs, float klCoef) {
-        this.rows = rows;
-        this.targets = targets;
+        super(rows, targets);
         this.weights = weights;
         this.klWeights = klWeights;
         this.refLogprobs = refLogprobs;
@@ -54,29 +52,12 @@ public final class WeightedLogProbLoss implements TokenLoss {
     }
 
     @Override
-    public int count() {
-        return rows.length;
-    }
-
-    @Override
-    public int row(int i) {
-        return rows[i];
-    }
-
-    @Override
-    public int target(int i) {
-        return targets[i];
-    }
-
-    @Override
     public double lossAndGrad(int i, float logp, float[] grad) {
         double loss = -(double) weights[i] * logp;
         double g = -weights[i];
         if (klCoef != 0 && klWeights[i] != 0) {
-            double d = refLogprobs[i] - logp;
-            double ed = Math.exp(d);
-            loss += klCoef * klWeights[i] * (ed - d - 1);
-            g += klCoef * klWeights[i] * (1 - ed);
+            loss += klCoef * klWeights[i] * k3(refLogprobs[i], logp);
+            g += klCoef * klWeights[i] * k3Grad(refLogprobs[i], logp);
         }
         grad[0] = (float) g;
         return loss;

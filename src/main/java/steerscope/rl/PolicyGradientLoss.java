@@ -8,36 +8,19 @@ import steerscope.model.TokenLoss;
  * d = ref_t − logp_t. c_t carries the aggregation (1/tokens, 1/|o_i|/n, ...). With one inner epoch
  * old = logp, so r = 1 and the gradient is plain REINFORCE: −c·A·∇logp.
  */
-public final class PolicyGradientLoss implements TokenLoss {
-    private final int[] rows, targets;
+public final class PolicyGradientLoss extends TokenLoss {
     private final float[] coef, advantage, oldLogp, refLogp;
     private final double clipEps, klBeta;
 
     public PolicyGradientLoss(int[] rows, int[] targets, float[] coef, float[] advantage, float[] oldLogp, float[] refLogp,
                               double clipEps, double klBeta) {
-        this.rows = rows;
-        this.targets = targets;
+        super(rows, targets);
         this.coef = coef;
         this.advantage = advantage;
         this.oldLogp = oldLogp;
         this.refLogp = refLogp;
         this.clipEps = clipEps;
         this.klBeta = klBeta;
-    }
-
-    @Override
-    public int count() {
-        return rows.length;
-    }
-
-    @Override
-    public int row(int i) {
-        return rows[i];
-    }
-
-    @Override
-    public int target(int i) {
-        return targets[i];
     }
 
     @Override
@@ -60,9 +43,8 @@ public final class PolicyGradientLoss implements TokenLoss {
             }
         }
         if (klBeta != 0 && refLogp != null) {
-            double d = refLogp[i] - logp, ed = Math.exp(d);
-            loss += klBeta * (ed - d - 1);
-            g += klBeta * (1 - ed);
+            loss += klBeta * k3(refLogp[i], logp);
+            g += klBeta * k3Grad(refLogp[i], logp);
         }
         grad[0] = (float) (c * g);
         return c * loss;
