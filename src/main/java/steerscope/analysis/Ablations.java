@@ -1,5 +1,6 @@
 package steerscope.analysis;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,35 +39,62 @@ final class Ablations {
     private Ablations() {}
 
     /**
+     * What a share of the problems measured, per condition (in {@link #conditions} order): correct greedy
+     * answers, and the summed first-token KL with the number of prompts it was summed over.
+     */
+    record Part(int[] correct, int problems, double[] kl, int[] prompts) implements Serializable {
+        static Part merge(Part a, Part b) {
+            return new Part(Sums.add(a.correct, b.correct), a.problems + b.problems, Sums.add(a.kl, b.kl), Sums.add(a.prompts, b.prompts));
+        }
+    }
+
+    /**
      * @param base,steered the greedy completions with no vectors and with all of them (already made; reused
      *                     for "none" and "all")
      */
     static Map<String, Object> analyse(Model model, Tokenizer tokenizer, List<Problem> problems, List<int[]> prompts, Steering all,
                                        List<Completions.Completion> base, List<Completions.Completion> steered,
                                        int maxNewTokens, int batch, boolean progress) {
+        return finish(all, part(model, tokenizer, problems, prompts, all, base, steered, maxNewTokens, batch, progress));
+    }
+
+    static Part part(Model model, Tokenizer tokenizer, List<Problem> problems, List<int[]> prompts, Steering all,
+                     List<Completions.Completion> base, List<Completions.Completion> steered,
+                     int maxNewTokens, int batch, boolean progress) {
         List<Condition> cs = conditions(all);
         // reference first-token logits: all vectors
         List<float[]> ref = firstTokenLogits(model, prompts, all, batch);
         int V = model.config.vocabSize();
-        List<Object> rows = new ArrayList<>();
-        double accNone = Double.NaN, accAll = Double.NaN, accFirst = Double.NaN;
+        int[] correct = new int[cs.size()], n = new int[cs.size()];
+        double[] kl = new double[cs.size()];
         Progress p = progress ? new Progress("ablations", cs.size(), 0) : null;
-        int done = 0;
-        for (Condition c : cs) {
+        for (int k = 0; k < cs.size(); k++) {
+            Condition c = cs.get(k);
             List<Completions.Completion> comp = switch (c.name()) {
                 case "none" -> base;
                 case "all" -> steered;
                 default -> Completions.greedy(model, tokenizer, problems, prompts, c.steering(), maxNewTokens, batch, c.name(), false);
             };
-            double acc = Completions.accuracy(comp);
+            for (Completions.Completion x : comp) if (x.correct()) correct[k]++;
             List<float[]> logits = firstTokenLogits(model, prompts, c.steering(), batch);
-            double kl = 0;
-            int n = 0;
             for (int i = 0; i < ref.size(); i++) {
                 float[] r = ref.get(i), q = logits.get(i);
-                for (int b = 0; b < r.length / V; b++, n++) kl += Divergence.klOfLogits(r, b * V, q, b * V, V);
+                for (int b = 0; b < r.length / V; b++, n[k]++) kl[k] += Divergence.klOfLogits(r, b * V, q, b * V, V);
             }
-            kl /= Math.max(1, n);
+            if (p != null) p.update(k + 1, c.name() + String.format(java.util.Locale.ROOT, " acc %.3f kl %.4f",
+                    correct[k] / (double) problems.size(), kl[k] / Math.max(1, n[k])));
+        }
+        return new Part(correct, problems.size(), kl, n);
+    }
+
+    static Map<String, Object> finish(Steering all, Part part) {
+        List<Condition> cs = conditions(all);
+        List<Object> rows = new ArrayList<>();
+        double accNone = Double.NaN, accAll = Double.NaN, accFirst = Double.NaN;
+        for (int k = 0; k < cs.size(); k++) {
+            Condition c = cs.get(k);
+            double acc = part.problems == 0 ? Double.NaN : part.correct[k] / (double) part.problems;
+            double kl = part.kl[k] / Math.max(1, part.prompts[k]);
             switch (c.name()) {
                 case "none" -> accNone = acc;
                 case "all" -> accAll = acc;
@@ -74,10 +102,9 @@ final class Ablations {
                 default -> { }
             }
             rows.add(Out.map("name", c.name(), "layer", c.layer(), "accuracy", Out.num(acc), "kl_first_token", kl));
-            if (p != null) p.update(++done, c.name() + String.format(java.util.Locale.ROOT, " acc %.3f kl %.4f", acc, kl));
         }
         double recovery = (accFirst - accNone) / (accAll - accNone);
-        return Out.map("n", problems.size(), "conditions", rows, "first_token_only_recovery", Out.num(recovery));
+        return Out.map("n", part.problems, "conditions", rows, "first_token_only_recovery", Out.num(recovery));
     }
 
     private static List<float[]> firstTokenLogits(Model model, List<int[]> prompts, Steering s, int batch) {

@@ -9,9 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import steerscope.model.Model;
-import steerscope.model.Transformer;
 import steerscope.rl.Prompts;
-import steerscope.steer.Steering;
 import steerscope.steer.SteeringVectors;
 import steerscope.task.Problem;
 import steerscope.tokenizer.Tokenizer;
@@ -25,6 +23,10 @@ import steerscope.util.UserError;
  *
  * <p>Greedy generation (accuracy, samples, token frequencies, the later-token lens) uses every problem given;
  * the forward-only analyses use the first {@link Options#forwardPrompts} prompts.
+ *
+ * <p>Each analysis is split in two: what a share of the problems measures (sums, counts, per-problem
+ * records: {@link Measurements}) and the averaging, ranking and writing done once on the merged
+ * measurements. On one machine every problem is one share; on Spark the shares run on executors.
  */
 public final class Analysis {
     /**
@@ -34,7 +36,7 @@ public final class Analysis {
      * @param laterPositions generated positions per completion read by the later-token residual lens
      * @param progress show progress bars on stderr
      */
-    public record Options(int maxNewTokens, int batch, int forwardPrompts, int laterPositions, boolean progress) {
+    public record Options(int maxNewTokens, int batch, int forwardPrompts, int laterPositions, boolean progress) implements java.io.Serializable {
         public static Options defaults() {
             return new Options(256, 16, 32, 8, true);
         }
@@ -46,103 +48,107 @@ public final class Analysis {
 
     static final int TRACKED = 10;
 
+    /**
+     * Where the per-problem work runs: in this JVM ({@link #local}), or split across Spark executors
+     * ({@code steerscope.spark.SparkAnalysis}). Either way the merged {@link Measurements} of every share.
+     */
+    public interface Shares {
+        /** Pass 1 over all the problems ({@link Measurements#ofProblems}), merged. */
+        Measurements measure(List<Problem> problems);
+
+        /** Pass 2 over the forward prompts ({@link Measurements#ofPaths}), merged. */
+        Measurements patch(List<Problem> forward, int[][] boosted);
+    }
+
     private Analysis() {}
 
     public static AnalysisResult run(Model model, Tokenizer tokenizer, Prompts prompts, SteeringVectors vectors,
                                      List<Problem> problems, Options opt, Path outDir) {
-        Transformer tf = model.transformer;
-        if (vectors.nLayers() != model.config.nLayers() || vectors.dModel() != model.config.hiddenSize()) {
-            throw new UserError("vectors are for n_layers=" + vectors.nLayers() + ", d_model=" + vectors.dModel() + "; the model has n_layers="
-                    + model.config.nLayers() + ", d_model=" + model.config.hiddenSize());
-        }
-        if (vectors.layers().length == 0) throw new UserError("the vectors file has no vector on any layer: nothing to analyse");
+        Setup s = new Setup(model, tokenizer, prompts, vectors, opt);
+        return run(s, problems, outDir, local(s));
+    }
+
+    /** Every problem as one share, here. */
+    public static Shares local(Setup s) {
+        return new Shares() {
+            @Override
+            public Measurements measure(List<Problem> problems) {
+                return Measurements.ofProblems(s, problems, 0);
+            }
+
+            @Override
+            public Measurements patch(List<Problem> forward, int[][] boosted) {
+                return Measurements.ofPaths(s, forward, boosted);
+            }
+        };
+    }
+
+    /** Measures with the given shares, then averages, ranks and writes the files from the merged measurements here. */
+    public static AnalysisResult run(Setup s, List<Problem> problems, Path outDir, Shares shares) {
         if (problems.isEmpty()) throw new UserError("no problems to analyse");
         try {
             Files.createDirectories(outDir);
         } catch (IOException e) {
             throw UserError.inFile(outDir, "cannot create the output directory: " + e.getMessage());
         }
-        Steering all = Steering.of(vectors);
-        Vocab vocab = new Vocab(tokenizer, model.config.vocabSize());
-        Lens lens = new Lens(model.weights);
-        List<int[]> ids = new ArrayList<>();
-        for (Problem p : problems) ids.add(prompts.encode(p));
-        List<int[]> fwd = ids.subList(0, Math.min(ids.size(), Math.max(1, opt.forwardPrompts())));
+        Measurements m = shares.measure(problems);
+        List<Problem> forward = problems.subList(0, Math.min(problems.size(), s.forwardLimit()));
+        int[][] boosted = m.boosted(s);
+        Measurements paths = shares.patch(forward, boosted);
+        List<Completions.Completion> base = m.base(), steered = m.steered();
+        if (base.size() != problems.size() || steered.size() != problems.size()) {
+            throw new IllegalStateException("measured " + base.size() + " of " + problems.size() + " problems");
+        }
+
         Map<String, Object> results = new LinkedHashMap<>();
-        Map<String, Double> seconds = new LinkedHashMap<>();
-        Timer t = new Timer(seconds);
-
-        var base = Completions.greedy(model, tokenizer, problems, ids, null, opt.maxNewTokens(), opt.batch(), "generate base", opt.progress());
-        var steered = Completions.greedy(model, tokenizer, problems, ids, all, opt.maxNewTokens(), opt.batch(), "generate steered", opt.progress());
-        t.lap("generate");
-
-        ResidualStats baseStats = ResidualStats.measure(tf, fwd, null, opt.batch());
-        ResidualStats steeredStats = ResidualStats.measure(tf, fwd, all, opt.batch());
-        results.put("logit_lens_vectors", VectorLens.analyse(lens, vocab, vectors, baseStats, steeredStats));
-        int[] last = vectors.layers();
-        float[] lastLens = lens.ofDirection(vectors.get(last[last.length - 1]));
-        int[] tracked = vocab.top(lastLens, 0, TRACKED, true);
+        Measurements.Timer t = new Measurements.Timer();
+        results.put("logit_lens_vectors", VectorLens.analyse(s.lens, s.vocab, s.vectors, ResidualStats.of(m.baseStats), ResidualStats.of(m.steeredStats)));
         t.lap("logit_lens_vectors");
-
-        List<int[]> steeredTokens = steered.subList(0, fwd.size()).stream().map(Completions.Completion::tokens).toList();
-        results.put("logit_lens_resid", ResidualLens.analyse(tf, lens, vocab, tracked, lastLens, fwd, steeredTokens, all,
-                opt.laterPositions(), opt.batch()));
+        results.put("logit_lens_resid", ResidualLens.finish(s.vocab, s.tracked, s.lastLens, m.residualLens));
         t.lap("logit_lens_resid");
-
-        Map<String, Object> ablations = Ablations.analyse(model, tokenizer, problems, ids, all, base, steered, opt.maxNewTokens(),
-                opt.batch(), opt.progress());
+        Map<String, Object> ablations = Ablations.finish(s.all, m.ablations);
         results.put("ablations", ablations);
         t.lap("ablations");
-
-        Map<String, Object> paths = PathPatching.analyse(tf, vocab, fwd, all, opt.batch(), opt.progress());
-        results.put("path_patching", paths);
+        Map<String, Object> pathMap = PathPatching.finish(s.tf.config.nLayers(), s.vocab, s.all, m.pathTotals, boosted, paths.paths);
+        results.put("path_patching", pathMap);
         t.lap("path_patching");
-
-        // attention patterns are [B, H, T, T] per layer: keep batches small
-        Map<String, Object> attn = AttentionMlp.analyse(tf, fwd, all, Math.min(opt.batch(), 4));
+        Map<String, Object> attn = AttentionMlp.finish(m.attention);
         results.put("attention_vs_mlp", attn);
         t.lap("attention_vs_mlp");
-
-        results.put("token_categories", TokenCategories.analyse(lens, vocab, vectors, base, steered));
+        results.put("token_categories", TokenCategories.analyse(s.lens, s.vocab, s.vectors, base, steered));
         t.lap("token_categories");
-        results.put("neurons", NeuronAttribution.analyse(tf, vocab, tracked, fwd, all, opt.batch()));
+        results.put("neurons", NeuronAttribution.finish(s.tf, s.vocab, s.tracked, m.neurons));
         t.lap("neurons");
         results.put("samples", Samples.of(problems, base, steered));
 
         for (String name : FILES) Out.write(outDir, name + ".json", results.get(name));
         Map<String, Object> everything = new LinkedHashMap<>(results);
-        everything.put("stage_seconds", seconds);
+        everything.put("stage_seconds", seconds(m, paths, t));
         Out.write(outDir, "analysis.json", everything);
 
         List<String> topTexts = new ArrayList<>();
-        for (int id : tracked) topTexts.add(vocab.text(id));
-        List<AnalysisResult.PathShare> shares = new ArrayList<>();
-        for (Object o : (List<?>) paths.get("layers")) {
+        for (int id : s.tracked) topTexts.add(s.vocab.text(id));
+        List<AnalysisResult.PathShare> pathShares = new ArrayList<>();
+        for (Object o : (List<?>) pathMap.get("layers")) {
             Map<?, ?> layer = (Map<?, ?>) o;
-            Map<?, ?> s = (Map<?, ?>) layer.get("shares");
-            shares.add(new AnalysisResult.PathShare((Integer) layer.get("layer"), orNaN(s.get("direct")), orNaN(s.get("attention")), orNaN(s.get("mlp"))));
+            Map<?, ?> sh = (Map<?, ?>) layer.get("shares");
+            pathShares.add(new AnalysisResult.PathShare((Integer) layer.get("layer"), orNaN(sh.get("direct")), orNaN(sh.get("attention")), orNaN(sh.get("mlp"))));
         }
         return new AnalysisResult(topTexts, orNaN(ablations.get("first_token_only_recovery")), orNaN(attn.get("penultimate_attention_js")),
-                orNaN(attn.get("penultimate_mlp_change")), shares, Completions.accuracy(base), Completions.accuracy(steered));
+                orNaN(attn.get("penultimate_mlp_change")), pathShares, Completions.accuracy(base), Completions.accuracy(steered));
+    }
+
+    /** Seconds per stage: the shares' own (summed over executors on Spark) plus this JVM's finishing work. */
+    private static Map<String, Double> seconds(Measurements m, Measurements paths, Measurements.Timer finish) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (int i = 0; i < Measurements.STAGES.size(); i++) {
+            double sec = m.seconds[i] + paths.seconds[i] + finish.seconds[i];
+            out.put(Measurements.STAGES.get(i), Double.parseDouble(String.format(Locale.ROOT, "%.3f", sec)));
+        }
+        return out;
     }
 
     private static double orNaN(Object x) {
         return x instanceof Number n ? n.doubleValue() : Double.NaN;
-    }
-
-    /** Seconds per stage, for analysis.json. */
-    private static final class Timer {
-        private final Map<String, Double> seconds;
-        private long last = System.nanoTime();
-
-        Timer(Map<String, Double> seconds) {
-            this.seconds = seconds;
-        }
-
-        void lap(String stage) {
-            long now = System.nanoTime();
-            seconds.put(stage, Double.parseDouble(String.format(Locale.ROOT, "%.3f", (now - last) / 1e9)));
-            last = now;
-        }
     }
 }

@@ -1,5 +1,6 @@
 package steerscope.analysis;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +21,22 @@ import steerscope.steer.Steering;
 final class AttentionMlp {
     private AttentionMlp() {}
 
+    /**
+     * What a share of the prompts measured: per layer and head the summed JS divergence, the number of query
+     * positions, and per layer the summed squared norms ||steered − base||² and ||base||² of attn_out and mlp_out.
+     */
+    record Part(double[][] js, long queries, double[] attnDiff, double[] attnBase, double[] mlpDiff, double[] mlpBase) implements Serializable {
+        static Part merge(Part a, Part b) {
+            return new Part(Sums.add(a.js, b.js), a.queries + b.queries, Sums.add(a.attnDiff, b.attnDiff), Sums.add(a.attnBase, b.attnBase),
+                    Sums.add(a.mlpDiff, b.mlpDiff), Sums.add(a.mlpBase, b.mlpBase));
+        }
+    }
+
     static Map<String, Object> analyse(Transformer tf, List<int[]> prompts, Steering steered, int batch) {
+        return finish(part(tf, prompts, steered, batch));
+    }
+
+    static Part part(Transformer tf, List<int[]> prompts, Steering steered, int batch) {
         int L = tf.config.nLayers(), H = tf.config.nHeads(), d = tf.config.hiddenSize();
         double[][] js = new double[L][H];
         long[] queries = {0};
@@ -52,18 +68,23 @@ final class AttentionMlp {
             b.run(tf, steered, compare);
             for (boolean v : b.valid) if (v) queries[0]++;
         }
+        return new Part(js, queries[0], attnDiff, attnBase, mlpDiff, mlpBase);
+    }
+
+    static Map<String, Object> finish(Part part) {
+        int L = part.js.length, H = L == 0 ? 0 : part.js[0].length;
         List<Object> layers = new ArrayList<>();
         for (int l = 0; l < L; l++) {
             List<Double> heads = new ArrayList<>();
             double mean = 0;
             for (int h = 0; h < H; h++) {
-                double x = js[l][h] / Math.max(1, queries[0]);
+                double x = part.js[l][h] / Math.max(1, part.queries);
                 heads.add(x);
                 mean += x / H;
             }
             layers.add(Out.map("layer", l, "attn_js", heads, "attn_js_mean", mean,
-                    "attn_out_norm_change", Out.num(Math.sqrt(attnDiff[l] / attnBase[l])),
-                    "mlp_out_change", Out.num(Math.sqrt(mlpDiff[l] / mlpBase[l]))));
+                    "attn_out_norm_change", Out.num(Math.sqrt(part.attnDiff[l] / part.attnBase[l])),
+                    "mlp_out_change", Out.num(Math.sqrt(part.mlpDiff[l] / part.mlpBase[l]))));
         }
         int pen = L - 2;
         Object penJs = pen >= 0 ? ((Map<?, ?>) layers.get(pen)).get("attn_js_mean") : null;

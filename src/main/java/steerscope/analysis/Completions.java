@@ -13,7 +13,7 @@ import steerscope.util.Progress;
 /** Greedy completions of a set of prompts under one steering, decoded in batches, each checked against its answer. */
 final class Completions {
     /** One completion: generated ids (end-of-sequence included when reached), text without special tokens, correctness. */
-    record Completion(int[] tokens, String text, boolean correct) {}
+    record Completion(int[] tokens, String text, boolean correct) implements java.io.Serializable {}
 
     private Completions() {}
 

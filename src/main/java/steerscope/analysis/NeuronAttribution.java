@@ -1,5 +1,6 @@
 package steerscope.analysis;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -25,19 +26,43 @@ final class NeuronAttribution {
 
     private NeuronAttribution() {}
 
+    /** What a share of the prompts measured: per block read (the last two), the summed activation change [ff]. */
+    record Part(double[][] change, int prompts) implements Serializable {
+        static Part merge(Part a, Part b) {
+            return new Part(Sums.add(a.change, b.change), a.prompts + b.prompts);
+        }
+    }
+
+    /** The blocks read: the last two. */
+    static int firstLayer(int nLayers) {
+        return Math.max(0, nLayers - 2);
+    }
+
     static Map<String, Object> analyse(Transformer tf, Vocab vocab, int[] boosted, List<int[]> prompts, Steering steered, int batch) {
-        int L = tf.config.nLayers(), ff = tf.config.intermediateSize();
-        float[] u = boostDirection(tf.weights, vocab, boosted);
-        List<Object> layers = new ArrayList<>();
-        for (int l = Math.max(0, L - 2); l < L; l++) {
-            double[] change = new double[ff];
+        return finish(tf, vocab, boosted, part(tf, prompts, steered, batch));
+    }
+
+    static Part part(Transformer tf, List<int[]> prompts, Steering steered, int batch) {
+        int L = tf.config.nLayers(), ff = tf.config.intermediateSize(), first = firstLayer(L);
+        double[][] change = new double[L - first][ff];
+        for (int l = first; l < L; l++) {
             for (List<int[]> chunk : Batch.chunks(prompts, batch)) {
                 Batch b = Batch.ofPrompts(chunk);
                 float[] base = activations(tf, l, residMid(tf, b, null, l), b.size);
                 float[] st = activations(tf, l, residMid(tf, b, steered, l), b.size);
-                for (int r = 0; r < b.size; r++) for (int i = 0; i < ff; i++) change[i] += st[r * ff + i] - base[r * ff + i];
+                for (int r = 0; r < b.size; r++) for (int i = 0; i < ff; i++) change[l - first][i] += st[r * ff + i] - base[r * ff + i];
             }
-            for (int i = 0; i < ff; i++) change[i] /= prompts.size();
+        }
+        return new Part(change, prompts.size());
+    }
+
+    static Map<String, Object> finish(Transformer tf, Vocab vocab, int[] boosted, Part part) {
+        int L = tf.config.nLayers(), ff = tf.config.intermediateSize(), first = firstLayer(L);
+        float[] u = boostDirection(tf.weights, vocab, boosted);
+        List<Object> layers = new ArrayList<>();
+        for (int l = first; l < L; l++) {
+            double[] change = part.change[l - first].clone();
+            for (int i = 0; i < ff; i++) change[i] /= part.prompts;
             double[] proj = downProjection(tf.weights.layers[l], u, tf.config.hiddenSize(), ff);
             double[] contrib = new double[ff];
             Integer[] order = new Integer[ff];

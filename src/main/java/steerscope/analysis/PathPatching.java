@@ -1,5 +1,6 @@
 package steerscope.analysis;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -39,84 +40,141 @@ final class PathPatching {
 
     private PathPatching() {}
 
+    /**
+     * Pass 1 over a share of the prompts, per layer with a vector (in {@code vectors().layers()} order): the
+     * summed change (S − U) of the vocabulary-centred first-token logits [vocab], and the summed KL(S || U).
+     */
+    record Totals(double[][] change, double[] kl, int prompts) implements Serializable {
+        static Totals merge(Totals a, Totals b) {
+            return new Totals(Sums.add(a.change, b.change), Sums.add(a.kl, b.kl), a.prompts + b.prompts);
+        }
+
+        /** The mean change of layer k's vector over the prompts. */
+        double[] meanChange(int k) {
+            double[] c = change[k].clone();
+            for (int v = 0; v < c.length; v++) c[v] /= prompts;
+            return c;
+        }
+    }
+
+    /**
+     * Pass 2 over a share of the prompts, per layer with a vector: the summed metric of S, of U, of the direct
+     * run, and of each later block's attention and MLP path minus the direct run ([later blocks]).
+     */
+    record Paths(double[] mS, double[] mU, double[] direct, double[][] attn, double[][] mlp) implements Serializable {
+        static Paths merge(Paths a, Paths b) {
+            for (int k = 0; k < a.attn.length; k++) {
+                Sums.add(a.attn[k], b.attn[k]);
+                Sums.add(a.mlp[k], b.mlp[k]);
+            }
+            return new Paths(Sums.add(a.mS, b.mS), Sums.add(a.mU, b.mU), Sums.add(a.direct, b.direct), a.attn, a.mlp);
+        }
+    }
+
     static Map<String, Object> analyse(Transformer tf, Vocab vocab, List<int[]> prompts, Steering all, int batch, boolean progress) {
-        int L = tf.config.nLayers(), V = tf.config.vocabSize();
+        Totals totals = totals(tf, vocab, prompts, all, batch);
+        int[][] boosted = boosted(totals, vocab);
+        return finish(tf.config.nLayers(), vocab, all, totals, boosted, paths(tf, vocab, prompts, all, boosted, batch, progress));
+    }
+
+    static Totals totals(Transformer tf, Vocab vocab, List<int[]> prompts, Steering all, int batch) {
+        int V = tf.config.vocabSize();
         int[] vecLayers = all.vectors().layers();
         List<Batch> batches = new ArrayList<>();
         for (List<int[]> c : Batch.chunks(prompts, batch)) batches.add(Batch.ofPrompts(c));
         List<float[]> sLogits = new ArrayList<>();
         for (Batch b : batches) sLogits.add(b.firstTokenLogits(tf, all, null));
-        Progress p = progress ? new Progress("path patching", vecLayers.length, 0) : null;
-        List<Object> layers = new ArrayList<>();
-        int done = 0;
-        for (int l : vecLayers) {
-            Steering clean = all.allButLayer(l);
-            // pass 1: the total effect, the boosted tokens and KL
-            double[] change = new double[vocab.size];
-            double kl = 0;
-            List<float[]> uLogits = new ArrayList<>();
+        double[][] change = new double[vecLayers.length][vocab.size];
+        double[] kl = new double[vecLayers.length];
+        for (int k = 0; k < vecLayers.length; k++) {
+            Steering clean = all.allButLayer(vecLayers[k]);
             for (int bi = 0; bi < batches.size(); bi++) {
                 float[] u = batches.get(bi).firstTokenLogits(tf, clean, null), s = sLogits.get(bi);
-                uLogits.add(u);
                 for (int b = 0; b < u.length / V; b++) {
-                    kl += Divergence.klOfLogits(s, b * V, u, b * V, V);
+                    kl[k] += Divergence.klOfLogits(s, b * V, u, b * V, V);
                     double ms = vocab.mean(s, b * V), mu = vocab.mean(u, b * V);
-                    for (int v = 0; v < vocab.size; v++) change[v] += (s[b * V + v] - ms) - (u[b * V + v] - mu);
+                    for (int v = 0; v < vocab.size; v++) change[k][v] += (s[b * V + v] - ms) - (u[b * V + v] - mu);
                 }
             }
-            int n = prompts.size();
-            for (int v = 0; v < vocab.size; v++) change[v] /= n;
-            int[] boosted = vocab.top(change, BOOSTED, true);
-            double mS = 0, mU = 0;
-            for (int bi = 0; bi < batches.size(); bi++) {
-                mS += metricSum(sLogits.get(bi), boosted, vocab, V);
-                mU += metricSum(uLogits.get(bi), boosted, vocab, V);
-            }
-            // pass 2: the patched runs
-            int later = L - 1 - l;
-            double direct = 0;
-            double[] attn = new double[later], mlp = new double[later];
+        }
+        return new Totals(change, kl, prompts.size());
+    }
+
+    /** Per layer with a vector, the {@link #BOOSTED} tokens whose logit its vector raises most on average. */
+    static int[][] boosted(Totals totals, Vocab vocab) {
+        int[][] out = new int[totals.change.length][];
+        for (int k = 0; k < out.length; k++) out[k] = vocab.top(totals.meanChange(k), BOOSTED, true);
+        return out;
+    }
+
+    static Paths paths(Transformer tf, Vocab vocab, List<int[]> prompts, Steering all, int[][] boosted, int batch, boolean progress) {
+        int L = tf.config.nLayers(), V = tf.config.vocabSize();
+        int[] vecLayers = all.vectors().layers();
+        List<Batch> batches = new ArrayList<>();
+        for (List<int[]> c : Batch.chunks(prompts, batch)) batches.add(Batch.ofPrompts(c));
+        int n = vecLayers.length;
+        double[] mS = new double[n], mU = new double[n], direct = new double[n];
+        double[][] attn = new double[n][], mlp = new double[n][];
+        Progress p = progress ? new Progress("path patching", n, 0) : null;
+        for (int k = 0; k < n; k++) {
+            int l = vecLayers[k];
+            Steering clean = all.allButLayer(l);
+            attn[k] = new double[L - 1 - l];
+            mlp[k] = new double[L - 1 - l];
             for (Batch b : batches) {
-                ActivationCache sActs = outputs(tf, b, all, l);
-                ActivationCache uActs = outputs(tf, b, clean, l);
+                ActivationCache sActs = new ActivationCache(), uActs = new ActivationCache();
+                mS[k] += metricSum(outputs(tf, b, all, l, sActs), boosted[k], vocab, V);
+                mU[k] += metricSum(outputs(tf, b, clean, l, uActs), boosted[k], vocab, V);
                 Map<String, float[]> frozen = new HashMap<>();
                 for (int j = l + 1; j < L; j++) {
                     frozen.put(tf.hookNames.attnOut[j], uActs.get(tf.hookNames.attnOut[j]).data());
                     frozen.put(tf.hookNames.mlpOut[j], uActs.get(tf.hookNames.mlpOut[j]).data());
                 }
-                double d = metricSum(patched(tf, b, all, frozen), boosted, vocab, V);
-                direct += d;
+                double d = metricSum(patched(tf, b, all, frozen), boosted[k], vocab, V);
+                direct[k] += d;
                 for (int j = l + 1; j < L; j++) {
                     for (String name : new String[] {tf.hookNames.attnOut[j], tf.hookNames.mlpOut[j]}) {
                         Map<String, float[]> patch = new HashMap<>(frozen);
                         patch.put(name, sActs.get(name).data());
-                        double m = metricSum(patched(tf, b, all, patch), boosted, vocab, V) - d;
-                        if (name.endsWith("attn_out")) attn[j - l - 1] += m; else mlp[j - l - 1] += m;
+                        double m = metricSum(patched(tf, b, all, patch), boosted[k], vocab, V) - d;
+                        if (name.endsWith("attn_out")) attn[k][j - l - 1] += m; else mlp[k][j - l - 1] += m;
                     }
                 }
             }
-            double directEffect = (direct - mU) / n;
+            if (p != null) p.update(k + 1, "layer " + l);
+        }
+        return new Paths(mS, mU, direct, attn, mlp);
+    }
+
+    static Map<String, Object> finish(int nLayers, Vocab vocab, Steering all, Totals totals, int[][] boosted, Paths paths) {
+        int[] vecLayers = all.vectors().layers();
+        int n = totals.prompts;
+        List<Object> layers = new ArrayList<>();
+        for (int k = 0; k < vecLayers.length; k++) {
+            int l = vecLayers[k], later = nLayers - 1 - l;
+            double[] change = totals.meanChange(k);
+            double mU = paths.mU[k];
+            double directEffect = (paths.direct[k] - mU) / n;
             List<Double> attnList = new ArrayList<>(), mlpList = new ArrayList<>();
             double attnSum = 0, mlpSum = 0;
             List<Integer> laterLayers = new ArrayList<>();
             for (int j = 0; j < later; j++) {
-                attnList.add(attn[j] / n);
-                mlpList.add(mlp[j] / n);
-                attnSum += attn[j] / n;
-                mlpSum += mlp[j] / n;
+                attnList.add(paths.attn[k][j] / n);
+                mlpList.add(paths.mlp[k][j] / n);
+                attnSum += paths.attn[k][j] / n;
+                mlpSum += paths.mlp[k][j] / n;
                 laterLayers.add(l + 1 + j);
             }
             double sum = directEffect + attnSum + mlpSum;
             List<Object> boostedEntries = new ArrayList<>();
-            for (int id : boosted) boostedEntries.add(vocab.entry(id, change[id]));
+            for (int id : boosted[k]) boostedEntries.add(vocab.entry(id, change[id]));
             layers.add(Out.map("layer", l, "boosted", boostedEntries,
-                    "total_logit_diff", (mS - mU) / n, "total_kl", kl / n,
+                    "total_logit_diff", (paths.mS[k] - mU) / n, "total_kl", totals.kl[k] / n,
                     "direct", directEffect, "attention", attnList, "mlp", mlpList, "later_layers", laterLayers,
                     "paths_sum", sum,
                     "shares", Out.map("direct", Out.num(directEffect / sum), "attention", Out.num(attnSum / sum), "mlp", Out.num(mlpSum / sum))));
-            if (p != null) p.update(++done, "layer " + l);
         }
-        return Out.map("layers", layers, "n_prompts", prompts.size());
+        return Out.map("layers", layers, "n_prompts", n);
     }
 
     /** Σ over the batch's prompts of m = mean logit of the boosted tokens − mean logit of the vocabulary. */
@@ -130,16 +188,14 @@ final class PathPatching {
         return s;
     }
 
-    /** hook_attn_out and hook_mlp_out of the blocks after layer l. */
-    private static ActivationCache outputs(Transformer tf, Batch b, Steering s, int l) {
-        ActivationCache cache = new ActivationCache();
+    /** First-token logits of a run, caching into cache the hook_attn_out and hook_mlp_out of the blocks after layer l. */
+    private static float[] outputs(Transformer tf, Batch b, Steering s, int l, ActivationCache cache) {
         java.util.Set<String> names = new java.util.HashSet<>();
         for (int j = l + 1; j < tf.config.nLayers(); j++) {
             names.add(tf.hookNames.attnOut[j]);
             names.add(tf.hookNames.mlpOut[j]);
         }
-        b.run(tf, s, new Hooks().cache(cache, names::contains));
-        return cache;
+        return tf.logits(b.run(tf, s, new Hooks().cache(cache, names::contains)), b.firstTokenRows());
     }
 
     /** First-token logits of a forward in which each named hook point's buffer is overwritten with the given values. */

@@ -1,5 +1,6 @@
 package steerscope.analysis;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +23,30 @@ import steerscope.steer.Steering;
 final class ResidualLens {
     private ResidualLens() {}
 
+    /** The four runs, in the order of {@link Part#prob}. */
+    private static final int FIRST_STEERED = 0, FIRST_BASE = 1, LATER_STEERED = 2, LATER_BASE = 3;
+
+    /**
+     * What a share of the prompts measured: per run (first-token steered, first-token base, later-token
+     * steered, later-token base) and layer, the lens probabilities summed over positions [4][L][vocab], the
+     * positions summed per run, and the first-token and later-token position counts.
+     */
+    record Part(double[][][] prob, long[] rows, int firstPositions, int laterPositions) implements Serializable {
+        static Part merge(Part a, Part b) {
+            for (int k = 0; k < a.prob.length; k++) Sums.add(a.prob[k], b.prob[k]);
+            long[] rows = a.rows.clone();
+            for (int k = 0; k < rows.length; k++) rows[k] += b.rows[k];
+            return new Part(a.prob, rows, a.firstPositions + b.firstPositions, a.laterPositions + b.laterPositions);
+        }
+    }
+
     static Map<String, Object> analyse(Transformer tf, Lens lens, Vocab vocab, int[] tracked, float[] trackedLogits, List<int[]> prompts,
                                        List<int[]> steeredCompletions, Steering steered, int laterPositions, int batch) {
+        return finish(vocab, tracked, trackedLogits, part(tf, lens, prompts, steeredCompletions, steered, laterPositions, batch));
+    }
+
+    static Part part(Transformer tf, Lens lens, List<int[]> prompts, List<int[]> steeredCompletions, Steering steered,
+                     int laterPositions, int batch) {
         List<int[]> firstRows = new ArrayList<>();
         List<int[]> seqs = new ArrayList<>(), later = new ArrayList<>();
         int[] pl = new int[prompts.size()];
@@ -37,17 +60,30 @@ final class ResidualLens {
             later.add(spaced(p.length, p.length + c.length - 2, laterPositions));
             firstRows.add(new int[] {p.length - 1});
         }
-        Map<String, Object> first = Out.map(
-                "steered", layers(tf, lens, vocab, tracked, prompts, pl, firstRows, steered, batch),
-                "base", layers(tf, lens, vocab, tracked, prompts, pl, firstRows, null, batch));
+        int L = tf.config.nLayers();
+        double[][][] prob = new double[4][L][lens.vocab];
+        long[] rows = new long[4];
+        rows[FIRST_STEERED] = sumLayers(tf, lens, prompts, pl, firstRows, steered, batch, prob[FIRST_STEERED]);
+        rows[FIRST_BASE] = sumLayers(tf, lens, prompts, pl, firstRows, null, batch, prob[FIRST_BASE]);
         int nLater = later.stream().mapToInt(a -> a.length).sum();
-        Map<String, Object> rest = nLater == 0 ? Out.map("steered", List.of(), "base", List.of()) : Out.map(
-                "steered", layers(tf, lens, vocab, tracked, seqs, pl, later, steered, batch),
-                "base", layers(tf, lens, vocab, tracked, seqs, pl, later, null, batch));
+        if (nLater > 0) {
+            rows[LATER_STEERED] = sumLayers(tf, lens, seqs, pl, later, steered, batch, prob[LATER_STEERED]);
+            rows[LATER_BASE] = sumLayers(tf, lens, seqs, pl, later, null, batch, prob[LATER_BASE]);
+        }
+        return new Part(prob, rows, prompts.size(), nLater);
+    }
+
+    static Map<String, Object> finish(Vocab vocab, int[] tracked, float[] trackedLogits, Part part) {
+        Map<String, Object> first = Out.map(
+                "steered", layers(vocab, tracked, part.prob[FIRST_STEERED], part.rows[FIRST_STEERED]),
+                "base", layers(vocab, tracked, part.prob[FIRST_BASE], part.rows[FIRST_BASE]));
+        Map<String, Object> rest = part.laterPositions == 0 ? Out.map("steered", List.of(), "base", List.of()) : Out.map(
+                "steered", layers(vocab, tracked, part.prob[LATER_STEERED], part.rows[LATER_STEERED]),
+                "base", layers(vocab, tracked, part.prob[LATER_BASE], part.rows[LATER_BASE]));
         List<Object> trackedEntries = new ArrayList<>();
         for (int id : tracked) trackedEntries.add(vocab.entry(id, trackedLogits[id]));
         return Out.map("tracked", trackedEntries, "first_token", first, "later_tokens", rest,
-                "n_first_positions", prompts.size(), "n_later_positions", nLater);
+                "n_first_positions", part.firstPositions, "n_later_positions", part.laterPositions);
     }
 
     /** At most k evenly spaced positions in [from, to] (empty when to < from). */
@@ -64,12 +100,14 @@ final class ResidualLens {
         return out;
     }
 
-    /** Per layer, the mean lens distribution over the given positions (positions are real-token indices per sequence). */
-    private static List<Object> layers(Transformer tf, Lens lens, Vocab vocab, int[] tracked, List<int[]> seqs, int[] promptLens,
-                                       List<int[]> positions, Steering steering, int batch) {
+    /**
+     * Adds, per layer, the lens distribution at each given position (real-token indices per sequence) into
+     * sum [L][vocab]; returns the number of positions read.
+     */
+    private static long sumLayers(Transformer tf, Lens lens, List<int[]> seqs, int[] promptLens, List<int[]> positions,
+                                  Steering steering, int batch, double[][] sum) {
         int L = tf.config.nLayers(), V = lens.vocab;
-        double[][] meanProb = new double[L][V];
-        long[] count = {0};
+        long count = 0;
         for (int s = 0; s < seqs.size(); s += batch) {
             int e = Math.min(seqs.size(), s + batch);
             Batch b = new Batch(seqs.subList(s, e), java.util.Arrays.copyOfRange(promptLens, s, e));
@@ -84,17 +122,23 @@ final class ResidualLens {
                     float[] logits = lens.ofResidual(a.data(), rows);
                     for (int r = 0; r < rows.length; r++) {
                         double[] p = Divergence.softmax(logits, r * V, V);
-                        for (int v = 0; v < V; v++) meanProb[layer][v] += p[v];
+                        for (int v = 0; v < V; v++) sum[layer][v] += p[v];
                     }
                 });
             }
             b.run(tf, steering, hooks);
-            count[0] += rows.length;
+            count += rows.length;
         }
+        return count;
+    }
+
+    /** Per layer, the tracked tokens' probability and rank in the mean distribution (sum / count). */
+    private static List<Object> layers(Vocab vocab, int[] tracked, double[][] sum, long count) {
         List<Object> out = new ArrayList<>();
-        for (int l = 0; l < L; l++) {
-            double[] p = meanProb[l];
-            for (int v = 0; v < V; v++) p[v] /= Math.max(1, count[0]);
+        for (int l = 0; l < sum.length; l++) {
+            double[] p = sum[l].clone();
+            int V = p.length;
+            for (int v = 0; v < V; v++) p[v] /= Math.max(1, count);
             List<Object> toks = new ArrayList<>();
             for (int id : tracked) {
                 int rank = 1;
