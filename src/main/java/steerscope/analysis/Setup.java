@@ -53,6 +53,10 @@ public final class Setup {
         return opt;
     }
 
+    public SteeringVectors vectors() {
+        return vectors;
+    }
+
     int[] encode(Problem p) {
         return prompts.encode(p);
     }

@@ -8,6 +8,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import steerscope.analysis.Analysis;
 import steerscope.analysis.AnalysisResult;
+import steerscope.analysis.Setup;
 import steerscope.steer.SteeringVectors;
 import steerscope.steer.VectorFiles;
 import steerscope.task.Dataset;
@@ -24,6 +25,8 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "16", description = "Prompts per batch.") int batch;
     @Option(names = "--forward-prompts", defaultValue = "32",
             description = "Prompts read by the forward-only analyses (lenses, path patching, attention, neurons; default: ${DEFAULT-VALUE}).") int forwardPrompts;
+    @Option(names = "--spark", paramLabel = "MASTER",
+            description = "Split the problems across Spark executors (local[2], spark://host:7077, ...); the same files.") String spark;
     @Mixin PromptOptions promptOptions;
 
     @Override
@@ -36,8 +39,10 @@ final class AnalyzeCommand implements Callable<Integer> {
         try (ModelFiles m = ModelFiles.open(model)) {
             SteeringVectors v = VectorFiles.read(vectors, m.model.config.nLayers(), m.model.config.hiddenSize());
             long t0 = System.nanoTime();
-            AnalysisResult r = Analysis.run(m.model, m.tokenizer, promptOptions.build(m), v, problems,
-                    new Analysis.Options(maxNewTokens, batch, forwardPrompts, 8, true), out);
+            Analysis.Options opt = new Analysis.Options(maxNewTokens, batch, forwardPrompts, 8, true);
+            AnalysisResult r = spark == null ? Analysis.run(m.model, m.tokenizer, promptOptions.build(m), v, problems, opt, out)
+                    : steerscope.spark.SparkCommands.analyze(spark, steerscope.spark.ModelSpec.of(model, promptOptions.template,
+                            promptOptions.system, promptOptions.noChat), new Setup(m.model, m.tokenizer, promptOptions.build(m), v, opt), problems, out);
             steerscope.report.ReportWriter.write(out, out.resolve("report.html"));
             System.out.printf(Locale.ROOT, "n=%d base acc %.4f steered acc %.4f first-token-only recovery %s; last-layer vector pushes %s; "
                             + "%.1f s; files and report.html in %s%n", problems.size(), r.baseAccuracy(), r.steeredAccuracy(),

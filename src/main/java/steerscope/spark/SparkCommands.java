@@ -14,7 +14,7 @@ import steerscope.task.Problem;
 import steerscope.util.UserError;
 
 /**
- * What {@code train --spark} and {@code eval --spark} call. Only steerscope and JDK types in the signatures,
+ * What {@code train --spark}, {@code eval --spark} and {@code analyze --spark} call. Only steerscope and JDK types in the signatures,
  * so the commands link without Spark; this class (and Spark with it) loads only when --spark is given.
  */
 public final class SparkCommands {
@@ -38,6 +38,13 @@ public final class SparkCommands {
         try (JavaSparkContext sc = SparkContexts.start(master, "steerscope train")) {
             trainer.setStepFunction(new SparkStep(sc, model, rewards, cfg, policy.vectors, policy.model.config, 0));
             return trainer.run(resume);
+        }
+    }
+
+    public static steerscope.analysis.AnalysisResult analyze(String master, ModelSpec model, steerscope.analysis.Setup driver,
+                                                             List<Problem> problems, java.nio.file.Path outDir) {
+        try (JavaSparkContext sc = SparkContexts.start(master, "steerscope analyze")) {
+            return SparkAnalysis.run(sc, model, driver, problems, outDir, 0);
         }
     }
 
