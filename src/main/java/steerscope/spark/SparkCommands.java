@@ -43,7 +43,10 @@ public final class SparkCommands {
 
     public static steerscope.analysis.AnalysisResult analyze(String master, ModelSpec model, steerscope.analysis.Setup driver,
                                                              List<Problem> problems, java.nio.file.Path outDir) {
-        try (JavaSparkContext sc = SparkContexts.start(master, "steerscope analyze")) {
+        // pass-1 results carry vocabulary-sized sums (docs/spark.md): lift Spark's 1 GB cap on all results together,
+        // unless set; the driver merges each result as it arrives, so it holds only a few at a time
+        Map<String, String> settings = System.getProperty("spark.driver.maxResultSize") == null ? Map.of("spark.driver.maxResultSize", "0") : Map.of();
+        try (JavaSparkContext sc = SparkContexts.start(master, "steerscope analyze", settings)) {
             return SparkAnalysis.run(sc, model, driver, problems, outDir, 0);
         }
     }
