@@ -8,10 +8,10 @@ import picocli.CommandLine.Option;
 import steerscope.bench.BenchRunner;
 import steerscope.util.UserError;
 
-@Command(name = "bench", description = {
-        "Speed against Debian's PyTorch on the same CPU, threads, shapes and dtype: prefill, decode with the KV cache, an RL",
-        "step for steering vectors and a full fine-tune step, on a small model and on a generated checkpoint with",
-        "Qwen2.5-0.5B's shapes (BF16, about 1 GB), next to the machine's measured FMA peak and memory bandwidth."})
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Speed against Debian's PyTorch on the same CPU, "
+        + "threads, shapes and dtype: prefill, decode with the KV cache, an RL step for steering vectors and a full fine-tune "
+        + "step, on a small model and on a generated checkpoint with Qwen2.5-0.5B's shapes (BF16, about 1 GB), next to the "
+        + "machine's measured FMA peak and memory bandwidth. See docs/performance.md.")
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR", description = "small model to use (default: a generated d_model 256, 4-layer checkpoint)")
     Path model;

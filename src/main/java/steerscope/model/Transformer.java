@@ -333,7 +333,7 @@ public final class Transformer {
         int count = loss.count();
         final int chunk = 32;
         double total = 0;
-        float[] g = new float[1];
+        double[] rowLoss = new double[chunk];
         for (int c0 = 0; c0 < count; c0 += chunk) {
             int n = Math.min(chunk, count - c0);
             int[] rows = new int[n];
@@ -342,17 +342,22 @@ public final class Transformer {
             for (int i = 0; i < n; i++) System.arraycopy(f.normed, rows[i] * d, x, i * d, d);
             float[] logits = new float[n * V];
             matmul(logits, x, n, weights.lmHead, null);
-            for (int i = 0; i < n; i++) {
-                int o = i * V, target = loss.target(c0 + i);
+            // rows in parallel (a softmax over a 150k vocabulary is as long as a matmul row block); the loss terms
+            // are summed afterwards in row order, so the total does not depend on the thread count
+            final int base = c0;
+            Parallel.forEach(n, i -> {
+                float[] gr = new float[1];
+                int o = i * V, target = loss.target(base + i);
                 float lse = Kernels.logSumExp(logits, o, V);
                 float logp = logits[o + target] - lse;
-                if (logprobs != null) logprobs[c0 + i] = logp;
-                total += loss.lossAndGrad(c0 + i, logp, g);
+                if (logprobs != null) logprobs[base + i] = logp;
+                rowLoss[i] = loss.lossAndGrad(base + i, logp, gr);
                 // d logp / d logits = onehot(target) − softmax
-                float gi = g[0];
+                float gi = gr[0];
                 for (int v = 0; v < V; v++) logits[o + v] = -gi * (float) Math.exp(logits[o + v] - lse);
                 logits[o + target] += gi;
-            }
+            });
+            for (int i = 0; i < n; i++) total += rowLoss[i];
             float[] dx = new float[n * d];
             matmulBackwardInput(dx, logits, n, weights.lmHead, false);
             for (int i = 0; i < n; i++) add(dNormed, rows[i] * d, dx, i * d, d);

@@ -17,6 +17,7 @@ public final class Kernels {
     private static final int RB = 4, TB = 4;
     /** Floats of x a matmul keeps hot per token chunk (512 KiB: well inside a 2 MiB L2). */
     private static final int X_CHUNK_FLOATS = 128 * 1024;
+    private static final int MIN_TASK_MACS = 1 << 18;
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[32]);
 
@@ -114,7 +115,10 @@ public final class Kernels {
         final boolean bf16Direct = n < TB && w.dtype == DType.BF16 && !w.isHeap();
         for (int c0 = 0; c0 < n; c0 += chunk) {
             final int t0 = c0, t1 = Math.min(n, c0 + chunk);
-            Parallel.forRange(blocks, 1, (b0, b1) -> {
+            // at least ~256k multiply-adds per task: below that, handing work to another thread costs more than it
+            // saves (a small model's decode step is dozens of such products)
+            int grain = Math.max(1, MIN_TASK_MACS / (RB * k * (t1 - t0)));
+            Parallel.forRange(blocks, grain, (b0, b1) -> {
                 float[] buf = scratch(RB * k), sums = TILE.get();
                 for (int rb = b0; rb < b1; rb++) {
                     int r0 = rb * RB, nr = Math.min(RB, m - r0);
