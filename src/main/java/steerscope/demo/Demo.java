@@ -41,6 +41,12 @@ import steerscope.util.UserError;
  * The paper, end to end, on the model organism: pretrain (or load the cached) organism, evaluate it, train
  * steering vectors with RL, train the full fine-tune baseline with the same recipe, data and rollouts,
  * evaluate both, analyse, and write {@code summary.json} and {@code report.html}.
+ *
+ * <p>Both methods use the paper's recipe (RLOO, 16 prompts x 16 samples, T = 1, no std scaling, no clip, no KL)
+ * with the same training prompts, step count and rollout seeds; only the trainable parameters and the learning
+ * rate differ ({@link #VECTORS_LR}, {@link #FULL_LR}). The full run (default organism, 30 RL steps, 200 test
+ * problems) measured 17.5% base, 92.0% vectors, 97.0% full fine-tune (recovered fraction 0.94); {@code --quick}
+ * uses the quick organism (weaker: forced step-by-step about 40%), 6 RL steps and 100 test problems.
  */
 public final class Demo {
     /** The demo's sizes: the full run and {@code --quick}. */
@@ -59,7 +65,15 @@ public final class Demo {
     }
 
     /** The learning rates of the two methods on the organism (the paper's are for 1.5B-parameter models). */
+    /**
+     * The learning rates of the two methods on the organism. The paper's 1e-3 (vectors) and 1e-6 (full) are for
+     * 1.5B-parameter models; this organism has 3 layers of width 64, so each vector coordinate and each weight
+     * moves the output far less per unit of lr. Measured on the default organism (seed 1234, demo seed 0, 30
+     * steps): 1e-2 / 1e-4 take both methods from 17.5% to 92% (vectors) and 97% (full). The full fine-tune at
+     * 1e-4 switches to step-by-step within 2-3 steps; the vectors need 10-20.
+     */
     static final double VECTORS_LR = 1e-2, FULL_LR = 1e-4;
+    /** A depth-5 step-by-step answer is about 65 tokens; 96 leaves room and keeps rollouts short. */
     static final int MAX_NEW_TOKENS = 96;
 
     private final Options opt;

@@ -22,6 +22,9 @@ import steerscope.model.ModelConfig;
 import steerscope.model.ModelWeights;
 import steerscope.model.Transformer;
 import steerscope.model.WeightedLogProbLoss;
+import steerscope.rl.optim.AdamW;
+import steerscope.rl.optim.GradClip;
+import steerscope.rl.optim.LrSchedule;
 import steerscope.task.synth.Corpus;
 import steerscope.task.synth.PromptFormat;
 import steerscope.tokenizer.BpeTrainer;
@@ -111,9 +114,11 @@ public final class OrganismTrainer {
         ModelWeights weights = ModelWeights.fromArrays(mc, arrays);
         Transformer tf = new Transformer(mc, weights);
         Gradients grads = new Gradients(mc, true);
-        List<Adam.Param> params = new ArrayList<>();
-        grads.forEachWeight((name, g) -> params.add(new Adam.Param(name, arrays.get(name), g, isMatrix(name))));
-        Adam adam = new Adam(params, 0.9, 0.95, 1e-8, cfg.weightDecay());
+        List<AdamW.Param> params = new ArrayList<>();
+        grads.forEachWeight((name, g) -> params.add(new AdamW.Param(name, arrays.get(name), g, isMatrix(name))));
+        List<float[]> gradArrays = params.stream().map(AdamW.Param::grad).toList();
+        AdamW adam = new AdamW(params, cfg.lr(), 0.9, 0.95, 1e-8, cfg.weightDecay());
+        LrSchedule schedule = schedule(cfg);
         progress.accept(String.format("organism: Qwen2 d=%d layers=%d heads=%d/%d ff=%d vocab=%d, %,d parameters",
                 mc.hiddenSize(), mc.nLayers(), mc.nHeads(), mc.nKvHeads(), mc.intermediateSize(), mc.vocabSize(), mc.parameterCount()));
 
@@ -127,9 +132,9 @@ public final class OrganismTrainer {
             KVCache cache = new KVCache(mc, cfg.batchSize(), cfg.seqLen());
             Transformer.Forward f = tf.forward(cache, b.flatIds(), b.flatValid(), cfg.seqLen(), null, null, Transformer.Save.ALL);
             double loss = tf.backward(f, WeightedLogProbLoss.of(b.ids(), b.valid(), b.weights(), null, null, 0), grads, null);
-            double norm = adam.gradNorm();
-            double clip = cfg.gradClip() > 0 && norm > cfg.gradClip() ? cfg.gradClip() / norm : 1.0;
-            adam.step(learningRate(cfg, step), clip);
+            double norm = cfg.gradClip() > 0 ? GradClip.clipByGlobalNorm(gradArrays, cfg.gradClip()) : GradClip.globalNorm(gradArrays);
+            if (!Double.isFinite(norm)) throw new IllegalStateException("organism: non-finite gradient at step " + step + " (loss " + loss + ")");
+            adam.step(schedule.lr(step));
             weights.forEachMat((name, m) -> m.invalidateTranspose());
             tokens += b.realTokens();
             if (step < 10) firstLoss = step == 0 ? loss : firstLoss + (loss - firstLoss) / (step + 1);
@@ -138,7 +143,7 @@ public final class OrganismTrainer {
             if (now - lastLog > 5e9 || step == cfg.steps() - 1) {
                 double secs = (now - trainStart) / 1e9;
                 progress.accept(String.format("organism: step %d/%d  loss %.4f  lr %.2e  %.0f tok/s  ETA %.0fs",
-                        step + 1, cfg.steps(), recent, learningRate(cfg, step), tokens / secs,
+                        step + 1, cfg.steps(), recent, schedule.lr(step), tokens / secs,
                         secs / (step + 1) * (cfg.steps() - step - 1)));
                 lastLog = now;
             }
@@ -161,12 +166,9 @@ public final class OrganismTrainer {
                 Math.max(512, cfg.seqLen()), true, true, eot, new int[] {eot}, "float32");
     }
 
-    /** Linear warm-up, then cosine decay to lr * minLrFraction at the last step. */
-    static double learningRate(OrganismConfig cfg, int step) {
-        if (step < cfg.warmupSteps()) return cfg.lr() * (step + 1) / cfg.warmupSteps();
-        double progress = (double) (step - cfg.warmupSteps()) / Math.max(1, cfg.steps() - cfg.warmupSteps() - 1);
-        double cos = 0.5 * (1 + Math.cos(Math.PI * Math.min(1, progress)));
-        return cfg.lr() * (cfg.minLrFraction() + (1 - cfg.minLrFraction()) * cos);
+    /** Linear warm-up, then cosine decay towards lr * minLrFraction (Hugging Face's cosine schedule). */
+    static LrSchedule schedule(OrganismConfig cfg) {
+        return LrSchedule.cosine(cfg.lr(), cfg.warmupSteps(), cfg.steps(), cfg.minLrFraction());
     }
 
     /** Weight decay goes on the block matrices; not on norms, biases or the (tied) embedding. */

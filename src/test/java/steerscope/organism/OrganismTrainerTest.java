@@ -156,10 +156,12 @@ class OrganismTrainerTest {
     @Test
     void learningRateWarmsUpThenDecaysToTheFloor() {
         OrganismConfig c = OrganismConfig.quick().with(List.of("steps=100", "warmupSteps=10", "lr=1e-3", "minLrFraction=0.1"));
-        assertEquals(1e-4, OrganismTrainer.learningRate(c, 0), 1e-12);
-        assertEquals(1e-3, OrganismTrainer.learningRate(c, 9), 1e-12);
-        assertEquals(1e-3, OrganismTrainer.learningRate(c, 10), 1e-12);
-        assertEquals(1e-4, OrganismTrainer.learningRate(c, 99), 1e-12);
-        for (int s = 11; s < 100; s++) assertTrue(OrganismTrainer.learningRate(c, s) < OrganismTrainer.learningRate(c, s - 1));
+        var s = OrganismTrainer.schedule(c);
+        assertEquals(0, s.lr(0), 1e-12);
+        assertEquals(0.5e-3, s.lr(5), 1e-12);
+        assertEquals(1e-3, s.lr(10), 1e-12);
+        assertEquals(1e-4 + 0.9e-3 * 0.5 * (1 + Math.cos(Math.PI * 89 / 90)), s.lr(99), 1e-12);
+        for (int i = 1; i < 10; i++) assertTrue(s.lr(i) > s.lr(i - 1));
+        for (int i = 11; i < 100; i++) assertTrue(s.lr(i) < s.lr(i - 1));
     }
 }
