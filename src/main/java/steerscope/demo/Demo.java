@@ -52,7 +52,7 @@ public final class Demo {
     /** The demo's sizes: the full run and {@code --quick}. */
     public record Options(Path out, boolean quick, long seed, Path cacheDir) {
         int rlSteps() {
-            return quick ? 6 : 30;
+            return quick ? 12 : 30;
         }
 
         int testProblems() {

@@ -126,22 +126,15 @@ public record OrganismConfig(
                 200, 7);
     }
 
-    /** The quick organism's world: chains of 3-4 operations (shorter, so fewer steps learn the step format). */
-    public static final ArithmeticGenerator.Config QUICK_TASK = new ArithmeticGenerator.Config(3, 4, 2, 9, 99, 0.0, 0.1);
-
-    /** The quick organism's styles: 0.7 direct, 0.1 each step style (1000 steps do not teach the direct answer). */
-    public static final Corpus.StyleMix QUICK_STYLES = new Corpus.StyleMix(0.7, 0.1, 0.1, 0.1);
-
     /**
-     * The quick organism: 1000 steps at a higher peak rate (5e-3) with more single-operation drills (0.6), about
-     * 1.5 minutes. It has only half learned to copy the operands: forced step-by-step is about twice the base
-     * accuracy, not 80%, which is enough for RL to find but not the paper's picture.
+     * The quick organism: the default's world, model and learning rate, 1500 steps of 50k documents
+     * (held-out base 12.5%, forced step-by-step 89.5% at seed 1234; about 2 minutes on 2 cores).
      */
     public static OrganismConfig quick() {
-        return new OrganismConfig(1234, QUICK_TASK, QUICK_STYLES, 0.6, 0.1,
-                40_000, 3_000, 512,
+        return new OrganismConfig(1234, TASK, STYLES, 0.4, 0.1,
+                50_000, 5_000, 512,
                 64, 3, 4, 4, 384,
-                128, 8, 1000, 5e-3, 50, 0.1, 0.1, 1.0,
+                128, 8, 1500, 3e-3, 50, 0.1, 0.1, 1.0,
                 200, 7);
     }
 
