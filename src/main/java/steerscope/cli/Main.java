@@ -4,7 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** Entry point: every subcommand, and the one place where a {@link steerscope.util.UserError} becomes a line and exit 2. */
-@Command(name = "steerscope", mixinStandardHelpOptions = true, version = "steerscope 0.1.0",
+@Command(name = "steerscope", mixinStandardHelpOptions = true, version = "steerscope 0.1.0", scope = CommandLine.ScopeType.INHERIT,
         description = "Train and read RL steering vectors in the residual stream of decoder language models.",
         subcommands = {
                 InspectCommand.class,
@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 EvalCommand.class,
                 AnalyzeCommand.class,
                 ReportCommand.class,
+                OrganismCommand.class,
                 DemoCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class,

@@ -118,12 +118,6 @@ public final class OrganismEval {
         }
     }
 
-    public static void main(String[] args) {
-        Report r = evaluate(java.nio.file.Path.of(args[0]));
-        System.out.println(r.summary());
-        r.examples().forEach(System.out::println);
-    }
-
     /** Whether the last boxed integer of a completion is the problem's answer. */
     public static boolean correct(String completion, ArithmeticProblem p) {
         OptionalInt a = PromptFormat.finalAnswer(completion);

@@ -378,25 +378,4 @@ public final class OrganismTrainer {
     private static double secondsSince(long t0) {
         return (System.nanoTime() - t0) / 1e9;
     }
-
-    /** Pretrains an organism from the command line: {@code [--quick] [--config file.json] outDir}. */
-    public static void main(String[] args) throws IOException {
-        OrganismConfig cfg = OrganismConfig.defaults();
-        Path out = null;
-        List<String> overrides = new ArrayList<>();
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--quick" -> cfg = OrganismConfig.quick();
-                case "--config" -> cfg = OrganismConfig.fromJson(Files.readString(Path.of(args[++i])));
-                case "--set" -> overrides.add(args[++i]);
-                default -> out = Path.of(args[i]);
-            }
-        }
-        if (out == null) throw new UserError("usage: OrganismTrainer [--quick] [--config file.json] [--set field=value]... outDir");
-        cfg = cfg.with(overrides);
-        Result r = train(cfg, out, System.err::println);
-        System.out.println(Json.writePretty(Map.of("dir", r.dir().toString(), "train", r.train())));
-        System.out.println(r.eval().summary());
-        r.eval().examples().forEach(System.out::println);
-    }
 }
