@@ -19,6 +19,12 @@ final class BenchCommand implements Callable<Integer> {
     Path json;
     @Option(names = "--threads", paramLabel = "N", description = "threads for both steerscope and torch (default: all cores)")
     Integer threads;
+    @Option(names = "--spark", paramLabel = "MASTER", description = "also time an RL step (16 x 16) on Spark against the single-machine step, and the bytes moved")
+    String spark;
+
+    @Option(names = "--spark-only", description = "with --spark: only the Spark row")
+    boolean sparkOnly;
+
     @Option(names = "--quick", description = "the small model only, fewer repeats")
     boolean quick;
     @Option(names = "--no-torch", description = "skip the PyTorch side")
@@ -36,7 +42,11 @@ final class BenchCommand implements Callable<Integer> {
         if (n < 1) throw new UserError("--threads must be at least 1, got " + n);
         if (model != null && !Files.isRegularFile(model.resolve("config.json"))) throw UserError.inFile(model, "not a model directory: config.json not found");
         Path cache = cacheDir != null ? cacheDir : root.resolve("target/bench-models");
-        new BenchRunner(new BenchRunner.Options(root, model, cache, n, quick, json, !noTorch)).run();
+        if (!sparkOnly) new BenchRunner(new BenchRunner.Options(root, model, cache, n, quick, json, !noTorch)).run();
+        if (spark != null) {
+            if (model == null) throw new UserError("--spark needs --model DIR: the organism (./steerscope organism --out DIR) or a model with its prompts");
+            System.out.println(steerscope.spark.SparkBench.organismRow(spark, model, 3).row());
+        }
         return 0;
     }
 }

@@ -101,6 +101,18 @@ public final class SparkBench {
         return scale == 0 ? diff : diff / scale;
     }
 
+    /**
+     * The bench row of issue 9: on the organism (or any model answering "Question: ...\nAnswer:" prompts)
+     * at the paper's 16 prompts x 16 samples, Spark's step against the single-machine step on the same work.
+     */
+    public static Result organismRow(String master, java.nio.file.Path modelDir, int steps) {
+        steerscope.task.synth.HeldOutSplit split = new steerscope.task.synth.HeldOutSplit(steerscope.organism.OrganismConfig.TASK);
+        List<Problem> problems = new ArrayList<>();
+        split.trainStream(11).limit(16L * (steps + 1)).forEach(p ->
+                problems.add(new Problem("b" + problems.size(), p.question(), String.valueOf(p.answer()))));
+        return compare(master, ModelSpec.of(modelDir, "{question}", null, false), problems, config(16, 16, 96, 0), steps, 0);
+    }
+
     /** A bench configuration: the paper's recipe with these sizes. */
     public static RlConfig config(int group, int promptsPerStep, int maxNewTokens, long seed) {
         return RlConfig.paper("vectors").with(Map.of("group", group, "promptsPerStep", promptsPerStep, "maxNewTokens", maxNewTokens, "seed", seed));
