@@ -105,15 +105,8 @@ public final class SparkAnalysis {
     /** A partition's problems: a contiguous run starting at problem {@code first} of the whole set. */
     private record Share(int first, List<Problem> problems) {
         static Share read(Iterator<WireProblem> part) {
-            List<Problem> problems = new ArrayList<>();
-            int first = -1;
-            while (part.hasNext()) {
-                WireProblem w = part.next();
-                if (first < 0) first = w.index();
-                if (w.index() != first + problems.size()) throw new IllegalStateException("partition is not a contiguous run of problems");
-                problems.add(w.problem());
-            }
-            return new Share(Math.max(0, first), problems);
+            WireProblem.Run run = WireProblem.run(part);
+            return new Share(run.first(), run.problems());
         }
     }
 }

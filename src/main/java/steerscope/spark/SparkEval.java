@@ -72,14 +72,9 @@ public final class SparkEval {
 
     /** One task: a contiguous run of problems, evaluated with the sample seeds they have in the whole set. */
     static Iterator<WireResult> share(ModelSpec m, WireSteering ws, WireOptions wo, Iterator<WireProblem> part) {
-        List<Problem> problems = new ArrayList<>();
-        int first = -1;
-        while (part.hasNext()) {
-            WireProblem w = part.next();
-            if (first < 0) first = w.index();
-            if (w.index() != first + problems.size()) throw new IllegalStateException("partition is not a contiguous run of problems");
-            problems.add(w.problem());
-        }
+        WireProblem.Run run = WireProblem.run(part);
+        List<Problem> problems = run.problems();
+        int first = run.first();
         if (problems.isEmpty()) return List.<WireResult>of().iterator();
         ModelSpec.Loaded loaded = m.load();
         Evaluator ev = new Evaluator(loaded.model(), loaded.tokenizer(), m.prompts(loaded));
