@@ -11,7 +11,6 @@ import steerscope.analysis.Analysis;
 import steerscope.analysis.AnalysisResult;
 import steerscope.io.AtomicFiles;
 import steerscope.io.Json;
-import steerscope.model.KVCache;
 import steerscope.model.Model;
 import steerscope.model.Transformer;
 import steerscope.organism.OrganismConfig;
@@ -213,12 +212,7 @@ public final class Demo {
         int n = Math.min(problems.size(), 100);
         Transformer tf = m.transformer;
         for (int i = 0; i < n; i++) {
-            int[] ids = prompts.encode(problems.get(i));
-            KVCache cache = new KVCache(m.config, 1, ids.length);
-            cache.setPromptLengths(new int[] {ids.length});
-            boolean[] valid = new boolean[ids.length];
-            java.util.Arrays.fill(valid, true);
-            float[] logits = tf.logits(tf.forward(cache, ids, valid, ids.length, steering, null, Transformer.Save.NONE), new int[] {ids.length - 1});
+            float[] logits = tf.nextTokenLogits(prompts.encode(problems.get(i)), steering);
             Kernels.softmax(logits, 0, V);
             for (int v = 0; v < V; v++) mean[v] += logits[v] / n;
         }

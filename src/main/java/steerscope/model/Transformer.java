@@ -272,6 +272,15 @@ public final class Transformer {
         return out;
     }
 
+    /** The next-token logits after one whole sequence (its last position), with optional steering: [vocab]. */
+    public float[] nextTokenLogits(int[] ids, Steering steering) {
+        KVCache cache = new KVCache(config, 1, ids.length);
+        cache.setPromptLengths(new int[] {ids.length});
+        boolean[] valid = new boolean[ids.length];
+        java.util.Arrays.fill(valid, true);
+        return logits(forward(cache, ids, valid, ids.length, steering, null, Save.NONE), new int[] {ids.length - 1});
+    }
+
     /** Logits of every token row of a forward: [B·T, vocab]. */
     public float[] logits(Forward f) {
         float[] out = new float[f.batch * f.tokens * config.vocabSize()];

@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import steerscope.model.KVCache;
 import steerscope.model.Model;
 import steerscope.model.Transformer;
 import steerscope.tensor.Kernels;
@@ -68,12 +67,7 @@ public final class TinyPolicy {
         double[] p = new double[model.config.vocabSize()];
         Transformer tf = model.transformer;
         for (Problem q : problems) {
-            int[] ids = prompts.encode(q);
-            KVCache cache = new KVCache(model.config, 1, ids.length);
-            cache.setPromptLengths(new int[] {ids.length});
-            boolean[] valid = new boolean[ids.length];
-            java.util.Arrays.fill(valid, true);
-            float[] logits = tf.logits(tf.forward(cache, ids, valid, ids.length, null, null, Transformer.Save.NONE), new int[] {ids.length - 1});
+            float[] logits = tf.nextTokenLogits(prompts.encode(q), null);
             Kernels.softmax(logits, 0, logits.length);
             for (int v = 0; v < p.length; v++) p[v] += logits[v] / problems.size();
         }
