@@ -47,6 +47,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--schedule", description = "constant | cosine") String schedule;
     @Option(names = "--beta", description = "KL coefficient to the frozen base (k3).") Double beta;
     @Option(names = "--max-new-tokens") Integer maxNewTokens;
+    @Option(names = "--stop", description = "A rollout also ends at this string (repeatable).") List<String> stop;
     @Option(names = "--temperature") Double temperature;
     @Option(names = "--top-p") Double topP;
     @Option(names = "--micro-batch", description = "Sequences per forward/backward.") Integer microBatch;
@@ -128,6 +129,7 @@ final class TrainCommand implements Callable<Integer> {
         if (schedule != null) ch.put("schedule", schedule);
         if (beta != null) ch.put("klBeta", beta);
         if (maxNewTokens != null) ch.put("maxNewTokens", maxNewTokens);
+        if (stop != null) ch.put("stop", stop);
         if (temperature != null) ch.put("temperature", temperature);
         if (topP != null) ch.put("topP", topP);
         if (microBatch != null) ch.put("microBatch", microBatch);

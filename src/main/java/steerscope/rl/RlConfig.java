@@ -30,6 +30,7 @@ public record RlConfig(
         String schedule,      // "constant" or "cosine"
         double klBeta,        // coefficient of the k3 KL to the frozen base; 0 = none
         int maxNewTokens,
+        java.util.List<String> stop, // rollouts also end at any of these strings (besides end-of-sequence)
         double temperature,
         double topP,
         int microBatch,       // sequences per forward/backward (gradient accumulation)
@@ -48,6 +49,7 @@ public record RlConfig(
         if (promptsPerStep < 1 || steps < 0 || innerEpochs < 1 || maxNewTokens < 1 || microBatch < 1 || checkpointEvery < 1 || maxBadSteps < 1) {
             throw new UserError("--prompts-per-step, --inner-epochs, --max-new-tokens, --micro-batch, --checkpoint-every and --max-bad-steps must be >= 1 and --steps >= 0");
         }
+        stop = stop == null ? java.util.List.of() : java.util.List.copyOf(stop);
         if (!(lr > 0)) throw new UserError("--lr must be > 0, got " + lr);
         if (!(temperature >= 0)) throw new UserError("--temperature must be >= 0, got " + temperature);
     }
@@ -57,7 +59,7 @@ public record RlConfig(
         boolean full = params.equals("full");
         return new RlConfig(params, null, "rloo", false, "sequence", 16, 16, 100, 1, 0.2,
                 full ? 1e-6 : 1e-3, 0.9, 0.999, 1e-8, 0.0, 0.0, 0, "constant", 0.0,
-                512, 1.0, 1.0, 16, false, 10, 3, 0);
+                512, java.util.List.of(), 1.0, 1.0, 16, false, 10, 3, 0);
     }
 
     public boolean full() {

@@ -58,7 +58,7 @@ public final class RolloutStep {
         int rolloutBatch = Math.max(cfg.group(), 256 / cfg.group() * cfg.group()); // whole groups per decode batch
         for (int s = 0; s < reqs.size(); s += rolloutBatch) {
             results.addAll(gen.generate(reqs.subList(s, Math.min(reqs.size(), s + rolloutBatch)),
-                    new Generator.Options(cfg.maxNewTokens(), sampler, List.of(), true), policy.steering(), null));
+                    new Generator.Options(cfg.maxNewTokens(), sampler, cfg.stop(), true), policy.steering(), null));
         }
         List<Sample> samples = new ArrayList<>();
         int zero = 0;

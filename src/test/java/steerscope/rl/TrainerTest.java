@@ -149,6 +149,22 @@ class TrainerTest {
         assertTrue(!Files.exists(dir.resolve("r/vectors.safetensors")), "no NaN vectors are written");
     }
 
+    @Test
+    void rolloutsEndAtAStopString(@TempDir Path dir) {
+        TinyPolicy tiny = new TinyPolicy(dir, 6);
+        Reward r = startsWith(tiny.target);
+        RlConfig cfg = config("vectors", 0.05, 1).with(Map.of("maxNewTokens", 40, "stop", List.of("e")));
+        RolloutStep step = new RolloutStep(cfg, r, r);
+        List<RolloutStep.Item> items = List.of(new RolloutStep.Item(0, tiny.problems.get(0)), new RolloutStep.Item(1, tiny.problems.get(1)));
+        int stopped = 0;
+        for (RolloutStep.Sample s : step.sample(tiny.vectors(), items, 3).samples()) {
+            int at = s.text().indexOf('e');
+            assertTrue(at < 0 || at >= s.text().length() - 4, "text runs past the stop string: " + s.text());
+            if (at >= 0) stopped++;
+        }
+        assertTrue(stopped > 0, "no rollout met the stop string, the test says nothing");
+    }
+
     private static List<String> lines(Path p) {
         try {
             return Files.readAllLines(p);
