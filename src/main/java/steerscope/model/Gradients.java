@@ -67,14 +67,14 @@ public final class Gradients {
         forEachWeight((n, a) -> java.util.Arrays.fill(a, 0f));
     }
 
-    /** Adds another gradient (of the same shape) into this one: summing data-parallel shards. */
-    public void add(Gradients other) {
-        for (int l = 0; l < vectors.length; l++) steerscope.tensor.Kernels.add(vectors[l], 0, other.vectors[l], 0, vectors[l].length);
+    /** Overwrites these gradients with another set of the same shape (a step's result into the optimizer's arrays). */
+    public void copyFrom(Gradients other) {
+        for (int l = 0; l < vectors.length; l++) System.arraycopy(other.vectors[l], 0, vectors[l], 0, vectors[l].length);
         if (full) {
-            java.util.List<float[]> mine = new java.util.ArrayList<>();
-            forEachWeight((n, a) -> mine.add(a));
+            java.util.List<float[]> src = new java.util.ArrayList<>();
+            other.forEachWeight((n, a) -> src.add(a));
             int[] i = {0};
-            other.forEachWeight((n, a) -> steerscope.tensor.Kernels.add(mine.get(i[0]++), 0, a, 0, a.length));
+            forEachWeight((n, a) -> System.arraycopy(src.get(i[0]++), 0, a, 0, a.length));
         }
     }
 }

@@ -232,7 +232,7 @@ public final class Trainer {
         double norm = Math.max(c.normalizer, 1e-12);
         List<float[]> gradArrays = new ArrayList<>();
         for (AdamW.Param p : params) gradArrays.add(p.grad());
-        copyGradients(c.grads);
+        grads.copyFrom(c.grads);
         for (float[] g : gradArrays) {
             for (int i = 0; i < g.length; i++) g[i] /= (float) norm;
         }
@@ -251,16 +251,6 @@ public final class Trainer {
         }
         AtomicFiles.writeString(file, Json.writePretty(Map.of("step", step, "reason", reason, "seed", stepSeed(cfg.seed(), step), "prompts", prompts)));
         return file;
-    }
-
-    private void copyGradients(Gradients from) {
-        for (int l = 0; l < grads.vectors.length; l++) System.arraycopy(from.vectors[l], 0, grads.vectors[l], 0, grads.vectors[l].length);
-        if (grads.full) {
-            List<float[]> src = new ArrayList<>();
-            from.forEachWeight((n, a) -> src.add(a));
-            int[] i = {0};
-            grads.forEachWeight((n, a) -> System.arraycopy(src.get(i[0]++), 0, a, 0, a.length));
-        }
     }
 
     // ---------------------------------------------------------------------------------------- run directory
