@@ -106,7 +106,7 @@ final class NeuronAttribution {
         float[] gate = new float[n * ff], up = new float[n * ff];
         Kernels.matmul(gate, x, n, w.wGate, null);
         Kernels.matmul(up, x, n, w.wUp, null);
-        for (int i = 0; i < n * ff; i++) gate[i] = Kernels.silu(gate[i]) * up[i];
+        Kernels.siluMul(gate, gate, up, 0, n * ff);
         return gate;
     }
 

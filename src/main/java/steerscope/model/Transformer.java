@@ -194,8 +194,11 @@ public final class Transformer {
         a.up = new float[N * ff];
         matmul(a.gate, a.ln2, N, w.wGate, null);
         matmul(a.up, a.ln2, N, w.wUp, null);
-        a.act = new float[N * ff];
-        for (int i = 0; i < N * ff; i++) a.act[i] = Kernels.silu(a.gate[i]) * a.up[i];
+        float[] act = a.act = new float[N * ff], gate = a.gate, up = a.up;
+        // an exp per element: [N, ff] is as many as a matmul's outputs, so it is split over the threads too
+        Parallel.forRange(N, 8, (n0, n1) -> {
+            Kernels.siluMul(act, gate, up, n0 * ff, n1 * ff);
+        });
     }
 
     /**
@@ -211,10 +214,12 @@ public final class Transformer {
         matmul(q, a.ln1, N, w.wq, w.bq);
         matmul(k, a.ln1, N, w.wk, w.bk);
         matmul(v, a.ln1, N, w.wv, w.bv);
-        for (int n = 0; n < N; n++) {
-            rope.rotate(q, n * qDim, H, pos[n], false);
-            rope.rotate(k, n * kvDim, KVH, pos[n], false);
-        }
+        Parallel.forRange(N, 16, (n0, n1) -> {
+            for (int n = n0; n < n1; n++) {
+                rope.rotate(q, n * qDim, H, pos[n], false);
+                rope.rotate(k, n * kvDim, KVH, pos[n], false);
+            }
+        });
         float[] kc = cache.k[l], vc = cache.v[l];
         for (int b = 0; b < B; b++) {
             System.arraycopy(k, b * T * kvDim, kc, (b * cap + start) * kvDim, T * kvDim);
@@ -242,19 +247,14 @@ public final class Transformer {
                     att[row + j] = s;
                     max = Math.max(max, s);
                 }
+                // masked scores are -inf, so e^(s - max) is exactly 0 for them; summed in slot order
+                Kernels.expShifted(att, row, self + 1, max);
                 double sum = 0;
-                for (int j = 0; j <= self; j++) {
-                    float e = att[row + j] == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(att[row + j] - max);
-                    att[row + j] = e;
-                    sum += e;
-                }
+                for (int j = 0; j <= self; j++) sum += att[row + j];
                 float inv = (float) (1.0 / sum);
                 int oo = (b * T + t) * qDim + h * hd;
-                for (int j = 0; j <= self; j++) {
-                    float p = att[row + j] * inv;
-                    att[row + j] = p;
-                    if (p != 0f) axpy(p, vc, (b * cap + j) * kvDim + kvh * hd, out, oo, hd);
-                }
+                for (int j = 0; j <= self; j++) att[row + j] *= inv;
+                Kernels.weightedRows(att, row, self + 1, vc, b * cap * kvDim + kvh * hd, kvDim, out, oo, hd);
             }
         });
         if (hooks != null) hooks.fire(hookNames.attnPattern[l], att, B, H, T, S);
@@ -363,7 +363,8 @@ public final class Transformer {
                 rowLoss[i] = loss.lossAndGrad(base + i, logp, gr);
                 // d logp / d logits = onehot(target) − softmax
                 float gi = gr[0];
-                for (int v = 0; v < V; v++) logits[o + v] = -gi * (float) Math.exp(logits[o + v] - lse);
+                Kernels.expShifted(logits, o, V, lse);
+                Kernels.scale(logits, o, V, -gi);
                 logits[o + target] += gi;
             });
             for (int i = 0; i < n; i++) total += rowLoss[i];
@@ -396,12 +397,10 @@ public final class Transformer {
         float[] dAct = new float[N * ff];
         matmulBackwardInput(dAct, dResid, N, w.wDown, false);
         if (g != null) matmulBackwardWeight(g.wDown, dResid, a.act, N, d, ff);
-        float[] dGate = new float[N * ff], dUp = new float[N * ff];
-        for (int i = 0; i < N * ff; i++) {
-            float x = a.gate[i], sig = 1f / (1f + (float) Math.exp(-x));
-            dUp[i] = dAct[i] * x * sig;
-            dGate[i] = dAct[i] * a.up[i] * sig * (1f + x * (1f - sig));
-        }
+        float[] dGate = new float[N * ff], dUp = new float[N * ff], gate = a.gate, up = a.up;
+        Parallel.forRange(N, 8, (n0, n1) -> {
+            Kernels.siluMulBackward(dGate, dUp, dAct, gate, up, n0 * ff, n1 * ff);
+        });
         float[] dLn2 = new float[N * d];
         matmulBackwardInput(dLn2, dGate, N, w.wGate, false);
         matmulBackwardInput(dLn2, dUp, N, w.wUp, true);
@@ -418,10 +417,12 @@ public final class Transformer {
         float[] dq = new float[N * qDim], dk = new float[N * kvDim], dv = new float[N * kvDim];
         attentionBackward(l, f, a, dCat, dq, dk, dv);
         int[] pos = positionsOf(f);
-        for (int n = 0; n < N; n++) {
-            rope.rotate(dq, n * qDim, c.nHeads(), pos[n], true);
-            rope.rotate(dk, n * kvDim, c.nKvHeads(), pos[n], true);
-        }
+        Parallel.forRange(N, 16, (n0, n1) -> {
+            for (int n = n0; n < n1; n++) {
+                rope.rotate(dq, n * qDim, c.nHeads(), pos[n], true);
+                rope.rotate(dk, n * kvDim, c.nKvHeads(), pos[n], true);
+            }
+        });
         float[] dLn1 = new float[N * d];
         matmulBackwardInput(dLn1, dq, N, w.wq, false);
         matmulBackwardInput(dLn1, dk, N, w.wk, true);
@@ -452,7 +453,7 @@ public final class Transformer {
         float[] kc = f.cache.k[l], vc = f.cache.v[l], att = a.att, q = a.q;
         Parallel.forEach(B * KVH, bk -> {
             int b = bk / KVH, kvh = bk % KVH;
-            float[] dP = new float[T];
+            float[] dP = new float[T], dS = new float[T];
             for (int h = kvh * group; h < (kvh + 1) * group; h++) {
                 for (int t = 0; t < T; t++) {
                     int row = ((b * H + h) * T + t) * T;
@@ -471,12 +472,10 @@ public final class Transformer {
                     }
                     for (int j = 0; j <= t; j++) {
                         float p = att[row + j];
-                        if (p == 0f) continue;
-                        float ds = p * (dP[j] - (float) sum) * attnScale;
-                        int kvo = (b * T + j) * kvDim + kvh * hd;
-                        axpy(ds, kc, kvo, dq, oo, hd); // dQ_t += dS K_j
-                        axpy(ds, q, oo, dk, kvo, hd);  // dK_j += dS Q_t
+                        dS[j] = p == 0f ? 0f : p * (dP[j] - (float) sum) * attnScale;
+                        if (dS[j] != 0f) axpy(dS[j], q, oo, dk, (b * T + j) * kvDim + kvh * hd, hd); // dK_j += dS Q_t
                     }
+                    Kernels.weightedRows(dS, 0, t + 1, kc, b * T * kvDim + kvh * hd, kvDim, dq, oo, hd); // dQ_t += Σ dS K_j
                 }
             }
         });

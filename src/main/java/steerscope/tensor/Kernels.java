@@ -1,6 +1,8 @@
 package steerscope.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -443,6 +445,44 @@ public final class Kernels {
         return s;
     }
 
+    /**
+     * out[oo..oo+n) += Σ_j p[po+j] · v[vo + j·stride ..+n) for j in [0, count) in order, skipping p = 0: the
+     * probability-weighted sum of attention values. Each output lane gets exactly the FMAs of calling {@link #axpy}
+     * once per j, but the running sums stay in registers (4 vectors at a time) instead of going through memory.
+     */
+    public static void weightedRows(float[] p, int po, int count, float[] v, int vo, int stride, float[] out, int oo, int n) {
+        int c = 0;
+        for (; c + 4 * L <= n; c += 4 * L) {
+            int o = oo + c;
+            FloatVector a0 = FloatVector.fromArray(F, out, o), a1 = FloatVector.fromArray(F, out, o + L);
+            FloatVector a2 = FloatVector.fromArray(F, out, o + 2 * L), a3 = FloatVector.fromArray(F, out, o + 3 * L);
+            for (int j = 0; j < count; j++) {
+                float pj = p[po + j];
+                if (pj == 0f) continue;
+                FloatVector w = FloatVector.broadcast(F, pj);
+                int r = vo + j * stride + c;
+                a0 = FloatVector.fromArray(F, v, r).fma(w, a0);
+                a1 = FloatVector.fromArray(F, v, r + L).fma(w, a1);
+                a2 = FloatVector.fromArray(F, v, r + 2 * L).fma(w, a2);
+                a3 = FloatVector.fromArray(F, v, r + 3 * L).fma(w, a3);
+            }
+            a0.intoArray(out, o); a1.intoArray(out, o + L); a2.intoArray(out, o + 2 * L); a3.intoArray(out, o + 3 * L);
+        }
+        if (c < n) {
+            for (int j = 0; j < count; j++) {
+                float pj = p[po + j];
+                if (pj != 0f) axpy(pj, v, vo + j * stride + c, out, oo + c, n - c);
+            }
+        }
+    }
+
+    /** x[off..off+n) *= a. */
+    public static void scale(float[] x, int off, int n, float a) {
+        int i = 0, bound = F.loopBound(n);
+        for (; i < bound; i += L) FloatVector.fromArray(F, x, off + i).mul(a).intoArray(x, off + i);
+        for (; i < n; i++) x[off + i] *= a;
+    }
+
     /** y[yo..] += alpha * x[xo..]. */
     public static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
         FloatVector va = FloatVector.broadcast(F, alpha);
@@ -501,31 +541,133 @@ public final class Kernels {
         }
     }
 
+    // ------------------------------------------------------------------------------------ exp and its users
+
+    private static final float LOG2E = 1.44269504088896341f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+    private static final float EXP_LO = -87.3f, EXP_HI = 88.7f;
+    /** 1.5 · 2^23: adding and subtracting it rounds a float of magnitude below 2^22 to the nearest integer. */
+    private static final float ROUND = 12582912f;
+
+    /**
+     * e^x lane by lane, to about 1 ulp (Cephes' expf: x = n·ln2 + r, a degree-6 polynomial in r, times 2^n). Written
+     * with adds, multiplies and FMAs only, so it gives the same bits interpreted, C1- or C2-compiled (the Vector
+     * API's own EXP calls a different library once compiled). x below -87.3 gives 0 (e^-inf = 0 for masked
+     * scores), above 88.7 +inf, NaN stays NaN.
+     */
+    static FloatVector exp(FloatVector x) {
+        FloatVector xc = x.max(EXP_LO).min(EXP_HI);
+        FloatVector t = xc.mul(LOG2E).add(ROUND);
+        FloatVector n = t.sub(ROUND);
+        IntVector ni = t.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUND));
+        FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), xc);
+        r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
+        FloatVector p = r.fma(FloatVector.broadcast(F, 1.9875691500e-4f), FloatVector.broadcast(F, 1.3981999507e-3f));
+        p = p.fma(r, FloatVector.broadcast(F, 8.3334519073e-3f));
+        p = p.fma(r, FloatVector.broadcast(F, 4.1665795894e-2f));
+        p = p.fma(r, FloatVector.broadcast(F, 1.6666665459e-1f));
+        p = p.fma(r, FloatVector.broadcast(F, 5.0000001201e-1f));
+        p = p.fma(r.mul(r), r).add(1f);
+        // 2^n as 2^(n/2) · 2^(n - n/2): both factors are normal floats for every n in [-126, 128]
+        IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1), n2 = ni.sub(n1);
+        FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector e = p.mul(s1).mul(s2);
+        return e.blend(0f, x.lt(EXP_LO)).blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_HI));
+    }
+
+    /** e^x for one float, in exactly the bits of the vector {@link #exp} (for tails and scalar callers). */
+    public static float exp(float x) {
+        float[] one = EXP_ONE.get();
+        java.util.Arrays.fill(one, x);
+        exp(FloatVector.fromArray(F, one, 0)).intoArray(one, 0);
+        return one[0];
+    }
+
+    private static final ThreadLocal<float[]> EXP_ONE = ThreadLocal.withInitial(() -> new float[L]);
+
+    /** x[i] = e^(x[i] − shift) for i in [off, off+n). */
+    public static void expShifted(float[] x, int off, int n, float shift) {
+        int i = 0, bound = F.loopBound(n);
+        for (; i < bound; i += L) exp(FloatVector.fromArray(F, x, off + i).sub(shift)).intoArray(x, off + i);
+        for (; i < n; i++) x[off + i] = exp(x[off + i] - shift);
+    }
+
+    /** out[i] = silu(gate[i]) · up[i] = gate / (1 + e^-gate) · up, for i in [from, to): the MLP's activation. */
+    public static void siluMul(float[] out, float[] gate, float[] up, int from, int to) {
+        int i = from, bound = from + F.loopBound(to - from);
+        for (; i < bound; i += L) {
+            FloatVector g = FloatVector.fromArray(F, gate, i);
+            g.div(exp(g.neg()).add(1f)).mul(FloatVector.fromArray(F, up, i)).intoArray(out, i);
+        }
+        for (; i < to; i++) out[i] = gate[i] / (exp(-gate[i]) + 1f) * up[i];
+    }
+
+    /**
+     * Backward of {@link #siluMul} for i in [from, to): with s = sigmoid(g), dUp = dAct · g·s and
+     * dGate = dAct · up · s·(1 + g·(1 − s)).
+     */
+    public static void siluMulBackward(float[] dGate, float[] dUp, float[] dAct, float[] gate, float[] up, int from, int to) {
+        int i = from, bound = from + F.loopBound(to - from);
+        for (; i < bound; i += L) {
+            FloatVector g = FloatVector.fromArray(F, gate, i), da = FloatVector.fromArray(F, dAct, i);
+            FloatVector sig = FloatVector.broadcast(F, 1f).div(exp(g.neg()).add(1f));
+            da.mul(g).mul(sig).intoArray(dUp, i);
+            da.mul(FloatVector.fromArray(F, up, i)).mul(sig).mul(g.mul(sig.neg().add(1f)).add(1f)).intoArray(dGate, i);
+        }
+        for (; i < to; i++) {
+            float g = gate[i], sig = 1f / (exp(-g) + 1f);
+            dUp[i] = dAct[i] * g * sig;
+            dGate[i] = dAct[i] * up[i] * sig * (1f + g * (1f - sig));
+        }
+    }
+
     /** In-place softmax of x[off, off+n); returns log of the normalizer (the logsumexp). */
     public static float softmax(float[] x, int off, int n) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) max = Math.max(max, x[off + i]);
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            float e = (float) Math.exp(x[off + i] - max);
-            x[off + i] = e;
-            sum += e;
-        }
+        float max = max(x, off, n);
+        expShifted(x, off, n, max);
+        double sum = sum(x, off, n);
         float inv = (float) (1.0 / sum);
         for (int i = 0; i < n; i++) x[off + i] *= inv;
         return (float) (max + Math.log(sum));
     }
 
-    /** log Σ exp(x[off..off+n)). */
+    /** log Σ exp(x[off..off+n)), without changing x. */
     public static float logSumExp(float[] x, int off, int n) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) max = Math.max(max, x[off + i]);
+        float max = max(x, off, n);
+        // blocks of 1024 summed in float lanes, the blocks in double: a 150k vocabulary loses nothing to rounding
         double sum = 0;
-        for (int i = 0; i < n; i++) sum += Math.exp(x[off + i] - max);
+        for (int b = 0; b < n; b += 1024) {
+            int len = Math.min(1024, n - b), i = 0, bound = F.loopBound(len);
+            FloatVector acc = FloatVector.zero(F);
+            for (; i < bound; i += L) acc = acc.add(exp(FloatVector.fromArray(F, x, off + b + i).sub(max)));
+            double s = hsum(acc);
+            for (; i < len; i++) s += exp(x[off + b + i] - max);
+            sum += s;
+        }
         return (float) (max + Math.log(sum));
     }
 
+    /** The largest of x[off..off+n) (−inf when n is 0). */
+    public static float max(float[] x, int off, int n) {
+        int i = 0, bound = F.loopBound(n);
+        float m = Float.NEGATIVE_INFINITY;
+        if (bound > 0) {
+            FloatVector acc = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+            for (; i < bound; i += L) acc = acc.max(FloatVector.fromArray(F, x, off + i));
+            m = acc.reduceLanes(VectorOperators.MAX); // max does not depend on the order
+        }
+        for (; i < n; i++) m = Math.max(m, x[off + i]);
+        return m;
+    }
+
+    /** Σ x[off..off+n) in double, in index order. */
+    private static double sum(float[] x, int off, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) s += x[off + i];
+        return s;
+    }
+
     public static float silu(float g) {
-        return g / (1f + (float) Math.exp(-g));
+        return g / (exp(-g) + 1f);
     }
 }

@@ -203,4 +203,81 @@ class KernelsTest {
             for (int i = 0; i < d; i++) assertEquals(x[t * d + i] * r * w[i], out[t * d + i], 1e-6);
         }
     }
+
+    @Test
+    void expIsWithinTwoUlpsOfMathExpAndHandlesTheEdges() {
+        SplittableRandom r = new SplittableRandom(7);
+        float[] x = new float[20_000];
+        for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() * 175 - 87);
+        float[] e = x.clone();
+        Kernels.expShifted(e, 0, e.length, 0f);
+        double worst = 0;
+        for (int i = 0; i < x.length; i++) {
+            double want = Math.exp(x[i]);
+            worst = Math.max(worst, Math.abs(e[i] - want) / Math.ulp((float) want));
+            assertEquals(Float.floatToIntBits(e[i]), Float.floatToIntBits(Kernels.exp(x[i])), "scalar and vector exp differ at " + x[i]);
+        }
+        assertTrue(worst <= 2, "worst error " + worst + " ulp");
+        float[] edge = {Float.NEGATIVE_INFINITY, -1000f, -87.5f, 0f, -0f, 88.7f, 89f, Float.POSITIVE_INFINITY, Float.NaN, 1f};
+        float[] got = edge.clone();
+        Kernels.expShifted(got, 0, got.length, 0f);
+        assertEquals(0f, got[0]);
+        assertEquals(0f, got[1]);
+        assertEquals(0f, got[2]);
+        assertEquals(1f, got[3]);
+        assertEquals(1f, got[4]);
+        assertEquals(Math.exp(88.7f), got[5], Math.ulp((float) Math.exp(88.7f)) * 2);
+        assertEquals(Float.POSITIVE_INFINITY, got[6]);
+        assertEquals(Float.POSITIVE_INFINITY, got[7]);
+        assertTrue(Float.isNaN(got[8]));
+        assertEquals(Math.E, got[9], 2 * Math.ulp((float) Math.E));
+    }
+
+    @Test
+    void siluAndItsBackwardAndLogSumExpMatchTheirDefinitions() {
+        int n = 1000 + 7; // a vector tail too
+        float[] g = random(n, 11), up = random(n, 12), dAct = random(n, 13);
+        for (int i = 0; i < n; i++) g[i] *= 12; // well into both tails of the sigmoid
+        float[] act = new float[n], dGate = new float[n], dUp = new float[n];
+        Kernels.siluMul(act, g, up, 0, n);
+        Kernels.siluMulBackward(dGate, dUp, dAct, g, up, 0, n);
+        double[] wantAct = new double[n], wantGate = new double[n], wantUp = new double[n];
+        for (int i = 0; i < n; i++) {
+            double s = 1 / (1 + Math.exp(-g[i]));
+            wantAct[i] = g[i] * s * up[i];
+            wantUp[i] = dAct[i] * g[i] * s;
+            wantGate[i] = dAct[i] * up[i] * (s + g[i] * s * (1 - s));
+        }
+        assertClose(wantAct, act, 0, 1e-6, "silu(g)*up");
+        assertClose(wantUp, dUp, 0, 1e-6, "dUp");
+        assertClose(wantGate, dGate, 0, 1e-6, "dGate");
+
+        float[] logits = random(151_937, 14);
+        for (int i = 0; i < logits.length; i++) logits[i] *= 30;
+        double max = Double.NEGATIVE_INFINITY, sum = 0;
+        for (float v : logits) max = Math.max(max, v);
+        for (float v : logits) sum += Math.exp(v - max);
+        assertEquals(max + Math.log(sum), Kernels.logSumExp(logits, 0, logits.length), 1e-5);
+        float[] p = logits.clone();
+        float lse = Kernels.softmax(p, 0, p.length);
+        assertEquals(max + Math.log(sum), lse, 1e-5);
+        double total = 0;
+        for (float v : p) total += v;
+        assertEquals(1.0, total, 1e-5);
+        assertEquals(Math.exp(logits[5] - max) / sum, p[5], 1e-6 * (1 + p[5]));
+    }
+
+    @Test
+    void weightedRowsEqualsOneAxpyPerRowBitForBit() {
+        for (int n : new int[] {64, 128, 40, 7}) {
+            int count = 37, stride = n + 9;
+            float[] p = random(count, 21), v = random(count * stride + 5, 22);
+            p[3] = 0f;
+            p[10] = 0f;
+            float[] want = random(n + 3, 23), got = want.clone();
+            for (int j = 0; j < count; j++) if (p[j] != 0f) Kernels.axpy(p[j], v, 5 + j * stride, want, 3, n);
+            Kernels.weightedRows(p, 0, count, v, 5, stride, got, 3, n);
+            assertArrayEquals(want, got, "width " + n);
+        }
+    }
 }
