@@ -368,42 +368,51 @@ public final class Kernels {
     }
 
     /**
-     * dw[r, c] += Σ_t dy[t, r] · x[t, c]: the weight gradient of out = x · wᵀ, into an F32 [m, k] array. No
-     * transposes: tiles of 4 rows of dw x 4 vectors of columns, summing over t in order; each thread owns rows of dw
-     * and walks the columns in chunks so the chunk of x stays in L2 across its row tiles.
+     * dw[r, c] += Σ_t dy[t, r] · x[t, c]: the weight gradient of out = x · wᵀ, into an F32 [m, k] array. Tiles of 4
+     * rows of dw x 4 vectors of columns, each summing over t in order. Each thread owns rows of dw; it first packs its
+     * columns of dy as [row block][t][4] and then, per 64-column chunk, x's chunk as [t][64]: both are then read
+     * contiguously (in place, rows of dy and x lie m or k floats apart, and at a 1-4 KiB stride the same few cache
+     * sets take every row). Packing moves values, not sums, so the result has the bits of the unpacked loop.
      */
     public static void matmulBackwardWeight(float[] dw, float[] dy, float[] x, int n, int m, int k) {
         final int cw = 4 * L, fullCols = k / cw * cw;
         Parallel.forRange((m + 3) / 4, 1, (b0, b1) -> {
-            for (int c0 = 0; c0 < fullCols; c0 += cw) {
-                for (int rb = b0; rb < b1; rb++) {
-                    int r0 = rb * 4;
-                    if (r0 + 4 <= m) backWeightTile(dw, dy, x, n, m, k, r0, c0);
-                    else for (int r = r0; r < m; r++) backWeightScalar(dw, dy, x, n, m, k, r, c0, c0 + cw);
-                }
+            int full = Math.min(b1, m / 4); // row blocks with all 4 rows
+            float[] dyP = new float[Math.max(0, full - b0) * 4 * n];
+            for (int rb = b0; rb < full; rb++) {
+                int base = (rb - b0) * 4 * n, r0 = rb * 4;
+                for (int t = 0; t < n; t++) System.arraycopy(dy, t * m + r0, dyP, base + 4 * t, 4);
+            }
+            float[] xP = fullCols > 0 && full > b0 ? new float[n * cw] : null;
+            for (int c0 = 0; c0 < fullCols && xP != null; c0 += cw) {
+                for (int t = 0; t < n; t++) System.arraycopy(x, t * k + c0, xP, t * cw, cw);
+                for (int rb = b0; rb < full; rb++) backWeightTile(dw, dyP, (rb - b0) * 4 * n, xP, n, k, rb * 4, c0);
             }
             for (int rb = b0; rb < b1; rb++) {
-                for (int r = rb * 4; r < Math.min(m, rb * 4 + 4); r++) backWeightScalar(dw, dy, x, n, m, k, r, fullCols, k);
+                int r0 = rb * 4;
+                if (rb >= full) for (int r = r0; r < Math.min(m, r0 + 4); r++) backWeightScalar(dw, dy, x, n, m, k, r, 0, fullCols);
+                for (int r = r0; r < Math.min(m, r0 + 4); r++) backWeightScalar(dw, dy, x, n, m, k, r, fullCols, k);
             }
         });
     }
 
-    private static void backWeightTile(float[] dw, float[] dy, float[] x, int n, int m, int k, int r0, int c0) {
+    /** One 4 x 64 tile of dw from packed dy ([t][4] from dyo) and packed x ([t][64]). */
+    private static void backWeightTile(float[] dw, float[] dyP, int dyo, float[] xP, int n, int k, int r0, int c0) {
         FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
         FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
         FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F), a23 = FloatVector.zero(F);
         FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F), a32 = FloatVector.zero(F), a33 = FloatVector.zero(F);
         for (int t = 0; t < n; t++) {
-            int xo = t * k + c0, d = t * m + r0;
-            FloatVector x0 = FloatVector.fromArray(F, x, xo), x1 = FloatVector.fromArray(F, x, xo + L);
-            FloatVector x2 = FloatVector.fromArray(F, x, xo + 2 * L), x3 = FloatVector.fromArray(F, x, xo + 3 * L);
-            FloatVector g = FloatVector.broadcast(F, dy[d]);
+            int xo = t * 4 * L, d = dyo + 4 * t;
+            FloatVector x0 = FloatVector.fromArray(F, xP, xo), x1 = FloatVector.fromArray(F, xP, xo + L);
+            FloatVector x2 = FloatVector.fromArray(F, xP, xo + 2 * L), x3 = FloatVector.fromArray(F, xP, xo + 3 * L);
+            FloatVector g = FloatVector.broadcast(F, dyP[d]);
             a00 = x0.fma(g, a00); a01 = x1.fma(g, a01); a02 = x2.fma(g, a02); a03 = x3.fma(g, a03);
-            g = FloatVector.broadcast(F, dy[d + 1]);
+            g = FloatVector.broadcast(F, dyP[d + 1]);
             a10 = x0.fma(g, a10); a11 = x1.fma(g, a11); a12 = x2.fma(g, a12); a13 = x3.fma(g, a13);
-            g = FloatVector.broadcast(F, dy[d + 2]);
+            g = FloatVector.broadcast(F, dyP[d + 2]);
             a20 = x0.fma(g, a20); a21 = x1.fma(g, a21); a22 = x2.fma(g, a22); a23 = x3.fma(g, a23);
-            g = FloatVector.broadcast(F, dy[d + 3]);
+            g = FloatVector.broadcast(F, dyP[d + 3]);
             a30 = x0.fma(g, a30); a31 = x1.fma(g, a31); a32 = x2.fma(g, a32); a33 = x3.fma(g, a33);
         }
         // written out: a vector passed to a call the JIT does not inline is boxed on the heap
