@@ -115,6 +115,7 @@ public final class Kernels {
         int chunk = Math.max(TB, Math.min(256, (X_CHUNK_FLOATS / k) / TB * TB));
         // Fewer tokens than a tile: converting rows into a buffer would cost as much as using them.
         final boolean bf16Direct = n < TB && w.dtype == DType.BF16 && !w.isHeap();
+        final float[] heap = w.array();
         for (int c0 = 0; c0 < n; c0 += chunk) {
             final int t0 = c0, t1 = Math.min(n, c0 + chunk);
             // at least ~256k multiply-adds per task: below that, handing work to another thread costs more than it
@@ -128,15 +129,18 @@ public final class Kernels {
                         for (int t = t0; t < t1; t++) rows4Bf16(w, r0, k, x, xOff + t * k, out, outOff + t * m + r0, accumulate, sums);
                         continue;
                     }
-                    w.loadRows(r0, nr, buf, 0);
+                    // F32 on the heap (weights being trained) is read in place; anything else is converted into buf
+                    float[] src = heap != null ? heap : buf;
+                    int so = heap != null ? r0 * k : 0;
+                    if (heap == null) w.loadRows(r0, nr, buf, 0);
                     int t = t0;
                     if (nr == RB) {
-                        for (; t + TB <= t1; t += TB) tile4x4(buf, k, x, xOff + t * k, out, outOff + t * m + r0, m, accumulate, sums);
-                        for (; t < t1; t++) rows4(buf, k, x, xOff + t * k, out, outOff + t * m + r0, accumulate);
+                        for (; t + TB <= t1; t += TB) tile4x4(src, so, k, x, xOff + t * k, out, outOff + t * m + r0, m, accumulate, sums);
+                        for (; t < t1; t++) rows4(src, so, k, x, xOff + t * k, out, outOff + t * m + r0, accumulate);
                     }
                     for (; t < t1; t++) {
                         for (int r = 0; r < nr; r++) {
-                            float s = dot(buf, r * k, x, xOff + t * k, k);
+                            float s = dot(src, so + r * k, x, xOff + t * k, k);
                             int o = outOff + t * m + r0 + r;
                             out[o] = accumulate ? out[o] + s : s;
                         }
@@ -154,17 +158,17 @@ public final class Kernels {
     }
 
     /** A 4 x 4 register tile: 4 weight rows (in buf) against 4 consecutive token rows of x. */
-    private static void tile4x4(float[] buf, int k, float[] x, int xo, float[] out, int oo, int ldo, boolean acc, float[] s) {
+    private static void tile4x4(float[] buf, int bo, int k, float[] x, int xo, float[] out, int oo, int ldo, boolean acc, float[] s) {
         FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
         FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
         FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F), a23 = FloatVector.zero(F);
         FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F), a32 = FloatVector.zero(F), a33 = FloatVector.zero(F);
         int i = 0, bound = F.loopBound(k);
         for (; i < bound; i += L) {
-            FloatVector w0 = FloatVector.fromArray(F, buf, i);
-            FloatVector w1 = FloatVector.fromArray(F, buf, k + i);
-            FloatVector w2 = FloatVector.fromArray(F, buf, 2 * k + i);
-            FloatVector w3 = FloatVector.fromArray(F, buf, 3 * k + i);
+            FloatVector w0 = FloatVector.fromArray(F, buf, bo + i);
+            FloatVector w1 = FloatVector.fromArray(F, buf, bo + k + i);
+            FloatVector w2 = FloatVector.fromArray(F, buf, bo + 2 * k + i);
+            FloatVector w3 = FloatVector.fromArray(F, buf, bo + 3 * k + i);
             FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
             a00 = w0.fma(x0, a00); a01 = w1.fma(x0, a01); a02 = w2.fma(x0, a02); a03 = w3.fma(x0, a03);
             FloatVector x1 = FloatVector.fromArray(F, x, xo + k + i);
@@ -202,7 +206,7 @@ public final class Kernels {
         for (; i < k; i++) {
             for (int t = 0; t < 4; t++) {
                 float xv = x[xo + t * k + i];
-                for (int r = 0; r < 4; r++) s[t * 4 + r] += buf[r * k + i] * xv;
+                for (int r = 0; r < 4; r++) s[t * 4 + r] += buf[bo + r * k + i] * xv;
             }
         }
         for (int t = 0; t < 4; t++) {
@@ -214,23 +218,23 @@ public final class Kernels {
     }
 
     /** 4 weight rows (in buf) against one token: each row's sum in exactly {@link #dot}'s order. */
-    private static void rows4(float[] buf, int k, float[] x, int xo, float[] out, int oo, boolean acc) {
+    private static void rows4(float[] buf, int bo, int k, float[] x, int xo, float[] out, int oo, boolean acc) {
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
         int i = 0, bound = F.loopBound(k);
         for (; i < bound; i += L) {
             FloatVector xv = FloatVector.fromArray(F, x, xo + i);
-            a0 = FloatVector.fromArray(F, buf, i).fma(xv, a0);
-            a1 = FloatVector.fromArray(F, buf, k + i).fma(xv, a1);
-            a2 = FloatVector.fromArray(F, buf, 2 * k + i).fma(xv, a2);
-            a3 = FloatVector.fromArray(F, buf, 3 * k + i).fma(xv, a3);
+            a0 = FloatVector.fromArray(F, buf, bo + i).fma(xv, a0);
+            a1 = FloatVector.fromArray(F, buf, bo + k + i).fma(xv, a1);
+            a2 = FloatVector.fromArray(F, buf, bo + 2 * k + i).fma(xv, a2);
+            a3 = FloatVector.fromArray(F, buf, bo + 3 * k + i).fma(xv, a3);
         }
         float s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
         for (; i < k; i++) {
             float xv = x[xo + i];
-            s0 += buf[i] * xv;
-            s1 += buf[k + i] * xv;
-            s2 += buf[2 * k + i] * xv;
-            s3 += buf[3 * k + i] * xv;
+            s0 += buf[bo + i] * xv;
+            s1 += buf[bo + k + i] * xv;
+            s2 += buf[bo + 2 * k + i] * xv;
+            s3 += buf[bo + 3 * k + i] * xv;
         }
         store4(out, oo, acc, s0, s1, s2, s3);
     }
