@@ -17,9 +17,13 @@ public final class Kernels {
     static final int L = F.length();
     /** Weight rows converted to F32 together, and tokens per register tile: a 4 x 4 tile of accumulators. */
     private static final int RB = 4, TB = 4;
-    /** Floats of x a matmul keeps hot per token chunk (1 MiB, half of a 2 MiB L2: +5-13% on the 0.5B prefill over 512 KiB, as fewer chunks convert the BF16 weights fewer times). */
+    /**
+     * Floats of x a matmul keeps hot per token chunk: 1 MiB, half of a 2 MiB L2 (+5-13% on the 0.5B prefill over
+     * 512 KiB: fewer chunks convert the BF16 weights fewer times).
+     */
     private static final int X_CHUNK_FLOATS = 256 * 1024;
-    private static final int MIN_TASK_MACS = 1 << 18;
+    /** Fewest multiply-adds worth a task of their own (measured on the small model's decode: 1 << 13 and 1 << 18 were slower). */
+    private static final int MIN_TASK_MACS = 1 << 15;
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[32]);
 
@@ -118,8 +122,8 @@ public final class Kernels {
         final float[] heap = w.array();
         for (int c0 = 0; c0 < n; c0 += chunk) {
             final int t0 = c0, t1 = Math.min(n, c0 + chunk);
-            // at least ~256k multiply-adds per task: below that, handing work to another thread costs more than it
-            // saves (a small model's decode step is dozens of such products)
+            // at least ~32k multiply-adds per task: below that, handing work to another thread (about 0.3 µs with the
+            // pool's spinning workers) costs more than it saves; a small model's decode step is dozens of such products
             int grain = Math.max(1, MIN_TASK_MACS / (RB * k * (t1 - t0)));
             Parallel.forRange(blocks, grain, (b0, b1) -> {
                 float[] buf = scratch(RB * k), sums = TILE.get();
