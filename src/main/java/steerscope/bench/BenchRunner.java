@@ -54,7 +54,8 @@ public final class BenchRunner {
         System.err.println("bench: measuring the machine's limits ...");
         JsonNode limits = java("limits", Map.of("bytes", String.valueOf(opt.quick() ? 256L << 20 : 1L << 30)));
         double peak = limits.get("fma_gflops").asDouble();
-        double bw = Math.max(limits.get("read_gbs").asDouble(), Math.max(limits.get("copy_gbs").asDouble(), limits.get("triad_gbs").asDouble()));
+        double bw = new MachineLimits.Limits(peak, limits.get("read_gbs").asDouble(), limits.get("copy_gbs").asDouble(),
+                limits.get("triad_gbs").asDouble()).bandwidthGBs();
         report.put("limits", limits);
         JsonNode torchInfo = opt.torch() ? torch("info", null, Map.of()) : null;
         report.put("torch", torchInfo);

@@ -309,16 +309,26 @@ public final class Kernels {
 
     private static void backInputChunk(float[] dx, float[] dy, int n, Mat w, int c0, boolean accumulate) {
         final int m = w.rows, k = w.cols, cw = 4 * L;
-        if (!accumulate) for (int t = 0; t < n; t++) java.util.Arrays.fill(dx, t * k + c0, t * k + c0 + cw, 0f);
+        // this chunk's columns of dx, packed [n][64]: the tiles below read and write them once per 128 rows of w,
+        // and in place they lie k floats apart (a page apart for the MLP's widths: a TLB miss per token row)
+        float[] dxP = PACK.get();
+        if (dxP.length < n * cw) PACK.set(dxP = new float[n * cw]);
+        for (int t = 0; t < n; t++) {
+            if (accumulate) System.arraycopy(dx, t * k + c0, dxP, t * cw, cw);
+            else java.util.Arrays.fill(dxP, t * cw, (t + 1) * cw, 0f);
+        }
         float[] wb = scratch(BACK_ROWS * cw);
         for (int r0 = 0; r0 < m; r0 += BACK_ROWS) {
             int nr = Math.min(BACK_ROWS, m - r0);
             w.loadBlock(r0, nr, c0, cw, wb, 0);
             int t = 0;
-            for (; t + 4 <= n; t += 4) backInputTile(dx, dy, wb, t * k + c0, k, t * m + r0, m, nr);
-            for (; t < n; t++) backInputRow(dx, dy, wb, t * k + c0, t * m + r0, nr);
+            for (; t + 4 <= n; t += 4) backInputTile(dxP, dy, wb, t * cw, cw, t * m + r0, m, nr);
+            for (; t < n; t++) backInputRow(dxP, dy, wb, t * cw, t * m + r0, nr);
         }
+        for (int t = 0; t < n; t++) System.arraycopy(dxP, t * cw, dx, t * k + c0, cw);
     }
+
+    private static final ThreadLocal<float[]> PACK = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
      * dx[4 tokens, 64 columns] += dy[4 tokens, nr rows] · wb[nr rows, 64 columns], r in order. A method of its own,
