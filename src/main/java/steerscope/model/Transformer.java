@@ -340,7 +340,9 @@ public final class Transformer {
     private double lossHead(Forward f, TokenLoss loss, Gradients grads, float[] dNormed, float[] logprobs) {
         int d = config.hiddenSize(), V = config.vocabSize();
         int count = loss.count();
-        final int chunk = 32;
+        // rows per chunk: as many as fit 64 MiB of logits (104 for a 152k vocabulary), 32 to 256; each chunk reads
+        // the whole lm_head twice (logits, then their input gradient), so few large chunks stream it fewer times
+        final int chunk = Math.max(32, Math.min(256, (int) ((64L << 20) / (4L * V)) / 4 * 4));
         double total = 0;
         double[] rowLoss = new double[chunk];
         for (int c0 = 0; c0 < count; c0 += chunk) {
