@@ -112,13 +112,25 @@ public final class Kernels {
      * weight row is read (and converted from BF16) once per call whatever n is.
      */
     public static void matmul(float[] out, int outOff, float[] x, int xOff, int n, Mat w, float[] bias, boolean accumulate) {
+        final int m = w.rows;
+        // Fewer tokens than a tile: converting rows into a buffer would cost as much as using them.
+        if (n < TB && w.dtype == DType.BF16 && !w.isHeap()) {
+            matvecBf16(out, outOff, x, xOff, n, w, accumulate);
+        } else {
+            tiled(out, outOff, x, xOff, n, w, accumulate);
+        }
+        if (bias != null) {
+            for (int t = 0; t < n; t++) add(out, outOff + t * m, bias, 0, m);
+        }
+    }
+
+    /** {@link #matmul} for F32 weights and for 4 tokens or more: 4 x 4 register tiles over blocks of 4 rows. */
+    private static void tiled(float[] out, int outOff, float[] x, int xOff, int n, Mat w, boolean accumulate) {
         final int k = w.cols, m = w.rows;
         int blocks = (m + RB - 1) / RB;
         // Tokens in chunks whose x rows stay in L2 while every weight row passes over them; within a chunk each
         // weight row is read (and converted from BF16) once. A multiple of TB, so only the last chunk has a tail.
         int chunk = Math.max(TB, Math.min(256, (X_CHUNK_FLOATS / k) / TB * TB));
-        // Fewer tokens than a tile: converting rows into a buffer would cost as much as using them.
-        final boolean bf16Direct = n < TB && w.dtype == DType.BF16 && !w.isHeap();
         final float[] heap = w.array();
         for (int c0 = 0; c0 < n; c0 += chunk) {
             final int t0 = c0, t1 = Math.min(n, c0 + chunk);
@@ -129,10 +141,6 @@ public final class Kernels {
                 float[] buf = scratch(RB * k), sums = TILE.get();
                 for (int rb = b0; rb < b1; rb++) {
                     int r0 = rb * RB, nr = Math.min(RB, m - r0);
-                    if (bf16Direct && nr == RB) { // decode: read the BF16 rows once, converting in registers
-                        for (int t = t0; t < t1; t++) rows4Bf16(w, r0, k, x, xOff + t * k, out, outOff + t * m + r0, accumulate, sums);
-                        continue;
-                    }
                     // F32 on the heap (weights being trained) is read in place; anything else is converted into buf
                     float[] src = heap != null ? heap : buf;
                     int so = heap != null ? r0 * k : 0;
@@ -151,9 +159,6 @@ public final class Kernels {
                     }
                 }
             });
-        }
-        if (bias != null) {
-            for (int t = 0; t < n; t++) add(out, outOff + t * m, bias, 0, m);
         }
     }
 
@@ -243,10 +248,36 @@ public final class Kernels {
         store4(out, oo, acc, s0, s1, s2, s3);
     }
 
-    /** {@link #rows4} reading rows r0..r0+3 of a mapped BF16 matrix directly: the decode matvec's inner loop. */
-    private static void rows4Bf16(Mat w, int r0, int k, float[] x, int xo, float[] out, int oo, boolean acc, float[] tail) {
+    /**
+     * The decode matvec on a mapped BF16 matrix, for n < 4 tokens: out[t, r] (+)= Σ_c x[t, c] · w[r, c], each row's
+     * sum in exactly {@link #dot}'s order (so a row gives the same bits alone as in a batch). Rows are taken four at
+     * a time from the four quarters of the matrix, q, q + Q, q + 2Q, q + 3Q (Q = rows / 4): each of the four then
+     * streams through memory for the whole task instead of ending after one short row (+50% bandwidth on
+     * Qwen2.5-0.5B's gate and up projections, whose rows are 1.8 KB).
+     */
+    private static void matvecBf16(float[] out, int outOff, float[] x, int xOff, int n, Mat w, boolean accumulate) {
+        final int k = w.cols, m = w.rows, q = m / 4;
+        int grain = Math.max(1, MIN_TASK_MACS / (4 * k * n));
+        Parallel.forRange(q, grain, (b0, b1) -> {
+            for (int b = b0; b < b1; b++) {
+                for (int t = 0; t < n; t++) rows4Bf16(w, b, b + q, b + 2 * q, b + 3 * q, k, x, xOff + t * k, out, outOff + t * m, accumulate);
+            }
+        });
+        float[] row = new float[k];
+        for (int r = 4 * q; r < m; r++) { // the last m % 4 rows
+            w.loadRow(r, row, 0);
+            for (int t = 0; t < n; t++) {
+                float s = dot(row, 0, x, xOff + t * k, k);
+                int o = outOff + t * m + r;
+                out[o] = accumulate ? out[o] + s : s;
+            }
+        }
+    }
+
+    /** Rows r0..r3 of a mapped BF16 matrix against one token, read in place: {@link #matvecBf16}'s inner loop. */
+    private static void rows4Bf16(Mat w, int r0, int r1, int r2, int r3, int k, float[] x, int xo, float[] out, int oo, boolean acc) {
         java.lang.foreign.MemorySegment seg = w.segment();
-        long b0 = 2L * r0 * k, b1 = b0 + 2L * k, b2 = b1 + 2L * k, b3 = b2 + 2L * k;
+        long b0 = 2L * r0 * k, b1 = 2L * r1 * k, b2 = 2L * r2 * k, b3 = 2L * r3 * k;
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
         int i = 0, bound = F.loopBound(k);
         for (; i < bound; i += L) {
@@ -257,17 +288,18 @@ public final class Kernels {
             a3 = Mat.bf16(seg, b3 + 2L * i).fma(xv, a3);
         }
         float s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
-        if (i < k) {
-            w.loadRows(r0, RB, tail.length >= RB * k ? tail : (tail = new float[RB * k]), 0);
-            for (; i < k; i++) {
-                float xv = x[xo + i];
-                s0 += tail[i] * xv;
-                s1 += tail[k + i] * xv;
-                s2 += tail[2 * k + i] * xv;
-                s3 += tail[3 * k + i] * xv;
-            }
+        for (; i < k; i++) {
+            float xv = x[xo + i];
+            s0 += w.get(r0, i) * xv;
+            s1 += w.get(r1, i) * xv;
+            s2 += w.get(r2, i) * xv;
+            s3 += w.get(r3, i) * xv;
         }
-        store4(out, oo, acc, s0, s1, s2, s3);
+        if (acc) {
+            out[oo + r0] += s0; out[oo + r1] += s1; out[oo + r2] += s2; out[oo + r3] += s3;
+        } else {
+            out[oo + r0] = s0; out[oo + r1] = s1; out[oo + r2] = s2; out[oo + r3] = s3;
+        }
     }
 
     private static void store4(float[] out, int o, boolean acc, float s0, float s1, float s2, float s3) {
