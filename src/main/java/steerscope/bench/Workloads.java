@@ -13,7 +13,6 @@ import steerscope.model.WeightedLogProbLoss;
 import steerscope.rl.optim.AdamW;
 import steerscope.steer.Steering;
 import steerscope.steer.SteeringVectors;
-import steerscope.tensor.Mat;
 
 /**
  * The bench workloads on steerscope, the same as tools/bench/torch_bench.py runs on PyTorch: each is set up once,
@@ -103,8 +102,6 @@ public final class Workloads {
         WeightedLogProbLoss loss = loss(ids, B, T, seed);
         Gradients grads = new Gradients(m.config, true);
         List<AdamW.Param> params = new ArrayList<>();
-        List<Mat> mats = new ArrayList<>();
-        w.forEachMat((n, mat) -> mats.add(mat));
         // pair each gradient with its weight by name: Gradients and ModelWeights use the checkpoint's names
         java.util.Map<String, float[]> byName = new java.util.HashMap<>();
         w.forEachMat((n, mat) -> byName.put(n, mat.array()));
@@ -118,7 +115,6 @@ public final class Workloads {
             activation[0] = f.activationBytes();
             tf.backward(f, loss, grads, null);
             adam.step();
-            for (Mat mat : mats) mat.invalidateTranspose();
         });
     }
 

@@ -135,7 +135,6 @@ public final class OrganismTrainer {
             double norm = cfg.gradClip() > 0 ? GradClip.clipByGlobalNorm(gradArrays, cfg.gradClip()) : GradClip.globalNorm(gradArrays);
             if (!Double.isFinite(norm)) throw new IllegalStateException("organism: non-finite gradient at step " + step + " (loss " + loss + ")");
             adam.step(schedule.lr(step));
-            weights.forEachMat((name, m) -> m.invalidateTranspose());
             tokens += b.realTokens();
             if (step < 10) firstLoss = step == 0 ? loss : firstLoss + (loss - firstLoss) / (step + 1);
             recent = Double.isNaN(recent) ? loss : 0.95 * recent + 0.05 * loss;

@@ -239,7 +239,6 @@ public final class Trainer {
         if (!GradClip.allFinite(gradArrays)) throw new NonFiniteStep("non-finite gradient");
         double gradNorm = cfg.maxGradNorm() > 0 ? GradClip.clipByGlobalNorm(gradArrays, cfg.maxGradNorm()) : GradClip.globalNorm(gradArrays);
         adam.step(lr);
-        if (policy.full()) policy.model.weights.forEachMat((n, m) -> m.invalidateTranspose());
         return gradNorm;
     }
 
@@ -361,7 +360,6 @@ public final class Trainer {
                 System.arraycopy(v, 0, p.value(), 0, v.length);
             }
         }
-        if (policy.full()) policy.model.weights.forEachMat((n, m) -> m.invalidateTranspose());
     }
 
     private void writeFinal() {

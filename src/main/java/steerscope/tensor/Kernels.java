@@ -9,8 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The numeric kernels, on the Vector API. All activations are row-major F32 arrays; weights are {@link Mat}s.
- * One matmul kernel, {@link #matmul}, computes out = X · Wᵀ (the layout of a Hugging Face Linear layer);
- * the backward products reuse it on transposed operands.
+ * {@link #matmul} computes out = X · Wᵀ (the layout of a Hugging Face Linear layer); {@link #matmulBackwardInput}
+ * and {@link #matmulBackwardWeight} are its two gradients, read from the same row-major W (no transposed copies).
  */
 public final class Kernels {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -308,17 +308,6 @@ public final class Kernels {
         } else {
             out[o] = s0; out[o + 1] = s1; out[o + 2] = s2; out[o + 3] = s3;
         }
-    }
-
-    /** Transposes a row-major [rows, cols] block of src into dst as [cols, rows]. */
-    public static float[] transpose(float[] src, int off, int rows, int cols) {
-        float[] dst = new float[rows * cols];
-        Parallel.forRange(cols, 64, (c0, c1) -> {
-            for (int c = c0; c < c1; c++) {
-                for (int r = 0; r < rows; r++) dst[c * rows + r] = src[off + r * cols + c];
-            }
-        });
-        return dst;
     }
 
     /**

@@ -27,7 +27,6 @@ public final class Mat {
     public final DType dtype;
     private final MemorySegment segment; // null when heap-backed
     private final float[] array;         // null when mapped
-    private volatile Mat transposed;     // F32 wᵀ for the input-gradient product, built on first use
 
     private Mat(int rows, int cols, DType dtype, MemorySegment segment, float[] array) {
         this.rows = rows;
@@ -128,22 +127,6 @@ public final class Mat {
     static FloatVector bf16(MemorySegment seg, long off) {
         ShortVector s = ShortVector.fromMemorySegment(S, seg, off, ByteOrder.LITTLE_ENDIAN);
         return ((IntVector) s.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-    }
-
-    /** wᵀ as an F32 heap matrix [cols, rows], cached; call {@link #invalidateTranspose} after changing the weights. */
-    public Mat transposedF32() {
-        Mat t = transposed;
-        if (t == null) {
-            float[] rowsF32 = new float[rows * cols];
-            for (int r = 0; r < rows; r++) loadRow(r, rowsF32, r * cols);
-            t = of(Kernels.transpose(rowsF32, 0, rows, cols), cols, rows);
-            transposed = t;
-        }
-        return t;
-    }
-
-    public void invalidateTranspose() {
-        transposed = null;
     }
 
     public long bytes() {

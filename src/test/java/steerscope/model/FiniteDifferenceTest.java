@@ -13,7 +13,6 @@ import java.util.function.Function;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import steerscope.OracleRunner;
-import steerscope.tensor.Mat;
 
 /**
  * The analytic gradient of Transformer.backward against central finite differences of the loss, on the
@@ -28,11 +27,10 @@ class FiniteDifferenceTest {
     /** Below SIGNIFICANT, the F32 noise floor of the difference quotient (measured <= 7e-4 at EPS) bounds the error. */
     static final double ABS_TOL = 2e-3;
 
-    /** A parameter coordinate: where its value lives (and the matrix whose caches to drop), and where its gradient lives. */
-    record Coord(String name, float[] values, int index, Mat mat, Function<Gradients, float[]> gradOf) {
+    /** A parameter coordinate: where its value lives and where its gradient lives. */
+    record Coord(String name, float[] values, int index, Function<Gradients, float[]> gradOf) {
         void set(float v) {
             values[index] = v;
-            if (mat != null) mat.invalidateTranspose();
         }
 
         double analytic(Gradients g) {
@@ -61,14 +59,14 @@ class FiniteDifferenceTest {
     }
 
     /** Picks, per tensor, the coordinate of largest analytic gradient and {@code random} other seeded random ones. */
-    static void pick(List<Coord> out, String name, float[] values, Mat mat, Function<Gradients, float[]> gradOf, Gradients g,
+    static void pick(List<Coord> out, String name, float[] values, Function<Gradients, float[]> gradOf, Gradients g,
                      Random rnd, int random) {
         float[] grad = gradOf.apply(g);
         int best = 0;
         for (int i = 1; i < grad.length; i++) if (Math.abs(grad[i]) > Math.abs(grad[best])) best = i;
         Set<Integer> chosen = new LinkedHashSet<>(List.of(best));
         while (chosen.size() < 1 + random) chosen.add(rnd.nextInt(values.length));
-        for (int i : chosen) out.add(new Coord(name + "[" + i + "]", values, i, mat, gradOf));
+        for (int i : chosen) out.add(new Coord(name + "[" + i + "]", values, i, gradOf));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -93,30 +91,30 @@ class FiniteDifferenceTest {
             Random rnd = new Random(31);
             List<Coord> coords = new ArrayList<>();
             for (int l : batch.steering.vectors().layers()) {
-                pick(coords, "vector[" + l + "]", batch.steering.vectors().get(l), null, gg -> gg.vectors[l], g, rnd, 5);
+                pick(coords, "vector[" + l + "]", batch.steering.vectors().get(l), gg -> gg.vectors[l], g, rnd, 5);
             }
             for (int layer = 0; layer < c.nLayers(); layer++) {
                 int l = layer;
                 ModelWeights.Layer W = w.layers[l];
                 String p = "layer" + l + ".";
-                pick(coords, p + "wq", W.wq.array(), W.wq, gg -> gg.layers[l].wq, g, rnd, 2);
-                pick(coords, p + "wk", W.wk.array(), W.wk, gg -> gg.layers[l].wk, g, rnd, 2);
-                pick(coords, p + "wv", W.wv.array(), W.wv, gg -> gg.layers[l].wv, g, rnd, 2);
-                pick(coords, p + "wo", W.wo.array(), W.wo, gg -> gg.layers[l].wo, g, rnd, 2);
-                pick(coords, p + "wGate", W.wGate.array(), W.wGate, gg -> gg.layers[l].wGate, g, rnd, 2);
-                pick(coords, p + "wUp", W.wUp.array(), W.wUp, gg -> gg.layers[l].wUp, g, rnd, 2);
-                pick(coords, p + "wDown", W.wDown.array(), W.wDown, gg -> gg.layers[l].wDown, g, rnd, 2);
-                pick(coords, p + "attnNorm", W.attnNorm, null, gg -> gg.layers[l].attnNorm, g, rnd, 2);
-                pick(coords, p + "mlpNorm", W.mlpNorm, null, gg -> gg.layers[l].mlpNorm, g, rnd, 2);
+                pick(coords, p + "wq", W.wq.array(), gg -> gg.layers[l].wq, g, rnd, 2);
+                pick(coords, p + "wk", W.wk.array(), gg -> gg.layers[l].wk, g, rnd, 2);
+                pick(coords, p + "wv", W.wv.array(), gg -> gg.layers[l].wv, g, rnd, 2);
+                pick(coords, p + "wo", W.wo.array(), gg -> gg.layers[l].wo, g, rnd, 2);
+                pick(coords, p + "wGate", W.wGate.array(), gg -> gg.layers[l].wGate, g, rnd, 2);
+                pick(coords, p + "wUp", W.wUp.array(), gg -> gg.layers[l].wUp, g, rnd, 2);
+                pick(coords, p + "wDown", W.wDown.array(), gg -> gg.layers[l].wDown, g, rnd, 2);
+                pick(coords, p + "attnNorm", W.attnNorm, gg -> gg.layers[l].attnNorm, g, rnd, 2);
+                pick(coords, p + "mlpNorm", W.mlpNorm, gg -> gg.layers[l].mlpNorm, g, rnd, 2);
                 if (W.bq != null) {
-                    pick(coords, p + "bq", W.bq, null, gg -> gg.layers[l].bq, g, rnd, 2);
-                    pick(coords, p + "bk", W.bk, null, gg -> gg.layers[l].bk, g, rnd, 2);
-                    pick(coords, p + "bv", W.bv, null, gg -> gg.layers[l].bv, g, rnd, 2);
+                    pick(coords, p + "bq", W.bq, gg -> gg.layers[l].bq, g, rnd, 2);
+                    pick(coords, p + "bk", W.bk, gg -> gg.layers[l].bk, g, rnd, 2);
+                    pick(coords, p + "bv", W.bv, gg -> gg.layers[l].bv, g, rnd, 2);
                 }
             }
-            pick(coords, "embed", w.embed.array(), w.embed, gg -> gg.embed, g, rnd, 2);
-            if (g.lmHead != null) pick(coords, "lmHead", w.lmHead.array(), w.lmHead, gg -> gg.lmHead, g, rnd, 2);
-            pick(coords, "finalNorm", w.finalNorm, null, gg -> gg.finalNorm, g, rnd, 2);
+            pick(coords, "embed", w.embed.array(), gg -> gg.embed, g, rnd, 2);
+            if (g.lmHead != null) pick(coords, "lmHead", w.lmHead.array(), gg -> gg.lmHead, g, rnd, 2);
+            pick(coords, "finalNorm", w.finalNorm, gg -> gg.finalNorm, g, rnd, 2);
 
             // the analytic gradient against the difference quotient of the loss, coordinate by coordinate
             double worstRel = 0, worstAbs = 0;
