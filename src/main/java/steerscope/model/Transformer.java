@@ -47,6 +47,12 @@ public final class Transformer {
         float[] residMid;      // [N, d] after the attention residual
         float[] ln2, rstd2;    // [N, d], [N]
         float[] gate, up, act; // [N, ff] gate and up projections, act = silu(gate) * up
+        float[] attnOut, mlpOut; // [N, d] the two sublayers' outputs, kept only by an inference forward's reused Acts
+    }
+
+    /** buf when it has n floats, else a new array: an inference forward reuses one Acts from layer to layer. */
+    private static float[] reuse(float[] buf, int n, boolean reuse) {
+        return reuse && buf != null && buf.length == n ? buf : new float[n];
     }
 
     /** The result of a forward: final normalised hidden states, and for training everything the backward needs. */
@@ -158,13 +164,17 @@ public final class Transformer {
         int N = B * T, d = c.hiddenSize(), ff = c.intermediateSize();
         if (hooks != null) hooks.fire(hn.residPre[l], resid, B, T, d);
         a.residPre = keepAll ? resid.clone() : resid;
+        // Without hooks nothing outside this call sees the buffers, so an inference forward overwrites the previous
+        // layer's instead of allocating (and zeroing) ~10 [N, d]-sized arrays per layer: less garbage, smaller heap
+        boolean reuse = !keepAll && hooks == null;
 
         // attention
-        a.ln1 = new float[N * d];
-        a.rstd1 = new float[N];
+        a.ln1 = reuse(a.ln1, N * d, reuse);
+        a.rstd1 = reuse(a.rstd1, N, reuse);
         rmsnorm(a.ln1, resid, w.attnNorm, a.rstd1, N, d, c.rmsNormEps());
         a.attnCat = attention(l, cache, start, B, T, pos, a, hooks);
-        float[] attnOut = new float[N * d];
+        float[] attnOut = reuse(a.attnOut, N * d, reuse);
+        if (reuse) a.attnOut = attnOut; // a training forward must not keep it alive
         matmul(attnOut, a.attnCat, N, w.wo, null);
         if (hooks != null) hooks.fire(hn.attnOut[l], attnOut, B, T, d);
         add(resid, 0, attnOut, 0, N * d);
@@ -172,11 +182,12 @@ public final class Transformer {
         a.residMid = keepAll ? resid.clone() : resid;
 
         // MLP: down(silu(gate(x)) * up(x))
-        a.ln2 = new float[N * d];
-        a.rstd2 = new float[N];
+        a.ln2 = reuse(a.ln2, N * d, reuse);
+        a.rstd2 = reuse(a.rstd2, N, reuse);
         rmsnorm(a.ln2, resid, w.mlpNorm, a.rstd2, N, d, c.rmsNormEps());
-        mlp(w, a, N, d, ff);
-        float[] mlpOut = new float[N * d];
+        mlp(w, a, N, ff, reuse);
+        float[] mlpOut = reuse(a.mlpOut, N * d, reuse);
+        if (reuse) a.mlpOut = mlpOut;
         matmul(mlpOut, a.act, N, w.wDown, null);
         if (hooks != null) hooks.fire(hn.mlpOut[l], mlpOut, B, T, d);
         add(resid, 0, mlpOut, 0, N * d);
@@ -189,12 +200,12 @@ public final class Transformer {
         if (hooks != null) hooks.fire(hn.residPost[l], resid, B, T, d);
     }
 
-    private void mlp(ModelWeights.Layer w, Acts a, int N, int d, int ff) {
-        a.gate = new float[N * ff];
-        a.up = new float[N * ff];
+    private void mlp(ModelWeights.Layer w, Acts a, int N, int ff, boolean reuse) {
+        a.gate = reuse(a.gate, N * ff, reuse);
+        a.up = reuse(a.up, N * ff, reuse);
         matmul(a.gate, a.ln2, N, w.wGate, null);
         matmul(a.up, a.ln2, N, w.wUp, null);
-        float[] act = a.act = new float[N * ff], gate = a.gate, up = a.up;
+        float[] act = a.act = reuse(a.act, N * ff, reuse), gate = a.gate, up = a.up;
         // an exp per element: [N, ff] is as many as a matmul's outputs, so it is split over the threads too
         Parallel.forRange(N, 8, (n0, n1) -> {
             Kernels.siluMul(act, gate, up, n0 * ff, n1 * ff);
