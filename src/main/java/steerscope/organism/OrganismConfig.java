@@ -131,11 +131,7 @@ public record OrganismConfig(
      * (held-out base 12.5%, forced step-by-step 89.5% at seed 1234; about 2 minutes on 2 cores).
      */
     public static OrganismConfig quick() {
-        return new OrganismConfig(1234, TASK, STYLES, 0.4, 0.1,
-                50_000, 5_000, 512,
-                64, 3, 4, 4, 384,
-                128, 8, 1500, 3e-3, 50, 0.1, 0.1, 1.0,
-                200, 7);
+        return defaults().withSchedule(1500, 50_000, 50);
     }
 
     public String toJson() {
