@@ -3,6 +3,7 @@ package steerscope.analysis;
 import java.util.List;
 import steerscope.model.Hooks;
 import steerscope.model.KVCache;
+import steerscope.model.LeftPadded;
 import steerscope.model.Transformer;
 import steerscope.steer.Steering;
 
@@ -19,24 +20,14 @@ final class Batch {
     final int[] lengths, promptLengths;
 
     Batch(List<int[]> sequences, int[] promptLengths) {
-        size = sequences.size();
-        int T = 0;
-        for (int[] s : sequences) T = Math.max(T, s.length);
-        tokens = T;
-        ids = new int[size * T];
-        valid = new boolean[size * T];
+        LeftPadded padded = LeftPadded.of(sequences);
+        size = padded.rows();
+        tokens = padded.tokens();
+        ids = padded.ids();
+        valid = padded.valid();
         lengths = new int[size];
+        for (int b = 0; b < size; b++) lengths[b] = sequences.get(b).length;
         this.promptLengths = promptLengths.clone();
-        for (int b = 0; b < size; b++) {
-            int[] s = sequences.get(b);
-            if (s.length == 0) throw new IllegalArgumentException("empty sequence in row " + b);
-            lengths[b] = s.length;
-            int pad = T - s.length;
-            for (int t = 0; t < s.length; t++) {
-                ids[b * T + pad + t] = s[t];
-                valid[b * T + pad + t] = true;
-            }
-        }
     }
 
     /** A batch of prompts only. */

@@ -59,22 +59,13 @@ public final class Generator {
         }
         requests = fitToContext(requests, context - opt.maxNewTokens(), opt.truncatePrompts());
         int B = requests.size(), V = c.vocabSize();
-        int P = 0;
-        for (Request r : requests) P = Math.max(P, r.prompt().length);
+        List<int[]> prompts = new ArrayList<>(B);
+        for (Request r : requests) prompts.add(r.prompt());
+        LeftPadded batch = LeftPadded.of(prompts);
+        int P = batch.tokens();
         KVCache cache = new KVCache(c, B, P + opt.maxNewTokens());
-        int[] ids = new int[B * P];
-        boolean[] valid = new boolean[B * P];
         int[] promptLens = new int[B];
-        for (int b = 0; b < B; b++) {
-            int[] p = requests.get(b).prompt();
-            if (p.length == 0) throw new IllegalArgumentException("empty prompt in row " + b);
-            promptLens[b] = p.length;
-            int pad = P - p.length;
-            for (int t = 0; t < p.length; t++) {
-                ids[b * P + pad + t] = p[t];
-                valid[b * P + pad + t] = true;
-            }
-        }
+        for (int b = 0; b < B; b++) promptLens[b] = prompts.get(b).length;
         cache.setPromptLengths(promptLens);
         SplittableRandom[] rng = new SplittableRandom[B];
         for (int b = 0; b < B; b++) rng[b] = new SplittableRandom(requests.get(b).seed());
@@ -86,7 +77,7 @@ public final class Generator {
             lps.add(new ArrayList<>());
         }
 
-        Transformer.Forward f = tf.forward(cache, ids, valid, P, steering, null, Transformer.Save.NONE);
+        Transformer.Forward f = tf.forward(cache, batch.ids(), batch.valid(), P, steering, null, Transformer.Save.NONE);
         int[] lastRows = new int[B];
         for (int b = 0; b < B; b++) lastRows[b] = b * P + P - 1;
         float[] logits = tf.logits(f, lastRows);
