@@ -102,10 +102,7 @@ public final class Workloads {
         WeightedLogProbLoss loss = loss(ids, B, T, seed);
         Gradients grads = new Gradients(m.config, true);
         List<AdamW.Param> params = new ArrayList<>();
-        // pair each gradient with its weight by name: Gradients and ModelWeights use the checkpoint's names
-        java.util.Map<String, float[]> byName = new java.util.HashMap<>();
-        w.forEachMat((n, mat) -> byName.put(n, mat.array()));
-        w.forEachVec(byName::put);
+        java.util.Map<String, float[]> byName = w.arraysByName();
         grads.forEachWeight((n, g) -> params.add(new AdamW.Param(n, byName.get(n), g, true)));
         AdamW adam = new AdamW(params, 1e-5, 0.9, 0.999, 1e-8, 0.0);
         boolean[] valid = allValid(B * T);

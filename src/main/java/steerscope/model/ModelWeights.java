@@ -195,6 +195,20 @@ public final class ModelWeights implements AutoCloseable {
         return w;
     }
 
+    /**
+     * The F32 arrays of a {@link #trainableCopy} by checkpoint name (the names {@link Gradients#forEachWeight} uses),
+     * for pairing each weight with its gradient in an optimizer.
+     */
+    public Map<String, float[]> arraysByName() {
+        Map<String, float[]> out = new java.util.LinkedHashMap<>();
+        forEachMat((n, m) -> {
+            if (!m.isHeap()) throw new IllegalStateException(n + " is not an F32 heap array: take a trainableCopy() first");
+            out.put(n, m.array());
+        });
+        forEachVec(out::put);
+        return out;
+    }
+
     /** Builds F32 weights from arrays by HF name (used to create fresh models, e.g. the organism). */
     public static ModelWeights fromArrays(ModelConfig c, Map<String, float[]> arrays) {
         ModelWeights w = new ModelWeights(c, List.of());

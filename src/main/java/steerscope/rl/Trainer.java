@@ -69,10 +69,7 @@ public final class Trainer {
         this.provenance = provenance;
         this.grads = new Gradients(policy.model.config, policy.full());
         if (policy.full()) {
-            Map<String, float[]> weights = new LinkedHashMap<>();
-            ModelWeights w = policy.model.weights;
-            w.forEachMat((n, m) -> weights.put(n, m.array()));
-            w.forEachVec(weights::put);
+            Map<String, float[]> weights = policy.model.weights.arraysByName();
             grads.forEachWeight((n, g) -> params.add(new AdamW.Param(n, weights.get(n), g, n.endsWith("_proj.weight") || n.contains("embed") || n.equals("lm_head.weight"))));
         } else {
             for (int l : policy.vectors.layers()) params.add(new AdamW.Param("layers." + l, policy.vectors.get(l), grads.vectors[l], true));
