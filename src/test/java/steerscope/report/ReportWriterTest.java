@@ -103,9 +103,10 @@ class ReportWriterTest {
             s.remove("recovered_fraction");
             s.put("base_accuracy", 0.2).put("vectors_accuracy", 0.3).put("full_finetune_accuracy", 0.6);
         });
-        String row = verdictRow(ReportWriter.render(RunData.load(dir)), "recovery");
+        String html = ReportWriter.render(RunData.load(dir));
+        String row = verdictRow(html, "recovery");
         assertTrue(row.contains("0.25"), row);  // (0.3 - 0.2) / (0.6 - 0.2)
-        assertEquals("fail", verdictClass(ReportWriter.render(RunData.load(dir)), "recovery"));
+        assertEquals("fail", verdictClass(html, "recovery"));
     }
 
     @Test
