@@ -43,7 +43,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lr") Double lr;
     @Option(names = "--weight-decay") Double weightDecay;
     @Option(names = "--max-grad-norm", description = "0 = none.") Double maxGradNorm;
-    @Option(names = "--warmup") Integer warmup;
+    @Option(names = "--warmup", description = "Warm-up steps (replaces --warmup-ratio).") Integer warmup;
+    @Option(names = "--warmup-ratio", description = "Warm-up as a share of --steps (paper: 0.03).") Double warmupRatio;
+    @Option(names = "--neg-reward", description = "Reward of a wrong answer (paper: -1; 0 also common); a right one gets 1.") Double negReward;
+    @Option(names = "--answer-fallback", description = "Also read \"The answer is\" and then the last number when there is no \\boxed{} (paper: last box only).") boolean answerFallback;
     @Option(names = "--schedule", description = "constant | cosine") String schedule;
     @Option(names = "--beta", description = "KL coefficient to the frozen base (k3).") Double beta;
     @Option(names = "--max-new-tokens") Integer maxNewTokens;
@@ -77,18 +80,20 @@ final class TrainCommand implements Callable<Integer> {
                 policy = Policy.ofVectors(m.model, SteeringVectors.zeros(m.model.config.nLayers(), m.model.config.hiddenSize(), cfg.layers()),
                         m.tokenizer, prompts);
             }
-            Reward[] rewards = rewards(formatReward, lengthPenalty, lengthBudget);
+            Reward[] rewards = rewards(cfg, formatReward, lengthPenalty, lengthBudget);
             Map<String, String> provenance = new LinkedHashMap<>();
             provenance.put("base_model", model.toAbsolutePath().normalize().toString());
             provenance.put("model_type", m.model.config.modelType());
             provenance.put("model_hash", ModelHash.of(m.model));
             Trainer trainer = new Trainer(cfg, policy, problems, rewards[0], rewards[1], out, provenance);
             double fw = formatReward, lp = lengthPenalty;
+            boolean boxedOnly = cfg.boxedOnly();
+            double negReward = cfg.negReward();
             int lb = lengthBudget;
             var lines = spark == null ? trainer.run(resume) : steerscope.spark.SparkCommands.train(spark, trainer, policy, cfg,
-                    steerscope.spark.ModelSpec.of(model, promptOptions.template, promptOptions.system, promptOptions.noChat),
+                    steerscope.spark.ModelSpec.of(model, promptOptions.template(m), promptOptions.system, promptOptions.noChat),
                     () -> { // built again on each executor
-                        Reward[] r = rewards(fw, lp, lb);
+                        Reward[] r = rewards(boxedOnly, negReward, fw, lp, lb);
                         return new steerscope.spark.RewardFactory.Rewards(r[0], r[1]);
                     }, resume);
             if (!lines.isEmpty()) {
@@ -100,9 +105,13 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The optimised reward and the correctness reported as accuracy. */
-    static Reward[] rewards(double formatReward, double lengthPenalty, int lengthBudget) {
-        Reward correctness = new CorrectnessReward();
+    static Reward[] rewards(RlConfig cfg, double formatReward, double lengthPenalty, int lengthBudget) {
+        return rewards(cfg.boxedOnly(), cfg.negReward(), formatReward, lengthPenalty, lengthBudget);
+    }
+
+    /** The optimised reward and the correctness reported as accuracy (right = reward above 0.5). */
+    static Reward[] rewards(boolean boxedOnly, double negReward, double formatReward, double lengthPenalty, int lengthBudget) {
+        Reward correctness = CorrectnessReward.of(boxedOnly, negReward);
         CompositeReward.Builder rb = CompositeReward.builder().name("reward").add(correctness, 1.0);
         if (formatReward != 0) rb.add(FormatReward.boxedAtEnd(), formatReward);
         if (lengthPenalty != 0) rb.add(new LengthPenalty(lengthBudget, lengthPenalty), 1.0);
@@ -125,7 +134,10 @@ final class TrainCommand implements Callable<Integer> {
         if (lr != null) ch.put("lr", lr);
         if (weightDecay != null) ch.put("weightDecay", weightDecay);
         if (maxGradNorm != null) ch.put("maxGradNorm", maxGradNorm);
-        if (warmup != null) ch.put("warmupSteps", warmup);
+        if (warmup != null) { ch.put("warmupSteps", warmup); ch.put("warmupRatio", 0.0); }
+        if (warmupRatio != null) ch.put("warmupRatio", warmupRatio);
+        if (negReward != null) ch.put("negReward", negReward);
+        if (answerFallback) ch.put("boxedOnly", false);
         if (schedule != null) ch.put("schedule", schedule);
         if (beta != null) ch.put("klBeta", beta);
         if (maxNewTokens != null) ch.put("maxNewTokens", maxNewTokens);

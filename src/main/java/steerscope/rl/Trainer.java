@@ -75,7 +75,7 @@ public final class Trainer {
             for (int l : policy.vectors.layers()) params.add(new AdamW.Param("layers." + l, policy.vectors.get(l), grads.vectors[l], true));
         }
         this.adam = new AdamW(params, cfg.lr(), cfg.beta1(), cfg.beta2(), cfg.adamEps(), cfg.weightDecay());
-        this.schedule = LrSchedule.parse(cfg.schedule(), cfg.lr(), cfg.warmupSteps(), Math.max(1, cfg.steps()), 0.0);
+        this.schedule = LrSchedule.parse(cfg.schedule(), cfg.lr(), cfg.effectiveWarmupSteps(), Math.max(1, cfg.steps()), 0.0);
         this.stepFunction = (items, seed) -> {
             RolloutStep.Rollouts r = rollout.sample(policy, items, seed);
             return rollout.gradient(policy, r, null);

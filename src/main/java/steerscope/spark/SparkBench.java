@@ -48,8 +48,10 @@ public final class SparkBench {
         ModelSpec.Loaded loaded = model.load();
         SteeringVectors vectors = SteeringVectors.zeros(loaded.model().config.nLayers(), loaded.model().config.hiddenSize(), cfg.layers());
         Policy policy = Policy.ofVectors(loaded.model(), vectors, loaded.tokenizer(), model.prompts(loaded));
-        RolloutStep rollout = new RolloutStep(cfg, new CorrectnessReward(), new CorrectnessReward());
-        RewardFactory rewards = () -> new RewardFactory.Rewards(new CorrectnessReward(), new CorrectnessReward());
+        boolean boxedOnly = cfg.boxedOnly();
+        double negReward = cfg.negReward();
+        RolloutStep rollout = new RolloutStep(cfg, CorrectnessReward.of(boxedOnly, negReward), CorrectnessReward.of(boxedOnly, negReward));
+        RewardFactory rewards = () -> new RewardFactory.Rewards(CorrectnessReward.of(boxedOnly, negReward), CorrectnessReward.of(boxedOnly, negReward));
 
         List<float[][]> singleGrads = new ArrayList<>();
         double single = 0;
