@@ -14,7 +14,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR") Path model;
     @Option(names = "--data", required = true, paramLabel = "FILE.jsonl") Path data;
     @Option(names = "--out", required = true, paramLabel = "results.jsonl") Path out;
-    @Option(names = "--samples", defaultValue = "0", description = "K samples per problem at --temperature (0: greedy only).") int samples;
+    @Option(names = "--samples", defaultValue = "16", description = "K samples per problem at --temperature, whose mean accuracy is the paper's metric (0: greedy only).") int samples;
     @Option(names = "--temperature", defaultValue = "1.0") float temperature;
     @Option(names = "--max-new-tokens", defaultValue = "512") int maxNewTokens;
     @Option(names = "--batch", defaultValue = "32", description = "Problems decoded together.") int batch;
@@ -32,12 +32,14 @@ final class EvalCommand implements Callable<Integer> {
             Evaluator ev = new Evaluator(m.model, m.tokenizer, promptOptions.build(m));
             Evaluator.Options opt = new Evaluator.Options(samples, temperature, maxNewTokens, seed, batch);
             Evaluator.Result r = spark == null ? ev.evaluate(problems, steeringOptions.resolve(m.model.config), opt, true)
-                    : steerscope.spark.SparkCommands.eval(spark, steerscope.spark.ModelSpec.of(model, promptOptions.template,
+                    : steerscope.spark.SparkCommands.eval(spark, steerscope.spark.ModelSpec.of(model, promptOptions.template(m),
                             promptOptions.system, promptOptions.noChat), problems, steeringOptions.resolve(m.model.config), opt);
             Evaluator.write(r, out);
-            System.out.printf(Locale.ROOT, "n=%d greedy pass@1 %.4f%s mean length %.1f tokens; results in %s%n", r.summary().n(),
-                    r.summary().greedyAccuracy(), samples > 0 ? String.format(Locale.ROOT, ", mean accuracy over %d samples %.4f,", samples,
-                            r.summary().meanSampleAccuracy()) : ",", r.summary().meanGreedyTokens(), out);
+            Evaluator.Summary s = r.summary();
+            String sampled = samples > 0 ? String.format(Locale.ROOT, "mean accuracy over %d samples at T=%s %.4f [%.4f, %.4f], ",
+                    samples, temperature, s.meanSampleAccuracy(), s.sampled().lo(), s.sampled().hi()) : "";
+            System.out.printf(Locale.ROOT, "n=%d %sgreedy pass@1 %.4f [%.4f, %.4f] (95%% bootstrap intervals); mean greedy length %.1f tokens; results in %s%n",
+                    s.n(), sampled, s.greedyAccuracy(), s.greedy().lo(), s.greedy().hi(), s.meanGreedyTokens(), out);
         }
         return 0;
     }

@@ -14,11 +14,13 @@ import steerscope.steer.Steering;
 import steerscope.task.AnswerChecker;
 import steerscope.task.Problem;
 import steerscope.tokenizer.Tokenizer;
+import steerscope.util.Bootstrap;
 import steerscope.util.Progress;
 
 /**
- * Accuracy on a test set: greedy pass@1 for every problem, and, with K samples at a temperature, the mean
- * accuracy over them. Problems are decoded in batches; per-problem results are kept.
+ * Accuracy on a test set: with K samples at a temperature, the mean accuracy over them (the paper's metric,
+ * avg@K at T = 1), and greedy pass@1; each with a 95% bootstrap interval over problems. Problems are decoded in
+ * batches; per-problem results are kept.
  */
 public final class Evaluator {
     public record Options(int samples, float temperature, int maxNewTokens, long seed, int batch) {}
@@ -26,7 +28,29 @@ public final class Evaluator {
     public record ProblemResult(String id, String question, String answer, String greedy, boolean greedyCorrect,
                                 int greedyTokens, List<String> samples, double sampleAccuracy) {}
 
-    public record Summary(int n, double greedyAccuracy, double meanSampleAccuracy, int samples, double meanGreedyTokens) {}
+    /** Accuracies with 95% bootstrap intervals over problems ({@code sampled} is NaN when samples is 0). */
+    public record Summary(int n, double greedyAccuracy, double meanSampleAccuracy, int samples, double meanGreedyTokens,
+                          Bootstrap.Interval greedy, Bootstrap.Interval sampled) {
+
+        public static Summary of(List<ProblemResult> problems, int samples) {
+            int n = problems.size();
+            Bootstrap.Interval greedy = Bootstrap.mean(greedyColumn(problems));
+            Bootstrap.Interval sampled = samples > 0 ? Bootstrap.mean(sampledColumn(problems))
+                    : new Bootstrap.Interval(Double.NaN, Double.NaN, Double.NaN);
+            double len = problems.stream().mapToInt(ProblemResult::greedyTokens).average().orElse(0);
+            return new Summary(n, n == 0 ? 0 : greedy.value(), sampled.value(), samples, len, greedy, sampled);
+        }
+    }
+
+    /** 1 or 0 per problem: greedy pass@1. */
+    public static double[] greedyColumn(List<ProblemResult> problems) {
+        return problems.stream().mapToDouble(p -> p.greedyCorrect() ? 1 : 0).toArray();
+    }
+
+    /** The share of right samples per problem. */
+    public static double[] sampledColumn(List<ProblemResult> problems) {
+        return problems.stream().mapToDouble(ProblemResult::sampleAccuracy).toArray();
+    }
 
     public record Result(Summary summary, List<ProblemResult> problems) {}
 
@@ -77,11 +101,7 @@ public final class Evaluator {
             if (progress != null) progress.update(out.size(), String.format(java.util.Locale.ROOT, "acc %.3f",
                     out.stream().filter(ProblemResult::greedyCorrect).count() / (double) out.size()));
         }
-        int n = out.size();
-        double greedyAcc = out.stream().filter(ProblemResult::greedyCorrect).count() / (double) Math.max(1, n);
-        double sampleAcc = opt.samples() > 0 ? out.stream().mapToDouble(ProblemResult::sampleAccuracy).average().orElse(0) : Double.NaN;
-        double len = out.stream().mapToInt(ProblemResult::greedyTokens).average().orElse(0);
-        return new Result(new Summary(n, greedyAcc, sampleAcc, opt.samples(), len), out);
+        return new Result(Summary.of(out, opt.samples()), out);
     }
 
     /** results.jsonl (one line per problem) and, beside it, NAME.summary.json. */
@@ -92,7 +112,11 @@ public final class Evaluator {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("n", r.summary().n());
         s.put("greedy_accuracy", r.summary().greedyAccuracy());
-        if (r.summary().samples() > 0) s.put("mean_sample_accuracy", r.summary().meanSampleAccuracy());
+        s.put("greedy_accuracy_ci", r.summary().greedy().ci());
+        if (r.summary().samples() > 0) {
+            s.put("mean_sample_accuracy", r.summary().meanSampleAccuracy());
+            s.put("mean_sample_accuracy_ci", r.summary().sampled().ci());
+        }
         s.put("samples", r.summary().samples());
         s.put("mean_greedy_tokens", r.summary().meanGreedyTokens());
         String name = resultsJsonl.getFileName().toString().replaceFirst("\\.jsonl$", "");

@@ -100,10 +100,6 @@ public final class SparkEval {
 
     /** The summary as Evaluator computes it. */
     static Evaluator.Summary summary(List<Evaluator.ProblemResult> out, int samples) {
-        int n = out.size();
-        double greedyAcc = out.stream().filter(Evaluator.ProblemResult::greedyCorrect).count() / (double) Math.max(1, n);
-        double sampleAcc = samples > 0 ? out.stream().mapToDouble(Evaluator.ProblemResult::sampleAccuracy).average().orElse(0) : Double.NaN;
-        double len = out.stream().mapToInt(Evaluator.ProblemResult::greedyTokens).average().orElse(0);
-        return new Evaluator.Summary(n, greedyAcc, sampleAcc, samples, len);
+        return Evaluator.Summary.of(out, samples);
     }
 }
