@@ -7,6 +7,7 @@ import java.util.HexFormat;
 import steerscope.io.Json;
 import steerscope.task.synth.ArithmeticGenerator;
 import steerscope.task.synth.Corpus;
+import steerscope.task.synth.Writers;
 import steerscope.util.UserError;
 
 /**
@@ -16,7 +17,8 @@ import steerscope.util.UserError;
  *
  * @param seed            seeds the corpus, the tokenizer's tie-breaks, the init and the batch order
  * @param task            the arithmetic world (operand range, depths, held-out fraction)
- * @param styles          how often each answer style appears in the corpus
+ * @param styles          how often each answer style appears in the corpus (a careful writer only uses the step styles)
+ * @param writers         careful and hasty writers and the hasty one's habits (merged steps, early answers, filler)
  * @param drillFraction   share of single-operation documents (they teach the facts)
  * @param promptLossWeight weight of the question tokens in the next-token loss (the answers weigh 1); below 1
  *                        it spends less of the little training there is on the random question text
@@ -43,6 +45,7 @@ public record OrganismConfig(
         long seed,
         ArithmeticGenerator.Config task,
         Corpus.StyleMix styles,
+        Writers writers,
         double drillFraction,
         double promptLossWeight,
         int documents,
@@ -65,10 +68,10 @@ public record OrganismConfig(
         long evalSeed) {
 
     /** Bump when the corpus, tokenizer training or trainer change in a way that changes the organism. */
-    public static final int GENERATOR_VERSION = 1;
+    public static final int GENERATOR_VERSION = 2;
 
     public OrganismConfig {
-        if (task == null || styles == null) throw new UserError("organism config: 'task' and 'styles' are required");
+        if (task == null || styles == null || writers == null) throw new UserError("organism config: 'task', 'styles' and 'writers' are required");
         positive("documents", documents);
         positive("tokenizerDocs", tokenizerDocs);
         positive("hiddenSize", hiddenSize);
@@ -106,22 +109,25 @@ public record OrganismConfig(
     public static final ArithmeticGenerator.Config TASK = new ArithmeticGenerator.Config(4, 5, 2, 9, 99, 0.0, 0.1);
 
     /**
-     * Direct answers are the most common single style (greedy decoding picks them), step styles share the rest
-     * (weights 9:2:2:2). More direct text (0.7) teaches the direct answer too well; less (0.55) let greedy
-     * decoding open with "Step" on half the questions in one seed.
+     * A hasty writer answers directly half the time and otherwise opens with one of the three step styles.
      */
-    public static final Corpus.StyleMix STYLES = new Corpus.StyleMix(0.6, 0.1333, 0.1333, 0.1333);
+    public static final Corpus.StyleMix STYLES = new Corpus.StyleMix(0.5, 1 / 6.0, 1 / 6.0, 1 / 6.0);
 
     /**
-     * The full organism: 2400 steps of 8 rows x 128 tokens (about 2M tokens, 1.2 epochs of 80k documents). The
-     * step-by-step skill needs the model to copy the k-th operand of the question, which it only learns after
-     * about 2000 steps (at 1200 it often copies the wrong operand). Width 64 (not 96): the kernels' fast tiles
-     * want multiples of 64.
+     * Three writers in ten are careful; a hasty writer merges each step with the next half the time, answers early
+     * after a step three times in ten, and mutters filler in half of its documents (see {@link Writers}).
+     */
+    public static final Writers WRITERS = new Writers(0.3, 0.5, 0.3, 0.5);
+
+    /**
+     * The full organism (v2): 6 blocks of width 64 (last, penultimate and middle layers are distinct), 2400
+     * steps of 8 rows x 128 tokens. Width 64: the kernels' fast tiles want multiples of 64. The vocabulary has
+     * room for the filler language's tokens besides the arithmetic text's.
      */
     public static OrganismConfig defaults() {
-        return new OrganismConfig(1234, TASK, STYLES, 0.4, 0.1,
-                80_000, 5_000, 512,
-                64, 3, 4, 4, 384,
+        return new OrganismConfig(1234, TASK, STYLES, WRITERS, 0.4, 0.1,
+                80_000, 5_000, 640,
+                64, 6, 4, 4, 256,
                 128, 8, 2400, 3e-3, 50, 0.1, 0.1, 1.0,
                 200, 7);
     }
@@ -200,7 +206,7 @@ public record OrganismConfig(
 
     /** A copy with other training length (steps, documents), for quick experiments and tests. */
     public OrganismConfig withSchedule(int steps, int documents, int warmupSteps) {
-        return new OrganismConfig(seed, task, styles, drillFraction, promptLossWeight, documents, Math.min(tokenizerDocs, documents), vocabSize,
+        return new OrganismConfig(seed, task, styles, writers, drillFraction, promptLossWeight, documents, Math.min(tokenizerDocs, documents), vocabSize,
                 hiddenSize, layers, heads, kvHeads, intermediateSize, seqLen, batchSize, steps, lr, warmupSteps,
                 minLrFraction, weightDecay, gradClip, evalProblems, evalSeed);
     }

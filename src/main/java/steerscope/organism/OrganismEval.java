@@ -8,16 +8,20 @@ import java.util.Map;
 import java.util.OptionalInt;
 import steerscope.model.Generator;
 import steerscope.model.Model;
+import steerscope.model.Sampler;
+import steerscope.rl.RolloutStep;
 import steerscope.task.synth.AnswerStyle;
 import steerscope.task.synth.ArithmeticGenerator;
 import steerscope.task.synth.ArithmeticProblem;
 import steerscope.task.synth.Corpus;
 import steerscope.task.synth.HeldOutSplit;
 import steerscope.task.synth.PromptFormat;
+import steerscope.task.synth.Writers;
 import steerscope.tokenizer.Tokenizer;
 
 /**
- * Measures an organism on held-out chains with greedy decoding, three ways: free (the prompt alone), forced
+ * Measures an organism on held-out chains. Sampled at T = 1 ({@link #SAMPLES} per problem, the paper's metric):
+ * the mean accuracy and how often a sample carries the filler language. Greedy, three ways: free (the prompt alone), forced
  * to open step by step (prompt + {@code " Step 1:"}) and forced to answer directly (prompt +
  * {@code " The answer is"}). For the free completions it also counts which style the model chose
  * ({@link Corpus#styleOf}) and how often each style was right. The organism works when free accuracy is low
@@ -27,6 +31,8 @@ public final class OrganismEval {
     /** Greedy continuations end at end-of-text; this bounds a depth-4 step-by-step answer with room to spare. */
     public static final int MAX_NEW_TOKENS = 96;
     public static final int BATCH = 64;
+    /** Samples per held-out problem for the sampled accuracy. */
+    public static final int SAMPLES = 8;
 
     /** Accuracy and count of one group of completions. */
     @com.fasterxml.jackson.annotation.JsonIgnoreProperties(value = "accuracy", allowGetters = true)
@@ -39,6 +45,8 @@ public final class OrganismEval {
 
     /**
      * @param problems     held-out problems measured
+     * @param sampled      samples at T = 1 ({@link #SAMPLES} per problem): their mean accuracy
+     * @param sampledFiller share of those samples with filler-language text
      * @param base         free greedy completions
      * @param forcedSteps  completions forced to open with {@code " Step 1:"}
      * @param forcedDirect completions forced to open with {@code " The answer is"}
@@ -46,11 +54,12 @@ public final class OrganismEval {
      * @param byStyle      free completions grouped by the style chosen
      * @param examples     a few free and forced step-by-step completions, for reading
      */
-    public record Report(int problems, Score base, Score forcedSteps, Score forcedDirect,
+    public record Report(int problems, Score sampled, double sampledFiller, Score base, Score forcedSteps, Score forcedDirect,
                          Map<AnswerStyle, Double> styleShare, Map<AnswerStyle, Score> byStyle, List<String> examples) {
         public String summary() {
-            StringBuilder sb = new StringBuilder(String.format("held-out %d: base %.1f%%, forced step-by-step %.1f%%, forced direct %.1f%%; free styles",
-                    problems, 100 * base.accuracy(), 100 * forcedSteps.accuracy(), 100 * forcedDirect.accuracy()));
+            StringBuilder sb = new StringBuilder(String.format(java.util.Locale.ROOT,
+                    "held-out %d: sampled (T=1) %.1f%% (filler in %.0f%%); greedy base %.1f%%, forced step-by-step %.1f%%, forced direct %.1f%%; greedy styles",
+                    problems, 100 * sampled.accuracy(), 100 * sampledFiller, 100 * base.accuracy(), 100 * forcedSteps.accuracy(), 100 * forcedDirect.accuracy()));
             for (var e : styleShare.entrySet()) {
                 if (e.getValue() > 0) {
                     sb.append(String.format(" %s %.0f%% (acc %.0f%%)", e.getKey(), 100 * e.getValue(), 100 * byStyle.get(e.getKey()).accuracy()));
@@ -69,6 +78,12 @@ public final class OrganismEval {
         List<String> free = complete(gen, tok, test, "");
         List<String> steps = complete(gen, tok, test, PromptFormat.forcedPrefix(AnswerStyle.STEPS));
         List<String> direct = complete(gen, tok, test, PromptFormat.forcedPrefix(AnswerStyle.DIRECT));
+        List<String> samples = sample(gen, tok, test, seed);
+        int sampledRight = 0, filler = 0;
+        for (int i = 0; i < samples.size(); i++) {
+            if (correct(samples.get(i), test.get(i / SAMPLES))) sampledRight++;
+            if (Writers.isFiller(samples.get(i))) filler++;
+        }
 
         Map<AnswerStyle, int[]> counts = new EnumMap<>(AnswerStyle.class);
         for (AnswerStyle s : AnswerStyle.values()) counts.put(s, new int[2]);
@@ -93,7 +108,8 @@ public final class OrganismEval {
             examples.add(PromptFormat.prompt(test.get(i)) + free.get(i));
             examples.add(PromptFormat.prompt(test.get(i)) + steps.get(i));
         }
-        return new Report(test.size(), new Score(test.size(), baseRight), score(steps, test), score(direct, test),
+        return new Report(test.size(), new Score(samples.size(), sampledRight), (double) filler / Math.max(1, samples.size()),
+                new Score(test.size(), baseRight), score(steps, test), score(direct, test),
                 share, byStyle, examples);
     }
 
@@ -128,6 +144,23 @@ public final class OrganismEval {
         int right = 0;
         for (int i = 0; i < test.size(); i++) if (correct(completions.get(i), test.get(i))) right++;
         return new Score(test.size(), right);
+    }
+
+    /** {@link #SAMPLES} completions of each prompt at T = 1, problem by problem, seeded per (problem, sample). */
+    private static List<String> sample(Generator gen, Tokenizer tok, List<ArithmeticProblem> problems, long seed) {
+        List<String> out = new ArrayList<>(problems.size() * SAMPLES);
+        int per = Math.max(1, 256 / SAMPLES);
+        for (int from = 0; from < problems.size(); from += per) {
+            List<Generator.Request> reqs = new ArrayList<>();
+            for (int i = from; i < Math.min(problems.size(), from + per); i++) {
+                int[] prompt = tok.encode(PromptFormat.prompt(problems.get(i)));
+                for (int k = 0; k < SAMPLES; k++) reqs.add(new Generator.Request(prompt, RolloutStep.sampleSeed(seed, i, k)));
+            }
+            for (Generator.Result r : gen.generate(reqs, new Generator.Options(MAX_NEW_TOKENS, new Sampler(1f, 1f, 0), List.of(), true), null, null)) {
+                out.add(tok.decode(r.tokens(), true));
+            }
+        }
+        return out;
     }
 
     /** Greedy completions of prompt + prefix, each returned with the prefix in front (end-of-text dropped). */

@@ -27,6 +27,7 @@ import steerscope.rl.optim.GradClip;
 import steerscope.rl.optim.LrSchedule;
 import steerscope.task.synth.Corpus;
 import steerscope.task.synth.PromptFormat;
+import steerscope.task.synth.Writers;
 import steerscope.tokenizer.BpeTrainer;
 import steerscope.tokenizer.Tokenizer;
 import steerscope.util.UserError;
@@ -50,6 +51,11 @@ public final class OrganismTrainer {
             "{% for message in messages %}{% if message['role'] == 'user' %}Question: {{ message['content'] }}\n"
             + "{% elif message['role'] == 'assistant' %}Answer: {{ message['content'] }}{{ eos_token }}\n"
             + "{% endif %}{% endfor %}{% if add_generation_prompt %}Answer:{% endif %}";
+
+    /** The prompt format and generation length the organism was trained for, read by the plain commands. */
+    public static final String MODEL_DEFAULTS_FILE = "steerscope.json";
+    /** The filler language's token ids (organism v2). */
+    public static final String DISTRACTOR_TOKENS_FILE = "distractor_tokens.json";
 
     /** What training measured; written into organism.json next to the config. */
     public record TrainStats(long parameters, int vocabSize, long trainTokens, double firstLoss, double finalLoss,
@@ -83,7 +89,7 @@ public final class OrganismTrainer {
     private static Result trainInto(OrganismConfig cfg, Path dir, Consumer<String> progress) {
         long t0 = System.nanoTime();
         // 1. corpus and tokenizer
-        Corpus corpus = new Corpus(cfg.task(), cfg.styles(), cfg.drillFraction());
+        Corpus corpus = new Corpus(cfg.task(), cfg.styles(), cfg.drillFraction(), cfg.writers());
         List<Corpus.Document> generated = corpus.generate(cfg.documents(), cfg.seed());
         List<String> texts = generated.stream().map(Corpus.Document::text).toList();
         BpeTrainer bpe = new BpeTrainer(cfg.vocabSize(), SPECIAL_TOKENS, cfg.seed())
@@ -93,12 +99,14 @@ public final class OrganismTrainer {
         Tokenizer tok = Tokenizer.load(tokFile);
         int eot = tok.tokenId(PromptFormat.END_OF_TEXT).orElseThrow();
         List<Doc> docs = new ArrayList<>(texts.size());
+        int tooLong = 0;
         for (Corpus.Document d : generated) {
             int[] ids = tok.encode(d.text());
             int[] withEnd = java.util.Arrays.copyOf(ids, ids.length + 1);
             withEnd[ids.length] = eot;
-            if (withEnd.length > cfg.seqLen()) {
-                throw new UserError("organism config: a document of " + withEnd.length + " tokens does not fit seqLen " + cfg.seqLen());
+            if (withEnd.length > cfg.seqLen()) { // rows never split a document; a rare long hasty one is left out
+                tooLong++;
+                continue;
             }
             // the prompt ends on a token boundary (see PromptFormat), so its own encoding is the document's prefix
             int promptLen = tok.encode(PromptFormat.prompt(d.problem())).length;
@@ -106,7 +114,12 @@ public final class OrganismTrainer {
             for (int t = 0; t < weights.length; t++) weights[t] = t < promptLen ? (float) cfg.promptLossWeight() : 1f;
             docs.add(new Doc(withEnd, weights));
         }
-        progress.accept(String.format("organism: %d documents, tokenizer %s (%.1fs)", docs.size(), tok.summary(), secondsSince(t0)));
+        if (tooLong * 100 > generated.size()) {
+            throw new UserError("organism config: " + tooLong + " of " + generated.size() + " documents are longer than seqLen "
+                    + cfg.seqLen() + " tokens; raise seqLen or vocabSize");
+        }
+        progress.accept(String.format("organism: %d documents (%d longer than seqLen left out), tokenizer %s (%.1fs)", docs.size(), tooLong,
+                tok.summary(), secondsSince(t0)));
 
         // 2. model
         ModelConfig mc = modelConfig(cfg, tok.vocabSize(), eot);
@@ -154,7 +167,7 @@ public final class OrganismTrainer {
         Model model = new Model(dir, mc, weights);
         OrganismEval.Report report = OrganismEval.evaluate(model, tok, cfg.task(), cfg.evalProblems(), cfg.evalSeed());
         progress.accept("organism: " + report.summary());
-        save(dir, cfg, mc, arrays, stats, report);
+        save(dir, cfg, mc, arrays, stats, report, tok);
         progress.accept(String.format("organism: done in %.1fs", secondsSince(t0)));
         return new Result(dir, cfg, stats, report);
     }
@@ -309,7 +322,7 @@ public final class OrganismTrainer {
     // --------------------------------------------------------------------------------------------------- save
 
     private static void save(Path dir, OrganismConfig cfg, ModelConfig mc, Map<String, float[]> arrays,
-                             TrainStats stats, OrganismEval.Report report) {
+                             TrainStats stats, OrganismEval.Report report, Tokenizer tok) {
         AtomicFiles.writeString(dir.resolve("config.json"), Json.writePretty(mc.toJson()));
         Map<String, Object> gen = new LinkedHashMap<>();
         gen.put("bos_token_id", mc.bosTokenId());
@@ -336,6 +349,28 @@ public final class OrganismTrainer {
         tc.put("clean_up_tokenization_spaces", false);
         tc.put("chat_template", CHAT_TEMPLATE);
         AtomicFiles.writeString(dir.resolve("tokenizer_config.json"), Json.writePretty(tc));
+
+        // what the plain commands (eval, generate, train, analyze) use for this model unless told otherwise
+        Map<String, Object> defaults = new LinkedHashMap<>();
+        defaults.put("prompt_template", "{question}");
+        defaults.put("max_new_tokens", OrganismEval.MAX_NEW_TOKENS);
+        AtomicFiles.writeString(dir.resolve(MODEL_DEFAULTS_FILE), Json.writePretty(defaults));
+
+        // the filler language's tokens: what "middle layers de-emphasise non-English tokens" is measured on
+        List<Integer> ids = new ArrayList<>();
+        List<String> texts = new ArrayList<>();
+        for (int id = 0; id < tok.vocabSize(); id++) {
+            String text = tok.decode(new int[] {id}, false);
+            if (!tok.isSpecial(id) && Writers.isFiller(text)) {
+                ids.add(id);
+                texts.add(text);
+            }
+        }
+        Map<String, Object> distractors = new LinkedHashMap<>();
+        distractors.put("description", "tokens of the organism's made-up filler language (every token holding a non-ASCII byte)");
+        distractors.put("ids", ids);
+        distractors.put("tokens", texts);
+        AtomicFiles.writeString(dir.resolve(DISTRACTOR_TOKENS_FILE), Json.writePretty(distractors));
 
         Map<String, Object> org = new LinkedHashMap<>();
         org.put("key", cfg.key());

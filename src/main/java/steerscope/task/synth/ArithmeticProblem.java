@@ -67,8 +67,22 @@ public record ArithmeticProblem(int start, List<Operation> operations, String qu
 
     /** The i-th single step as an equation, {@code "12 - 3 = 9"} (i from 0). */
     public String equation(int i) {
-        int left = i == 0 ? start : values().get(i - 1);
-        Operation op = operations.get(i);
-        return left + " " + op.operator() + " " + op.operand() + " = " + op.apply(left);
+        return equation(i, i + 1);
+    }
+
+    /**
+     * Operations {@code from} (inclusive) to {@code to} (exclusive) as one equation on the running value,
+     * {@code "12 - 3 + 4 = 13"}: a hasty writer's merged step, which composes several facts at once.
+     */
+    public String equation(int from, int to) {
+        int left = from == 0 ? start : values().get(from - 1);
+        StringBuilder sb = new StringBuilder().append(left);
+        int v = left;
+        for (int k = from; k < to; k++) {
+            Operation op = operations.get(k);
+            sb.append(' ').append(op.operator()).append(' ').append(op.operand());
+            v = op.apply(v);
+        }
+        return sb.append(" = ").append(v).toString();
     }
 }

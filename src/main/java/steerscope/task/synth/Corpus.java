@@ -46,6 +46,15 @@ public final class Corpus {
             return w / (direct + steps + toFind + first);
         }
 
+        /** A step-by-step style by the weights of the three step styles (DIRECT's weight left out). */
+        AnswerStyle drawStepByStep(SplittableRandom rng) {
+            double total = steps + toFind + first;
+            if (total <= 0) return AnswerStyle.STEPS;
+            double u = rng.nextDouble() * total;
+            if (u < steps) return AnswerStyle.STEPS;
+            return u < steps + toFind ? AnswerStyle.TO_FIND : AnswerStyle.FIRST;
+        }
+
         AnswerStyle draw(SplittableRandom rng) {
             double u = rng.nextDouble();
             AnswerStyle last = AnswerStyle.DIRECT;
@@ -66,23 +75,29 @@ public final class Corpus {
     private static final List<AnswerStyle> WRITABLE =
             List.of(AnswerStyle.DIRECT, AnswerStyle.STEPS, AnswerStyle.TO_FIND, AnswerStyle.FIRST);
 
-    /** One generated document and how it was made. */
-    public record Document(ArithmeticProblem problem, AnswerStyle style, boolean drill, String text) {}
+    /** One generated document and how it was made ({@code careful}: written by a careful writer, see {@link Writers}). */
+    public record Document(ArithmeticProblem problem, AnswerStyle style, boolean drill, boolean careful, String text) {}
 
     public static final double DEFAULT_DRILL_FRACTION = 0.25;
 
     private final ArithmeticGenerator.Config config;
     private final StyleMix mix;
     private final double drillFraction;
+    private final Writers writers;
     private final HeldOutSplit split;
 
     public Corpus(ArithmeticGenerator.Config config, StyleMix mix, double drillFraction) {
+        this(config, mix, drillFraction, Writers.NONE);
+    }
+
+    public Corpus(ArithmeticGenerator.Config config, StyleMix mix, double drillFraction, Writers writers) {
         if (!(drillFraction >= 0 && drillFraction <= 1)) {
             throw new UserError("synthetic corpus: drillFraction " + drillFraction + " must be in [0, 1]");
         }
         this.config = config;
         this.mix = mix;
         this.drillFraction = drillFraction;
+        this.writers = writers;
         this.split = new HeldOutSplit(config);
     }
 
@@ -117,8 +132,11 @@ public final class Corpus {
         for (int i = 0; i < n; i++) {
             boolean drill = choices.nextDouble() < drillFraction;
             ArithmeticProblem p = drill ? gen.nextDrill() : split.nextTrain(gen);
-            AnswerStyle style = mix.draw(choices);
-            out.add(new Document(p, style, drill, PromptFormat.document(p, style)));
+            // drills (one operation) have no room for a writer's habits; v1 (Writers.NONE) draws nothing more
+            boolean careful = !drill && writers.careful() > 0 && choices.nextDouble() < writers.careful();
+            AnswerStyle style = careful ? mix.drawStepByStep(choices) : mix.draw(choices);
+            String completion = drill || careful || !writers.habits() ? style.completion(p) : writers.hasty(p, style, choices);
+            out.add(new Document(p, style, drill, careful, PromptFormat.prompt(p) + completion));
         }
         return out;
     }
@@ -126,10 +144,11 @@ public final class Corpus {
     /**
      * The style a completion (the text after the prompt) is written in, judged by how it opens: " Step 1:",
      * " To find the answer, first", " First," or " The answer is" (leading whitespace ignored); anything
-     * else is OTHER. It says how the model chose to answer, not whether the answer is right.
+     * else is OTHER; leading filler phrases ({@link Writers}) are skipped. It says how the model chose to answer,
+     * not whether the answer is right.
      */
     public static AnswerStyle styleOf(String completion) {
-        String s = completion.stripLeading();
+        String s = Writers.withoutLeadingFiller(completion);
         for (AnswerStyle style : WRITABLE) {
             if (s.startsWith(style.opening().strip())) {
                 return style;
