@@ -41,7 +41,7 @@ final class AnalyzeCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             Analysis.Options opt = new Analysis.Options(maxNewTokens, batch, forwardPrompts, 8, true);
             AnalysisResult r = spark == null ? Analysis.run(m.model, m.tokenizer, promptOptions.build(m), v, problems, opt, out)
-                    : steerscope.spark.SparkCommands.analyze(spark, steerscope.spark.ModelSpec.of(model, promptOptions.template,
+                    : steerscope.spark.SparkCommands.analyze(spark, steerscope.spark.ModelSpec.of(model, promptOptions.template(m),
                             promptOptions.system, promptOptions.noChat), new Setup(m.model, m.tokenizer, promptOptions.build(m), v, opt), problems, out);
             steerscope.report.ReportWriter.write(out, out.resolve("report.html"));
             System.out.printf(Locale.ROOT, "n=%d base acc %.4f steered acc %.4f first-token-only recovery %s; last-layer vector pushes %s; "

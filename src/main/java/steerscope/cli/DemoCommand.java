@@ -11,13 +11,18 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/demo", paramLabel = "DIR", description = "Output directory (default: ${DEFAULT-VALUE}).") Path out;
     @Option(names = "--quick", description = "A smaller organism and fewer RL steps (a few minutes).") boolean quick;
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the RL runs and the evaluation data.") long seed;
+    @Option(names = "--organism-seed", description = "Seed of the organism (corpus, tokenizer, init, batches; default: the organism config's, 1234).") Long organismSeed;
+    @Option(names = "--vectors-lr", description = "Learning rate of the steering vectors (default: the demo's, chosen by scripts/demo-sweep).") Double vectorsLr;
+    @Option(names = "--full-lr", description = "Learning rate of the full fine-tune (default: the demo's).") Double fullLr;
+    @Option(names = "--rl-steps", description = "RL steps of each method (default: 30, or 12 with --quick).") Integer rlSteps;
+    @Option(names = "--no-analysis", description = "Stop after the accuracies (for sweeps): no analyses, no report.") boolean noAnalysis;
     @Option(names = "--cache", paramLabel = "DIR", description = "Where pretrained organisms are kept (default: $STEERSCOPE_CACHE or ~/.cache/steerscope).") Path cache;
 
     @Override
     public Integer call() {
         Path cacheDir = cache != null ? cache : System.getenv("STEERSCOPE_CACHE") != null ? Path.of(System.getenv("STEERSCOPE_CACHE"))
                 : Path.of(System.getProperty("user.home"), ".cache", "steerscope");
-        new Demo(new Demo.Options(out, quick, seed, cacheDir)).run();
+        new Demo(new Demo.Options(out, quick, seed, organismSeed, cacheDir, vectorsLr, fullLr, rlSteps, !noAnalysis)).run();
         return 0;
     }
 }

@@ -12,11 +12,15 @@ final class ModelFiles implements AutoCloseable {
     final Model model;
     final Tokenizer tokenizer;
     final ChatTemplate chat; // null when tokenizer_config.json has none
+    final String defaultTemplate; // the prompt template the model was trained for (steerscope.json), or null
+    final Integer defaultMaxNewTokens; // its generation length (steerscope.json), or null
 
-    private ModelFiles(Model model, Tokenizer tokenizer, ChatTemplate chat) {
+    private ModelFiles(Model model, Tokenizer tokenizer, ChatTemplate chat, String defaultTemplate, Integer defaultMaxNewTokens) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.chat = chat;
+        this.defaultTemplate = defaultTemplate;
+        this.defaultMaxNewTokens = defaultMaxNewTokens;
     }
 
     static ModelFiles open(Path dir) {
@@ -34,7 +38,26 @@ final class ModelFiles implements AutoCloseable {
             if (tok.vocabSize() > model.config.vocabSize()) {
                 throw UserError.inFile(tj, "tokenizer has " + tok.vocabSize() + " tokens but config.json vocab_size is " + model.config.vocabSize());
             }
-            return new ModelFiles(model, tok, chat);
+            // a model steerscope made (the organism) says how it is prompted: steerscope.json
+            Path defaults = dir.resolve("steerscope.json");
+            String template = null;
+            Integer maxNew = null;
+            if (Files.isRegularFile(defaults)) {
+                com.fasterxml.jackson.databind.JsonNode d = steerscope.io.Json.read(defaults);
+                if (d.has("prompt_template")) {
+                    if (!d.get("prompt_template").isTextual() || !d.get("prompt_template").asText().contains("{question}")) {
+                        throw UserError.inFile(defaults, "field 'prompt_template' must be a string containing {question}");
+                    }
+                    template = d.get("prompt_template").asText();
+                }
+                if (d.has("max_new_tokens")) {
+                    if (!d.get("max_new_tokens").canConvertToInt() || d.get("max_new_tokens").asInt() < 1) {
+                        throw UserError.inFile(defaults, "field 'max_new_tokens' must be a positive integer");
+                    }
+                    maxNew = d.get("max_new_tokens").asInt();
+                }
+            }
+            return new ModelFiles(model, tok, chat, template, maxNew);
         } catch (RuntimeException e) {
             model.close();
             throw e;

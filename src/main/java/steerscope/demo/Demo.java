@@ -48,18 +48,40 @@ import steerscope.util.UserError;
  * uses the quick organism (weaker: forced step-by-step about 40%), 6 RL steps and 100 test problems.
  */
 public final class Demo {
-    /** The demo's sizes: the full run and {@code --quick}. */
-    public record Options(Path out, boolean quick, long seed, Path cacheDir) {
+    /**
+     * The demo's sizes: the full run and {@code --quick}; {@code organismSeed} null keeps the organism config's own
+     * seed.
+     */
+    public record Options(Path out, boolean quick, long seed, Long organismSeed, Path cacheDir,
+                          Double vectorsLrOverride, Double fullLrOverride, Integer rlStepsOverride, boolean analyses) {
+        public Options(Path out, boolean quick, long seed, Long organismSeed, Path cacheDir) {
+            this(out, quick, seed, organismSeed, cacheDir, null, null, null, true);
+        }
+
         int rlSteps() {
-            return quick ? 12 : 30;
+            return rlStepsOverride != null ? rlStepsOverride : quick ? 12 : 30;
+        }
+
+        double vectorsLr() {
+            return vectorsLrOverride != null ? vectorsLrOverride : VECTORS_LR;
+        }
+
+        double fullLr() {
+            return fullLrOverride != null ? fullLrOverride : FULL_LR;
         }
 
         int testProblems() {
             return quick ? 100 : 200;
         }
 
+        /** Samples per test problem for the sampled mean accuracy (the paper's avg@K at T = 1). */
+        int samples() {
+            return quick ? 8 : 16;
+        }
+
         OrganismConfig organism() {
-            return quick ? OrganismConfig.quick() : OrganismConfig.defaults();
+            OrganismConfig c = quick ? OrganismConfig.quick() : OrganismConfig.defaults();
+            return organismSeed == null ? c : c.with(List.of("seed=" + organismSeed));
         }
     }
 
@@ -126,7 +148,7 @@ public final class Demo {
             JsonlExport.write(out.resolve("data/test.jsonl"), testProblems);
             List<Problem> train = Dataset.load(out.resolve("data/train.jsonl"));
             List<Problem> test = Dataset.load(out.resolve("data/test.jsonl"));
-            Evaluator.Options evalOpt = new Evaluator.Options(0, 1f, MAX_NEW_TOKENS, opt.seed(), 64);
+            Evaluator.Options evalOpt = new Evaluator.Options(opt.samples(), 1f, MAX_NEW_TOKENS, opt.seed(), 64);
 
             // 2. base
             stage("2/7 evaluate the base model");
@@ -135,12 +157,13 @@ public final class Demo {
             Evaluator.write(baseResult, out.resolve("eval/base.jsonl"));
             endStage("eval_base");
 
-            Reward correct = new CorrectnessReward();
+            RlConfig vcfg = recipe("vectors", opt.vectorsLr());
+            RlConfig fcfg = recipe("full", opt.fullLr());
+            Reward correct = CorrectnessReward.of(vcfg.boxedOnly(), vcfg.negReward());
             Map<String, String> provenance = Map.of("base_model", "steerscope organism " + oc.key(), "model_type", base.config.modelType());
 
             // 3. steering vectors
             stage("3/7 train steering vectors (RLOO, all layers)");
-            RlConfig vcfg = recipe("vectors", VECTORS_LR);
             Policy vpolicy = Policy.ofVectors(base, SteeringVectors.zeros(base.config.nLayers(), base.config.hiddenSize(), null), tok, prompts);
             deleteRun(out.resolve("runs/vectors"));
             new Trainer(vcfg, vpolicy, train, correct, correct, out.resolve("runs/vectors"), provenance).run(false);
@@ -148,7 +171,6 @@ public final class Demo {
 
             // 4. full fine-tune
             stage("4/7 train the full fine-tune baseline (same recipe, data and rollouts)");
-            RlConfig fcfg = recipe("full", FULL_LR);
             Model trainable = base.withWeights(base.weights.trainableCopy());
             Policy fpolicy = Policy.ofFullWeights(base, trainable, tok, prompts);
             deleteRun(out.resolve("runs/full"));
@@ -165,32 +187,37 @@ public final class Demo {
             endStage("eval_trained");
 
             // 6. the analyses, on the base model and the trained vectors
-            stage("6/7 mechanistic analyses");
-            List<Problem> analysisProblems = test.subList(0, Math.min(test.size(), opt.quick() ? 32 : 64));
-            AnalysisResult analysis = Analysis.run(base, tok, prompts, vpolicy.vectors, analysisProblems,
-                    new Analysis.Options(MAX_NEW_TOKENS, 32, opt.quick() ? 16 : 32, 8, true), out);
-            endStage("analysis");
+            AnalysisResult analysis = null;
+            if (opt.analyses()) {
+                stage("6/7 mechanistic analyses");
+                List<Problem> analysisProblems = test.subList(0, Math.min(test.size(), opt.quick() ? 32 : 64));
+                analysis = Analysis.run(base, tok, prompts, vpolicy.vectors, analysisProblems,
+                        new Analysis.Options(MAX_NEW_TOKENS, 32, opt.quick() ? 16 : 32, 8, true), out);
+                endStage("analysis");
+            }
 
             // 7. summary
             stage("7/7 summary");
-            double b = baseResult.summary().greedyAccuracy(), v = vecResult.summary().greedyAccuracy(), f = fullResult.summary().greedyAccuracy();
-            Map<String, Object> s = new LinkedHashMap<>();
-            s.put("base_accuracy", b);
-            s.put("vectors_accuracy", v);
-            s.put("full_finetune_accuracy", f);
-            s.put("recovered_fraction", f - b != 0 ? (v - b) / (f - b) : Double.NaN);
+            Path vectorsFile = out.resolve("runs/vectors/vectors.safetensors");
+            Map<String, Object> s = new LinkedHashMap<>(Accuracies.summarise(baseResult, vecResult, fullResult));
             s.put("n_test", test.size());
+            s.put("training", Map.of("vectors", Accuracies.trainingCurve(out.resolve("runs/vectors/metrics.jsonl")),
+                    "full", Accuracies.trainingCurve(out.resolve("runs/full/metrics.jsonl"))));
+            s.put("targets", Accuracies.targets(s));
+            s.put("organism", organismDir.toString());
+            s.put("organism_key", oc.key());
+            s.put("vectors_file", vectorsFile.toString());
             s.put("trainable_parameters", Map.of("vectors", vpolicy.vectors.parameterCount(), "full", base.config.parameterCount()));
             s.put("first_token", Map.of("base", firstTokens(base, tok, prompts, test, null),
                     "steered", firstTokens(base, tok, prompts, test, steering)));
-            s.put("analysis", analysis.toSummaryJson());
+            if (analysis != null) s.put("analysis", analysis.toSummaryJson());
             s.put("seeds", Map.of("demo", opt.seed(), "organism", oc.seed(), "rl", vcfg.seed()));
-            s.put("organism", Map.of("dir", organismDir.toString(), "key", oc.key(), "config", oc.toJson()));
+            s.put("recipe", Map.of("vectors", vcfg, "full", fcfg));
             s.put("runs", Map.of("vectors", out.resolve("runs/vectors").toString(), "full", out.resolve("runs/full").toString()));
             s.put("stage_seconds", stageSeconds);
             endStage("summary");
             AtomicFiles.writeString(out.resolve("summary.json"), Json.writePretty(s));
-            ReportWriter.write(out, out.resolve("report.html"));
+            if (opt.analyses()) ReportWriter.write(out, out.resolve("report.html"));
             printTable(s, out);
             return s;
         }
@@ -232,13 +259,25 @@ public final class Demo {
 
     @SuppressWarnings("unchecked")
     private void printTable(Map<String, Object> s, Path out) {
-        System.out.println();
-        System.out.printf(Locale.ROOT, "%-28s %10s %14s%n", "method", "accuracy", "trainable");
+        Map<String, Object> acc = (Map<String, Object>) s.get("accuracy");
         Map<String, Integer> tp = (Map<String, Integer>) (Map<String, ?>) s.get("trainable_parameters");
-        System.out.printf(Locale.ROOT, "%-28s %9.1f%% %14s%n", "base organism", 100 * (double) s.get("base_accuracy"), "-");
-        System.out.printf(Locale.ROOT, "%-28s %9.1f%% %,14d%n", "steering vectors (RLOO)", 100 * (double) s.get("vectors_accuracy"), ((Number) tp.get("vectors")).longValue());
-        System.out.printf(Locale.ROOT, "%-28s %9.1f%% %,14d%n", "full fine-tune (RLOO)", 100 * (double) s.get("full_finetune_accuracy"), ((Number) ((Map<String, ?>) s.get("trainable_parameters")).get("full")).longValue());
-        System.out.printf(Locale.ROOT, "recovered fraction of the fine-tune's gain: %.2f%n", (double) s.get("recovered_fraction"));
+        System.out.println();
+        System.out.printf(Locale.ROOT, "%-26s %-26s %-26s %12s%n", "method", "sampled mean (T=1) [95% CI]", "greedy pass@1 [95% CI]", "trainable");
+        row("base organism", (Map<String, Object>) acc.get("base"), "-");
+        row("steering vectors (RLOO)", (Map<String, Object>) acc.get("vectors"), String.format(Locale.ROOT, "%,d", tp.get("vectors")));
+        row("full fine-tune (RLOO)", (Map<String, Object>) acc.get("full"), String.format(Locale.ROOT, "%,d", tp.get("full")));
+        Double rec = (Double) s.get("recovered_fraction");
+        if (rec == null) {
+            System.out.println("recovered fraction of the fine-tune's gain: " + s.get("recovered_fraction_reason"));
+        } else {
+            double[] ci = (double[]) s.get("recovered_fraction_ci");
+            System.out.printf(Locale.ROOT, "recovered fraction of the fine-tune's gain (sampled mean): %.2f [%.2f, %.2f]%n", rec, ci[0], ci[1]);
+        }
+        for (Map<String, Object> t : (List<Map<String, Object>>) s.get("targets")) {
+            double[] ci = (double[]) t.get("ci");
+            System.out.printf(Locale.ROOT, "target %-4s %s: %.3f%s (threshold %.3f)%n", (boolean) t.get("met") ? "MET" : "MISS", t.get("name"),
+                    (double) t.get("value"), ci == null ? "" : String.format(Locale.ROOT, " [%.3f, %.3f]", ci[0], ci[1]), (double) t.get("threshold"));
+        }
         List<Map<String, Object>> baseFirst = (List<Map<String, Object>>) ((Map<String, Object>) s.get("first_token")).get("base");
         List<Map<String, Object>> steeredFirst = (List<Map<String, Object>>) ((Map<String, Object>) s.get("first_token")).get("steered");
         System.out.println("first generated token, base -> steered:");
@@ -248,6 +287,12 @@ public final class Demo {
         }
         System.out.println("summary: " + out.resolve("summary.json"));
         System.out.println("report:  " + out.resolve("report.html"));
+    }
+
+    private static void row(String name, Map<String, Object> a, String trainable) {
+        double[] sc = (double[]) a.get("sampled_ci"), gc = (double[]) a.get("greedy_ci");
+        System.out.printf(Locale.ROOT, "%-26s %5.1f%% [%5.1f, %5.1f]      %5.1f%% [%5.1f, %5.1f]      %12s%n", name,
+                100 * (double) a.get("sampled_mean"), 100 * sc[0], 100 * sc[1], 100 * (double) a.get("greedy"), 100 * gc[0], 100 * gc[1], trainable);
     }
 
     private static void deleteRun(Path dir) {
