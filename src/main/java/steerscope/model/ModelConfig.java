@@ -94,7 +94,7 @@ public record ModelConfig(
                 throw UserError.inFile(file, "field 'rope_scaling.rope_type': '" + type + "' is not supported (expected llama3)");
             }
         }
-        boolean attnBias = c.hasNonNull("attention_bias") ? c.get("attention_bias").asBoolean() : qwen;
+        boolean attnBias = r.bool("attention_bias", qwen);
         int bos = c.hasNonNull("bos_token_id") && c.get("bos_token_id").isInt() ? c.get("bos_token_id").asInt() : -1;
         List<Integer> eos = new ArrayList<>(r.intOrList("eos_token_id"));
         Path gen = dir.resolve("generation_config.json");
@@ -112,7 +112,7 @@ public record ModelConfig(
                 c.hasNonNull("rope_theta") ? r.positiveDouble("rope_theta") : 10000.0,
                 scaling,
                 c.hasNonNull("max_position_embeddings") ? r.positiveInt("max_position_embeddings") : 32768,
-                c.hasNonNull("tie_word_embeddings") && c.get("tie_word_embeddings").asBoolean(),
+                r.bool("tie_word_embeddings", false),
                 attnBias, bos, eos.stream().mapToInt(Integer::intValue).toArray(),
                 c.hasNonNull("torch_dtype") ? c.get("torch_dtype").asText() : "float32");
     }
@@ -185,6 +185,14 @@ public record ModelConfig(
                 throw UserError.inFile(file, "field '" + prefix + field + "': expected a positive number, got " + v);
             }
             return v.asDouble();
+        }
+
+        /** A JSON true/false; a string such as "yes" is an error rather than silently false. */
+        boolean bool(String field, boolean absent) {
+            JsonNode v = node.get(field);
+            if (v == null || v.isNull()) return absent;
+            if (!v.isBoolean()) throw UserError.inFile(file, "field '" + prefix + field + "': expected true or false, got " + v);
+            return v.asBoolean();
         }
 
         List<Integer> intOrList(String field) {
