@@ -49,4 +49,13 @@ public final class TestProcess {
             Files.deleteIfExists(err);
         }
     }
+
+    /**
+     * The node the JavaScript oracles run on: tools/node/runtime's, which scripts/setup-test-deps installs from the
+     * npm registry where the system's node is older than the 20 that @huggingface/gguf needs, else node on PATH.
+     */
+    public static String node(Path repoRoot) {
+        Path local = repoRoot.resolve("tools/node/runtime/node_modules/.bin/node");
+        return Files.isExecutable(local) ? local.toString() : "node";
+    }
 }

@@ -294,7 +294,7 @@ class GgufControlVectorTest {
         if (!Files.exists(pkg)) fail("npm package @huggingface/gguf is not installed in tools/node: run scripts/setup-test-deps");
         TestProcess.Result r;
         try {
-            r = TestProcess.run(List.of("node", script.toString(), file.toString()), root.resolve("tools/node"), null, 300);
+            r = TestProcess.run(List.of(TestProcess.node(root), script.toString(), file.toString()), root.resolve("tools/node"), null, 300);
         } catch (java.io.IOException e) {
             return fail("cannot run node (" + e.getMessage() + "): run scripts/setup-test-deps");
         }

@@ -48,7 +48,7 @@ final class NodeOracle {
         Files.writeString(input, Json.write(strings));
         TestProcess.Result r;
         try {
-            r = TestProcess.run(List.of("node", repoRoot().resolve("tools/node/tokenize-golden.mjs").toString(),
+            r = TestProcess.run(List.of(TestProcess.node(repoRoot()), repoRoot().resolve("tools/node/tokenize-golden.mjs").toString(),
                     tokenizerJson.toString(), input.toString()), null, null, 300);
         } catch (IOException e) {
             return fail("cannot run node (" + e.getMessage() + "): " + SETUP);
