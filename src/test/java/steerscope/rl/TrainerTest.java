@@ -157,10 +157,14 @@ class TrainerTest {
         RolloutStep step = new RolloutStep(cfg, r, r);
         List<RolloutStep.Item> items = List.of(new RolloutStep.Item(0, tiny.problems.get(0)), new RolloutStep.Item(1, tiny.problems.get(1)));
         int stopped = 0;
-        for (RolloutStep.Sample s : step.sample(tiny.vectors(), items, 3).samples()) {
-            int at = s.text().indexOf('e');
-            assertTrue(at < 0 || at >= s.text().length() - 4, "text runs past the stop string: " + s.text());
-            if (at >= 0) stopped++;
+        Policy policy = tiny.vectors();
+        for (RolloutStep.Sample s : step.sample(policy, items, 3).samples()) {
+            // a rollout ends with the token that completes the stop string: the text before that token has no "e"
+            int[] c = s.completion();
+            String beforeLast = policy.tokenizer.decode(java.util.Arrays.copyOf(c, Math.max(0, c.length - 1)), true);
+            assertTrue(!beforeLast.contains("e"), "text runs past the stop string: " + s.text());
+            if (s.text().contains("e")) stopped++;
+            else assertTrue(c.length == 40 || policy.model.config.isEos(c[c.length - 1]), "without the stop string a rollout runs to its budget or eos: " + s.text());
         }
         assertTrue(stopped > 0, "no rollout met the stop string, the test says nothing");
     }
