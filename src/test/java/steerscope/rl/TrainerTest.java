@@ -63,6 +63,20 @@ class TrainerTest {
         assertTrue(Files.isRegularFile(dir.resolve("run/model/model.safetensors")));
     }
 
+    /** The modes the paper's recipe leaves off, together: GRPO with std scaling, token loss, a KL to the base, two inner epochs. */
+    @Test
+    void grpoTokenLossKlAndTwoInnerEpochsStillLearn(@TempDir Path dir) {
+        TinyPolicy tiny = new TinyPolicy(dir, 1);
+        Reward r = startsWith(tiny.target);
+        RlConfig cfg = config("vectors", 0.1, 60).with(Map.of("algo", "grpo", "scaleByStd", true, "lossAgg", "token",
+                "klBeta", 0.01, "innerEpochs", 2, "clipEps", 0.2));
+        List<Map<String, Object>> m = new Trainer(cfg, tiny.vectors(), tiny.problems, r, r, dir.resolve("run"), Map.of()).run(false);
+        assertLearned(m);
+        double kl = (double) m.getLast().get("kl");
+        System.out.printf("KL to the base after training: %.4f%n", kl);
+        assertTrue(kl > 0, "the KL to the base is measured");
+    }
+
     private static void assertLearned(List<Map<String, Object>> m) {
         double first = (double) m.get(0).get("reward_mean");
         double last5 = m.subList(m.size() - 5, m.size()).stream().mapToDouble(x -> (double) x.get("reward_mean")).average().orElse(0);
