@@ -2,6 +2,7 @@ package steerscope.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,7 +13,11 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 import steerscope.OracleRunner;
+import steerscope.steer.Steering;
+import steerscope.steer.SteeringVectors;
+import steerscope.steer.VectorPositions;
 import steerscope.util.UserError;
 
 /** Generation edge cases: greedy = temperature 0, the sampler's distribution, batching does not change a row, context limits. */
@@ -99,6 +104,52 @@ class GeneratorTest {
         System.out.printf("T %s top-k %d top-p %s: counts %s, chi2 %.2f (df %d)%n", temperature, topK, topP,
                 java.util.Arrays.toString(count), chi2, kept - 1);
         assertTrue(chi2 < critical[kept - 2], "chi-square " + chi2 + " with " + (kept - 1) + " degrees of freedom");
+    }
+
+    /**
+     * Steered greedy decoding with the KV cache, each vector-position choice, two prompts of different lengths in one
+     * (left-padded) batch: every token and its log-prob equal those of a full forward over prompt + tokens so far
+     * (the full forward's positions rule is checked against torch in OracleTest).
+     */
+    @ParameterizedTest
+    @EnumSource(VectorPositions.class)
+    void steeredCachedDecodingEqualsAFullForward(VectorPositions positions) {
+        try (Model m = model()) {
+            ModelConfig c = m.config;
+            SteeringVectors v = SteeringVectors.zeros(c.nLayers(), c.hiddenSize(), null);
+            SplittableRandom r = new SplittableRandom(17);
+            for (int l : v.layers()) for (int i = 0; i < c.hiddenSize(); i++) v.get(l)[i] = (float) (2 * r.nextDouble() - 1);
+            Steering steering = Steering.of(v).withPositions(positions);
+            List<int[]> prompts = List.of(prompt(5, 11), prompt(9, 12));
+            int n = 6;
+            List<Generator.Result> out = new Generator(m.transformer, null).generate(
+                    List.of(new Generator.Request(prompts.get(0), 0), new Generator.Request(prompts.get(1), 0)),
+                    new Generator.Options(n, Sampler.GREEDY, List.of(), false), steering, null);
+            List<Generator.Result> plain = new Generator(m.transformer, null).generate(
+                    List.of(new Generator.Request(prompts.get(0), 0)), new Generator.Options(n, Sampler.GREEDY, List.of(), false), null, null);
+            for (int b = 0; b < 2; b++) {
+                int[] p = prompts.get(b), got = out.get(b).tokens();
+                assertEquals(n, got.length);
+                int[] seq = java.util.Arrays.copyOf(p, p.length + n);
+                for (int t = 0; t < n; t++) {
+                    int T = p.length + t, V = c.vocabSize();
+                    KVCache cache = new KVCache(c, 1, T);
+                    cache.setPromptLengths(new int[] {p.length});
+                    boolean[] valid = new boolean[T];
+                    java.util.Arrays.fill(valid, true);
+                    float[] logits = m.transformer.logits(m.transformer.forward(cache, java.util.Arrays.copyOf(seq, T), valid, T, steering, null,
+                            Transformer.Save.NONE), new int[] {T - 1});
+                    int want = Sampler.argmax(logits, 0, V);
+                    assertEquals(want, got[t], positions + " row " + b + " token " + t);
+                    double max = Double.NEGATIVE_INFINITY, z = 0;
+                    for (float x : logits) max = Math.max(max, x);
+                    for (float x : logits) z += Math.exp(x - max);
+                    assertEquals(logits[want] - max - Math.log(z), out.get(b).logprobs()[t], 1e-4, positions + " log-prob, row " + b + " token " + t);
+                    seq[T] = want;
+                }
+            }
+            assertFalse(java.util.Arrays.equals(plain.get(0).logprobs(), out.get(0).logprobs()), "the vectors change the generation at " + positions);
+        }
     }
 
     @Test
