@@ -111,10 +111,23 @@ public record ModelConfig(
                 (float) (c.hasNonNull("rms_norm_eps") ? r.positiveDouble("rms_norm_eps") : 1e-6),
                 c.hasNonNull("rope_theta") ? r.positiveDouble("rope_theta") : 10000.0,
                 scaling,
-                c.hasNonNull("max_position_embeddings") ? r.positiveInt("max_position_embeddings") : 32768,
+                contextLength(r, c, qwen, arch),
                 r.bool("tie_word_embeddings", false),
                 attnBias, bos, eos.stream().mapToInt(Integer::intValue).toArray(),
                 c.hasNonNull("torch_dtype") ? c.get("torch_dtype").asText() : "float32");
+    }
+
+    /**
+     * The positions attended in full. steerscope has no sliding-window attention, and within the window it equals
+     * full causal attention, so a window that is on (Mistral's {@code sliding_window}, e.g. 4096 in Mistral-7B-v0.1;
+     * Qwen2's only with {@code use_sliding_window}) caps the context: longer inputs are refused, not silently
+     * attended differently from Hugging Face.
+     */
+    private static int contextLength(Reader r, JsonNode c, boolean qwen, String arch) {
+        int max = c.hasNonNull("max_position_embeddings") ? r.positiveInt("max_position_embeddings") : 32768;
+        boolean windowOn = arch.startsWith("Mistral") || (qwen && r.bool("use_sliding_window", false));
+        if (windowOn && c.hasNonNull("sliding_window")) max = Math.min(max, r.positiveInt("sliding_window"));
+        return max;
     }
 
     public int qDim() {

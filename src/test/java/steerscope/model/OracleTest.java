@@ -29,7 +29,7 @@ import steerscope.io.SafeTensors;
  * <li>RoPE: {@code rotate_half} pairing element i with i + head_dim/2 ({@code apply_rotary_pos_emb}), inverse
  *     frequencies from {@code modeling_rope_utils._compute_default_rope_parameters} in float32, and Llama 3's
  *     three bands from {@code _compute_llama3_parameters} (case llama-f32-rope3 has a frequency in each band;
- *     {@link RopeScalingTest} checks the bands of Llama 3.1's published configuration).
+ *     {@link HfConfigQuirksTest} checks the bands of Llama 3.1's published configuration).
  * <li>GQA: {@code repeat_kv}, query head h reading key/value head h / (heads / kv_heads); the oracle's
  *     self-test checks it equals the MHA model with K/V heads repeated, and qwen2-f32-mha is plain MHA.
  * <li>q/k/v bias: {@code Qwen2Attention} has bias on q/k/v and none on o_proj, with no config key; Llama
@@ -37,7 +37,8 @@ import steerscope.io.SafeTensors;
  * <li>Tied embeddings: {@code tie_word_embeddings} makes lm_head the embedding matrix, and its gradient sums
  *     both uses (qwen2-f32-tied, llama-bf16-tied-sharded).
  * <li>Sliding window: the Mistral case has {@code sliding_window: null} and Qwen2 {@code use_sliding_window:
- *     false}; steerscope does not implement a window (a checkpoint that sets one is attended in full).
+ *     false}; steerscope implements no window, so one that is on caps the context at its size
+ *     ({@link HfConfigQuirksTest}), where full attention is the same.
  * <li>BF16: weights rounded to BF16 as {@code tensor.to(torch.bfloat16)}, then both sides compute in float32,
  *     so BF16 cases are held to the F32 tolerance.
  * </ul>
