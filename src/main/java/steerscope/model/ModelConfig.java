@@ -121,11 +121,13 @@ public record ModelConfig(
      * The positions attended in full. steerscope has no sliding-window attention, and within the window it equals
      * full causal attention, so a window that is on (Mistral's {@code sliding_window}, e.g. 4096 in Mistral-7B-v0.1;
      * Qwen2's only with {@code use_sliding_window}) caps the context: longer inputs are refused, not silently
-     * attended differently from Hugging Face.
+     * attended differently from Hugging Face. A Mistral config without the key gets MistralConfig's default, 4096.
      */
     private static int contextLength(Reader r, JsonNode c, boolean qwen, String arch) {
         int max = c.hasNonNull("max_position_embeddings") ? r.positiveInt("max_position_embeddings") : 32768;
-        boolean windowOn = arch.startsWith("Mistral") || (qwen && r.bool("use_sliding_window", false));
+        boolean mistral = arch.startsWith("Mistral");
+        if (mistral && !c.has("sliding_window")) return Math.min(max, 4096);
+        boolean windowOn = mistral || (qwen && r.bool("use_sliding_window", false));
         if (windowOn && c.hasNonNull("sliding_window")) max = Math.min(max, r.positiveInt("sliding_window"));
         return max;
     }

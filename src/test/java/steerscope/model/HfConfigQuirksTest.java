@@ -86,6 +86,7 @@ class HfConfigQuirksTest {
     void aSlidingWindowThatIsOnCapsTheContext() throws IOException {
         assertEquals(4096, load("MistralForCausalLM", ", \"sliding_window\": 4096").maxPositionEmbeddings(), "Mistral-7B-v0.1");
         assertEquals(32768, load("MistralForCausalLM", ", \"sliding_window\": null").maxPositionEmbeddings(), "Mistral v0.2 and later");
+        assertEquals(4096, load("MistralForCausalLM", "").maxPositionEmbeddings(), "no key: MistralConfig's default window");
         assertEquals(32768, load("Qwen2ForCausalLM", ", \"use_sliding_window\": false, \"sliding_window\": 4096").maxPositionEmbeddings());
         assertEquals(4096, load("Qwen2ForCausalLM", ", \"use_sliding_window\": true, \"sliding_window\": 4096").maxPositionEmbeddings());
         assertEquals(32768, load("LlamaForCausalLM", ", \"sliding_window\": 4096").maxPositionEmbeddings(), "Llama has no window");
