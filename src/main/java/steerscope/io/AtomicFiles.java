@@ -21,12 +21,26 @@ public final class AtomicFiles {
         void write(OutputStream out) throws IOException;
     }
 
+    /** Tests: runs before each file is written; an IOException it throws acts as a full or read-only disk. */
+    @FunctionalInterface
+    public interface Fault {
+        void before(Path target) throws IOException;
+    }
+
+    private static volatile Fault fault = target -> {};
+
+    /** Tests only: inject I/O faults (null removes them), so disk-full paths run without root or a tmpfs. */
+    public static void injectFault(Fault f) {
+        fault = f == null ? target -> {} : f;
+    }
+
     public static void write(Path target, Writer writer) {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = null;
         try {
             Files.createDirectories(dir);
             tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+            fault.before(target);
             try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE);
                  OutputStream out = new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(channel), 1 << 20)) {
                 writer.write(out);
@@ -45,6 +59,7 @@ public final class AtomicFiles {
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
             }
             tmp = null;
+            syncDirectory(dir);
         } catch (IOException e) {
             throw UserError.inFile(target, "cannot write: " + e);
         } finally {
@@ -55,6 +70,18 @@ public final class AtomicFiles {
                     // best effort: the target was not touched
                 }
             }
+        }
+    }
+
+    /**
+     * Forces a directory's entries (a rename into it, a new file) to disk, so a power loss cannot leave a name
+     * pointing at nothing. Linux and macOS allow it; Windows cannot open a directory and needs no such step.
+     */
+    public static void syncDirectory(Path dir) throws IOException {
+        try (var ch = java.nio.channels.FileChannel.open(dir, java.nio.file.StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            if (!System.getProperty("os.name", "").startsWith("Windows")) throw e;
         }
     }
 

@@ -78,7 +78,9 @@ public final class SafeTensors implements AutoCloseable {
             MemorySegment data = all.asSlice(8 + headerLen);
             JsonNode header;
             try {
-                header = Json.MAPPER.readTree(new String(headerBytes, StandardCharsets.UTF_8).trim());
+                // one JSON value, then at most padding spaces (as the reference writer pads): no trailing bytes
+                header = Json.MAPPER.reader().with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                        .readTree(new String(headerBytes, StandardCharsets.UTF_8).trim());
             } catch (IOException e) {
                 throw UserError.inFile(file, "safetensors header is not valid JSON: " + firstLine(e.getMessage()));
             }

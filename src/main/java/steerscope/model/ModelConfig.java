@@ -94,7 +94,7 @@ public record ModelConfig(
                 throw UserError.inFile(file, "field 'rope_scaling.rope_type': '" + type + "' is not supported (expected llama3)");
             }
         }
-        boolean attnBias = c.hasNonNull("attention_bias") ? c.get("attention_bias").asBoolean() : qwen;
+        boolean attnBias = r.bool("attention_bias", qwen);
         int bos = c.hasNonNull("bos_token_id") && c.get("bos_token_id").isInt() ? c.get("bos_token_id").asInt() : -1;
         List<Integer> eos = new ArrayList<>(r.intOrList("eos_token_id"));
         Path gen = dir.resolve("generation_config.json");
@@ -111,10 +111,25 @@ public record ModelConfig(
                 (float) (c.hasNonNull("rms_norm_eps") ? r.positiveDouble("rms_norm_eps") : 1e-6),
                 c.hasNonNull("rope_theta") ? r.positiveDouble("rope_theta") : 10000.0,
                 scaling,
-                c.hasNonNull("max_position_embeddings") ? r.positiveInt("max_position_embeddings") : 32768,
-                c.hasNonNull("tie_word_embeddings") && c.get("tie_word_embeddings").asBoolean(),
+                contextLength(r, c, qwen, arch),
+                r.bool("tie_word_embeddings", false),
                 attnBias, bos, eos.stream().mapToInt(Integer::intValue).toArray(),
                 c.hasNonNull("torch_dtype") ? c.get("torch_dtype").asText() : "float32");
+    }
+
+    /**
+     * The positions attended in full. steerscope has no sliding-window attention, and within the window it equals
+     * full causal attention, so a window that is on (Mistral's {@code sliding_window}, e.g. 4096 in Mistral-7B-v0.1;
+     * Qwen2's only with {@code use_sliding_window}) caps the context: longer inputs are refused, not silently
+     * attended differently from Hugging Face. A Mistral config without the key gets MistralConfig's default, 4096.
+     */
+    private static int contextLength(Reader r, JsonNode c, boolean qwen, String arch) {
+        int max = c.hasNonNull("max_position_embeddings") ? r.positiveInt("max_position_embeddings") : 32768;
+        boolean mistral = arch.startsWith("Mistral");
+        if (mistral && !c.has("sliding_window")) return Math.min(max, 4096);
+        boolean windowOn = mistral || (qwen && r.bool("use_sliding_window", false));
+        if (windowOn && c.hasNonNull("sliding_window")) max = Math.min(max, r.positiveInt("sliding_window"));
+        return max;
     }
 
     public int qDim() {
@@ -185,6 +200,14 @@ public record ModelConfig(
                 throw UserError.inFile(file, "field '" + prefix + field + "': expected a positive number, got " + v);
             }
             return v.asDouble();
+        }
+
+        /** A JSON true/false; a string such as "yes" is an error rather than silently false. */
+        boolean bool(String field, boolean absent) {
+            JsonNode v = node.get(field);
+            if (v == null || v.isNull()) return absent;
+            if (!v.isBoolean()) throw UserError.inFile(file, "field '" + prefix + field + "': expected true or false, got " + v);
+            return v.asBoolean();
         }
 
         List<Integer> intOrList(String field) {

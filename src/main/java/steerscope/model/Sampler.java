@@ -42,9 +42,12 @@ public record Sampler(float temperature, float topP, int topK) {
             for (int i = 0; i < V; i++) order[i] = i;
             Arrays.sort(order, (a, b) -> p[b] != p[a] ? Double.compare(p[b], p[a]) : Integer.compare(a, b));
             int keep = topK > 0 ? Math.min(topK, V) : V;
+            // top-p on the distribution top-k left (renormalised), as Hugging Face's warpers chain them
+            double kMass = 0;
+            for (int r = 0; r < keep; r++) kMass += p[order[r]];
             double cum = 0;
             for (int r = 0; r < keep; r++) {
-                cum += p[order[r]];
+                cum += p[order[r]] / kMass;
                 if (cum >= topP) {
                     keep = r + 1;
                     break;

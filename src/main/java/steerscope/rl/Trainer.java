@@ -303,6 +303,7 @@ public final class Trainer {
             Path target = dir.resolve(name);
             deleteTree(target);
             Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.syncDirectory(dir); // step-N is on disk before latest names it
             AtomicFiles.writeString(dir.resolve("latest"), name + "\n");
             try (var old = Files.list(dir)) { // keep the newest two
                 List<Path> steps = old.filter(p -> p.getFileName().toString().startsWith("step-")).sorted().toList();
@@ -364,8 +365,17 @@ public final class Trainer {
             policy.vectors.metadata().putAll(provenance);
             policy.vectors.metadata().put("training_config", cfg.toJson());
             VectorFiles.write(policy.vectors, runDir.resolve("vectors.safetensors"));
-        } else {
-            saveModel(policy, runDir.resolve("model"));
+        } else { // like a checkpoint: a temp directory renamed into place, so model/ is never half written
+            Path tmp = runDir.resolve(".model.tmp"), target = runDir.resolve("model");
+            try {
+                deleteTree(tmp); // left by a kill during an earlier final save
+                saveModel(policy, tmp);
+                deleteTree(target);
+                Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                AtomicFiles.syncDirectory(runDir);
+            } catch (IOException e) {
+                throw UserError.inFile(target, "cannot save the model: " + e.getMessage());
+            }
         }
     }
 

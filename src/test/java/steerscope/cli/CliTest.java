@@ -77,7 +77,9 @@ class CliTest {
         JsonNode j = Json.MAPPER.readTree(r.out());
         int n = j.get("tokens").size();
         assertEquals(n - 1, j.get("logprobs").size());
-        for (JsonNode lp : j.get("logprobs")) assertTrue(lp.asDouble() < 0);
+        int[] ids = Json.MAPPER.treeToValue(j.get("tokens"), int[].class);
+        assertArrayEquals(tiny.tokenizer.encode("Please answer now."), ids);
+        assertLogSoftmaxAtEveryPosition(ids, j.get("logprobs"), null);
         // not rounded: a double printed in full has many digits
         assertTrue(j.get("logprobs").get(0).asText().length() > 8, j.get("logprobs").get(0).asText());
 
@@ -88,9 +90,22 @@ class CliTest {
         JsonNode steered = Json.MAPPER.readTree(run("score", "--model", model.toString(), "--text", "Please answer now.", "--json",
                 "--vectors", vf.toString()).out());
         assertNotEquals(j.get("logprobs").toString(), steered.get("logprobs").toString());
+        assertLogSoftmaxAtEveryPosition(ids, steered.get("logprobs"), steerscope.steer.Steering.of(v));
         JsonNode zeroScale = Json.MAPPER.readTree(run("score", "--model", model.toString(), "--text", "Please answer now.", "--json",
                 "--vectors", vf.toString(), "--vector-scale", "0").out());
         assertEquals(j.get("logprobs").toString(), zeroScale.get("logprobs").toString());
+    }
+
+    /** logprobs[t-1] = log_softmax(logits of the prefix ids[0..t-1])[ids[t]], each prefix its own forward, in double. */
+    static void assertLogSoftmaxAtEveryPosition(int[] ids, JsonNode logprobs, steerscope.steer.Steering steering) {
+        assertEquals(ids.length - 1, logprobs.size());
+        for (int t = 1; t < ids.length; t++) {
+            float[] logits = tiny.model.transformer.nextTokenLogits(java.util.Arrays.copyOf(ids, t), steering);
+            double max = Double.NEGATIVE_INFINITY, z = 0;
+            for (float x : logits) max = Math.max(max, x);
+            for (float x : logits) z += Math.exp(x - max);
+            assertEquals(logits[ids[t]] - max - Math.log(z), logprobs.get(t - 1).asDouble(), 1e-5, "log-prob of token " + t);
+        }
     }
 
     @Test

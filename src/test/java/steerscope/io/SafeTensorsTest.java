@@ -145,6 +145,8 @@ class SafeTensorsTest {
         out.add(Arguments.of("header length 0", raw(0, "{}", new byte[0]), "header length 0 is not between"));
         out.add(Arguments.of("header not JSON", raw("{\"w\": dtype F32", new byte[0]), "header is not valid JSON"));
         out.add(Arguments.of("header binary", raw("\u0000\u0001\u00ff\u0002", new byte[0]), "header is not valid JSON"));
+        out.add(Arguments.of("trailing bytes after the header JSON", raw("{}x", new byte[0]), "header is not valid JSON"));
+        out.add(Arguments.of("a second JSON value after the header", raw("{} {}", new byte[0]), "header is not valid JSON"));
         out.add(Arguments.of("header only spaces", raw("        ", new byte[0]), "header must be a JSON object"));
         out.add(Arguments.of("header a JSON array", raw("[1, 2]", new byte[0]), "header must be a JSON object"));
         out.add(Arguments.of("header a JSON string", raw("\"hi\"", new byte[0]), "header must be a JSON object"));

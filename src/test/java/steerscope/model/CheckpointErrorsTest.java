@@ -143,6 +143,10 @@ class CheckpointErrorsTest {
         out.add(Arguments.of("untied without lm_head", SINGLE, config(c -> c.put("tie_word_embeddings", false)),
                 "model.safetensors", "missing tensor 'lm_head.weight'"));
         // --- config.json itself
+        out.add(Arguments.of("tie_word_embeddings a string", SINGLE, config(c -> c.put("tie_word_embeddings", "yes")),
+                "config.json", "field 'tie_word_embeddings': expected true or false, got \"yes\""));
+        out.add(Arguments.of("attention_bias a number", SINGLE, config(c -> c.put("attention_bias", 1)),
+                "config.json", "field 'attention_bias': expected true or false, got 1"));
         out.add(Arguments.of("unknown architecture", SINGLE, config(c -> c.putArray("architectures").add("GPT2LMHeadModel")),
                 "config.json", "unknown architecture 'GPT2LMHeadModel'"));
         out.add(Arguments.of("architectures missing", SINGLE, config(c -> c.remove("architectures")),
@@ -302,6 +306,7 @@ class CheckpointErrorsTest {
         }
         System.out.printf("checkpoint mutations: %d loaded, %d rejected with UserError%n", loaded, rejected);
         assertTrue(rejected > n / 2, "most header mutations must be caught");
+        assertTrue(loaded > 0, "some mutations must leave a loadable checkpoint, or the loop tests only the mutator");
     }
 
     static void assertMessage(UserError e, String fileName, String phrase) {

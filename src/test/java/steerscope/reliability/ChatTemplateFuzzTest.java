@@ -98,7 +98,7 @@ class ChatTemplateFuzzTest {
 
     @Test
     void hostileTemplatesFinishWithTextOrAClearError() {
-        FuzzCampaign c = new FuzzCampaign("chat template (hostile)", HOSTILE.size(), Duration.ofMinutes(5));
+        FuzzCampaign c = new FuzzCampaign("chat template (hostile)", HOSTILE.size());
         for (String t : HOSTILE) {
             String how = t.length() > 80 ? t.substring(0, 80) + "..." : t;
             String out = c.one(how, SOURCE, t.getBytes(StandardCharsets.UTF_8), PER_INPUT, () -> render(t));
@@ -117,7 +117,7 @@ class ChatTemplateFuzzTest {
     void mutatedQwen3Template() throws Exception {
         String base = Json.read(qwen3Config()).get("chat_template").asText();
         assertTrue(render(base).contains("<|im_start|>assistant"), "the real template renders");
-        FuzzCampaign bytes = new FuzzCampaign("chat template (Qwen3, text)", 400, Duration.ofSeconds(6));
+        FuzzCampaign bytes = new FuzzCampaign("chat template (Qwen3, text)", 400);
         Mutator m = new Mutator(51);
         byte[] baseBytes = base.getBytes(StandardCharsets.UTF_8);
         while (bytes.more()) {
@@ -126,7 +126,7 @@ class ChatTemplateFuzzTest {
             String t = new String(in, StandardCharsets.UTF_8);
             bytes.one(how.toString(), SOURCE, in, PER_INPUT, () -> render(t));
         }
-        FuzzCampaign jinja = new FuzzCampaign("chat template (Qwen3, Jinja)", 400, Duration.ofSeconds(6));
+        FuzzCampaign jinja = new FuzzCampaign("chat template (Qwen3, Jinja)", 400);
         while (jinja.more()) {
             StringBuilder t = new StringBuilder(base);
             StringBuilder how = new StringBuilder();
@@ -146,7 +146,7 @@ class ChatTemplateFuzzTest {
     void mutatedTokenizerConfig() throws Exception {
         Path file = tmp.resolve("tokenizer_config.json");
         JsonNode tree = Json.read(qwen3Config());
-        FuzzCampaign c = new FuzzCampaign("tokenizer_config.json (JSON)", 300, Duration.ofSeconds(4));
+        FuzzCampaign c = new FuzzCampaign("tokenizer_config.json (JSON)", 300);
         Mutator m = new Mutator(61);
         while (c.more()) {
             StringBuilder how = new StringBuilder();

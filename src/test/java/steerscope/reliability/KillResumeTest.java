@@ -7,14 +7,12 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,9 +36,8 @@ class KillResumeTest {
     Path tmp;
 
     private List<String> command(Path model, Path data, Path out, String params) {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), "steerscope.cli.Main", "train",
+        List<String> cmd = new ArrayList<>(TinyRun.javaCommand(steerscope.cli.Main.class));
+        cmd.addAll(List.of("train",
                 "--model", model.toString(), "--data", data.toString(), "--out", out.toString(), "--params", params,
                 "--steps", String.valueOf(STEPS), "--group", "8", "--prompts-per-step", "4", "--max-new-tokens", "4",
                 "--checkpoint-every", "1", "--seed", "5", "--template", "{question}", "--lr", params.equals("full") ? "0.01" : "0.05",
@@ -65,7 +62,7 @@ class KillResumeTest {
         Process p = start(command(model, data, ref, params), refLog);
         assertTrue(p.waitFor(5, TimeUnit.MINUTES), "reference run hangs");
         long refMillis = (System.nanoTime() - t0) / 1_000_000;
-        assertEquals(0, p.exitValue(), () -> "reference run failed: " + read(refLog));
+        assertEquals(0, p.exitValue(), () -> "reference run failed: " + TinyRun.read(refLog));
 
         // kill points: after a seeded number of steps (read from metrics.jsonl) plus a seeded part of a step,
         // so kills land in sampling, in the backward, and while a checkpoint is written
@@ -80,17 +77,20 @@ class KillResumeTest {
             Process q = start(command(model, data, run, params), log);
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
             while (q.isAlive() && linesIn(run.resolve("metrics.jsonl")) < after && System.nanoTime() < deadline) Thread.sleep(2);
-            Thread.sleep(extra);
+            // a seeded part of the next step, cut short by the next metrics line (an event, not the clock), so a
+            // loaded machine still kills inside the run rather than after it ended
+            long until = System.nanoTime() + extra * 1_000_000;
+            while (q.isAlive() && System.nanoTime() < until && linesIn(run.resolve("metrics.jsonl")) <= after) Thread.sleep(1);
             boolean exited = !q.isAlive();
             q.destroyForcibly(); // SIGKILL on Linux
             assertTrue(q.waitFor(1, TimeUnit.MINUTES));
             String at = checkCheckpoints(run);
             kills.add((exited ? "exited before the kill" : "killed") + " after " + after + " steps + " + extra + " ms, latest " + at);
-            if (exited) assertEquals(0, q.exitValue(), () -> "run failed: " + read(log));
+            if (exited) assertEquals(0, q.exitValue(), () -> "run failed: " + TinyRun.read(log));
         }
         Process last = start(command(model, data, run, params), log);
         assertTrue(last.waitFor(5, TimeUnit.MINUTES), "resumed run hangs");
-        assertEquals(0, last.exitValue(), () -> "resumed run failed: " + read(log));
+        assertEquals(0, last.exitValue(), () -> "resumed run failed: " + TinyRun.read(log));
         System.out.printf("%s: uninterrupted run %d ms (%.0f ms a step); %s%n", params, refMillis, stepMillis, String.join("; ", kills));
         assertTrue(kills.stream().filter(s -> s.startsWith("killed")).count() >= 2, "at least two kills landed: " + kills);
 
@@ -104,9 +104,9 @@ class KillResumeTest {
             }
             assertTrue(norm > 0, "the vectors must have moved");
         } else {
-            Map<String, float[]> a = tensors(ref.resolve("model/model.safetensors"));
-            Map<String, float[]> b = tensors(run.resolve("model/model.safetensors"));
-            Map<String, float[]> base = tensors(model.resolve("model.safetensors"));
+            Map<String, float[]> a = TinyRun.tensors(ref.resolve("model/model.safetensors"));
+            Map<String, float[]> b = TinyRun.tensors(run.resolve("model/model.safetensors"));
+            Map<String, float[]> base = TinyRun.tensors(model.resolve("model.safetensors"));
             assertEquals(a.keySet(), b.keySet());
             boolean moved = false;
             for (String n : a.keySet()) {
@@ -167,25 +167,9 @@ class KillResumeTest {
         }
     }
 
-    private static Map<String, float[]> tensors(Path file) {
-        Map<String, float[]> out = new TreeMap<>();
-        try (SafeTensors st = SafeTensors.open(file)) {
-            for (String n : st.entries().keySet()) out.put(n, st.floats(n));
-        }
-        return out;
-    }
-
     private static List<JsonNode> metrics(Path run) throws IOException {
         List<JsonNode> out = new ArrayList<>();
         for (String l : Files.readAllLines(run.resolve("metrics.jsonl"))) out.add(Json.MAPPER.readTree(l));
         return out;
-    }
-
-    private static String read(Path log) {
-        try {
-            return Files.readString(log, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
     }
 }

@@ -7,21 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import steerscope.io.AtomicFiles;
 import steerscope.io.Json;
 import steerscope.io.SafeTensors;
 import steerscope.model.Model;
@@ -43,8 +38,8 @@ import steerscope.util.UserError;
 /**
  * A disk that fills up and an output directory that turns read-only in the middle of a run: a clear one-line
  * error, the last good checkpoint still there and whole, and once the disk is fixed a resume ends where an
- * undisturbed run ends. The full disk and the read-only directory are a small tmpfs (mounting needs root, as
- * the tests here run; elsewhere those tests are skipped); a file where a directory should be needs nothing.
+ * undisturbed run ends. The full disk and the read-only directory are faults injected into the atomic writer
+ * (the errors the kernel gives, without root or a tmpfs); a file where a directory should be is a real one.
  */
 class OutputFailureTest {
     private static final Reward CORRECT = new CorrectnessReward();
@@ -56,7 +51,6 @@ class OutputFailureTest {
     private Tokenizer tokenizer;
     private Prompts prompts;
     private List<Problem> problems;
-    private Path mounted;
 
     @BeforeEach
     void setUp() throws IOException {
@@ -68,8 +62,8 @@ class OutputFailureTest {
     }
 
     @AfterEach
-    void tearDown() throws Exception {
-        if (mounted != null) sh("umount", mounted.toString());
+    void tearDown() {
+        AtomicFiles.injectFault(null);
         model.close();
     }
 
@@ -100,23 +94,12 @@ class OutputFailureTest {
         return t;
     }
 
-    private static String sh(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IOException(String.join(" ", cmd) + ": " + out.strip());
-        return out;
-    }
-
-    /** A tmpfs of the given size at a new directory, or the test is skipped where mounting is not allowed. */
-    private Path tmpfs(String size) throws Exception {
-        Path dir = Files.createDirectories(tmp.resolve("disk"));
-        try {
-            sh("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", dir.toString());
-        } catch (IOException e) {
-            Assumptions.abort("cannot mount a tmpfs here (needs root): " + e.getMessage());
-        }
-        mounted = dir;
-        return dir;
+    /** From now on every atomic write under {@code dir} fails as {@code error} would on a real disk. */
+    private static void failWritesUnder(Path dir, String error) {
+        Path root = dir.toAbsolutePath();
+        AtomicFiles.injectFault(target -> {
+            if (target.toAbsolutePath().startsWith(root)) throw new FileSystemException(target.toString(), null, error);
+        });
     }
 
     /** Checks checkpoints/latest names step-N and its files load; returns N. */
@@ -141,69 +124,39 @@ class OutputFailureTest {
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
     }
 
-    private static Map<String, float[]> tensors(Path file) {
-        Map<String, float[]> out = new TreeMap<>();
-        try (SafeTensors st = SafeTensors.open(file)) {
-            for (String n : st.entries().keySet()) out.put(n, st.floats(n));
-        }
-        return out;
-    }
-
     @Test
     void aFullDiskFailsTheCheckpointCleanlyAndAResumeLosesNothing() throws Exception {
-        Path disk = tmpfs("4m");
-        Path run = disk.resolve("run");
-        Path filler = disk.resolve("filler");
-        Trainer t = trainer("full", run, () -> {
-            try { // fill the disk, then give back 64 kB: room for a metrics line, not for a checkpoint (~450 kB)
-                try (FileChannel ch = FileChannel.open(filler, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                     OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
-                    byte[] chunk = new byte[16 << 10];
-                    while (true) out.write(chunk);
-                } catch (IOException full) {
-                    // No space left on device: as intended
-                }
-                try (FileChannel ch = FileChannel.open(filler, StandardOpenOption.WRITE)) {
-                    ch.truncate(Math.max(0, ch.size() - (64 << 10)));
-                }
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
+        Path run = tmp.resolve("run");
+        // before the third step the disk fills: the metrics line still fits (it is appended), the checkpoint not
+        Trainer t = trainer("full", run, () -> failWritesUnder(run.resolve("checkpoints"), "No space left on device"));
         UserError e = assertThrows(UserError.class, () -> t.run(false));
         System.out.println("disk full: " + e.getMessage());
-        assertOneLine(e, "cannot write checkpoint step-000003", "step-000002");
+        assertOneLine(e, "cannot write checkpoint step-000003", "No space left on device", "step-000002");
         assertEquals(2, lastGood(run));
 
-        Files.delete(filler); // the user frees space and resumes
+        AtomicFiles.injectFault(null); // the user frees space and resumes
         trainer("full", run, null).run(true);
         trainer("full", tmp.resolve("undisturbed"), null).run(false);
-        Map<String, float[]> a = tensors(tmp.resolve("undisturbed/model/model.safetensors")), b = tensors(run.resolve("model/model.safetensors"));
+        Map<String, float[]> a = TinyRun.tensors(tmp.resolve("undisturbed/model/model.safetensors")), b = TinyRun.tensors(run.resolve("model/model.safetensors"));
         assertEquals(a.keySet(), b.keySet());
         for (String n : a.keySet()) assertArrayEquals(a.get(n), b.get(n), n);
     }
 
     @Test
     void aRunDirectoryThatTurnsReadOnlyStopsWithAClearErrorAndKeepsTheCheckpoint() throws Exception {
-        Path disk = tmpfs("4m");
+        Path disk = Files.createDirectories(tmp.resolve("disk"));
         Path run = disk.resolve("run");
-        Trainer t = trainer("vectors", run, () -> {
-            try {
-                sh("mount", "-o", "remount,ro", disk.toString());
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        Trainer t = trainer("vectors", run, () -> failWritesUnder(disk, "Read-only file system"));
         UserError e = assertThrows(UserError.class, () -> t.run(false));
         System.out.println("read-only: " + e.getMessage());
-        assertOneLine(e, run.toString());
+        assertOneLine(e, run.toString(), "Read-only file system");
         assertEquals(2, lastGood(run));
         // a new run cannot even start there
         UserError fresh = assertThrows(UserError.class, () -> trainer("vectors", disk.resolve("other"), null).run(false));
         System.out.println("read-only, new run: " + fresh.getMessage());
         assertOneLine(fresh, "other");
 
-        sh("mount", "-o", "remount,rw", disk.toString());
+        AtomicFiles.injectFault(null);
         trainer("vectors", run, null).run(true);
         trainer("vectors", tmp.resolve("undisturbed"), null).run(false);
         SteeringVectors a = VectorFiles.read(tmp.resolve("undisturbed/vectors.safetensors")), b = VectorFiles.read(run.resolve("vectors.safetensors"));

@@ -45,7 +45,7 @@ class ParserFuzzTest {
         try (Model m = Model.load(dir)) {
             assertEquals(tiny.model.config.hiddenSize(), m.config.hiddenSize()); // the unmutated checkpoint loads
         }
-        FuzzCampaign bytes = new FuzzCampaign("config.json (bytes)", 1000, Duration.ofSeconds(5));
+        FuzzCampaign bytes = new FuzzCampaign("config.json (bytes)", 1000);
         Mutator m = new Mutator(21);
         while (bytes.more()) {
             StringBuilder how = new StringBuilder();
@@ -53,7 +53,7 @@ class ParserFuzzTest {
             Files.write(config, in);
             bytes.one(how.toString(), dir.toString(), in, PER_INPUT, () -> loadAndClose(dir));
         }
-        FuzzCampaign structure = new FuzzCampaign("config.json (JSON)", 1500, Duration.ofSeconds(5));
+        FuzzCampaign structure = new FuzzCampaign("config.json (JSON)", 1500);
         while (structure.more()) {
             StringBuilder how = new StringBuilder();
             byte[] in = Json.write(m.mutateJson(tree, how)).getBytes(StandardCharsets.UTF_8);
@@ -84,7 +84,7 @@ class ParserFuzzTest {
         assertEquals(4, Dataset.load(file).size());
         List<JsonNode> trees = new ArrayList<>();
         for (String l : lines) trees.add(l.isEmpty() ? null : Json.MAPPER.readTree(l));
-        FuzzCampaign bytes = new FuzzCampaign("dataset JSONL (bytes)", 2000, Duration.ofSeconds(4));
+        FuzzCampaign bytes = new FuzzCampaign("dataset JSONL (bytes)", 2000);
         Mutator m = new Mutator(31);
         while (bytes.more()) {
             StringBuilder how = new StringBuilder();
@@ -92,7 +92,7 @@ class ParserFuzzTest {
             Files.write(file, in);
             bytes.one(how.toString(), "data.jsonl", in, PER_INPUT, () -> checkedLoad(file));
         }
-        FuzzCampaign structure = new FuzzCampaign("dataset JSONL (JSON)", 2000, Duration.ofSeconds(4));
+        FuzzCampaign structure = new FuzzCampaign("dataset JSONL (JSON)", 2000);
         while (structure.more()) {
             StringBuilder how = new StringBuilder();
             StringBuilder out = new StringBuilder();
@@ -133,7 +133,7 @@ class ParserFuzzTest {
         int headerLen = (int) ByteBuffer.wrap(base).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
         JsonNode header = Json.MAPPER.readTree(new String(base, 8, headerLen, StandardCharsets.UTF_8));
         byte[] data = java.util.Arrays.copyOfRange(base, 8 + headerLen, base.length);
-        FuzzCampaign bytes = new FuzzCampaign("vector file (bytes)", 2000, Duration.ofSeconds(4));
+        FuzzCampaign bytes = new FuzzCampaign("vector file (bytes)", 2000);
         Mutator m = new Mutator(41);
         while (bytes.more()) {
             StringBuilder how = new StringBuilder();
@@ -141,7 +141,7 @@ class ParserFuzzTest {
             Files.write(file, in);
             bytes.one(how.toString(), "vectors.safetensors", in, PER_INPUT, () -> checkedRead(file));
         }
-        FuzzCampaign structure = new FuzzCampaign("vector file (header)", 2000, Duration.ofSeconds(4));
+        FuzzCampaign structure = new FuzzCampaign("vector file (header)", 2000);
         while (structure.more()) {
             StringBuilder how = new StringBuilder();
             byte[] h = Json.write(m.mutateJson(header, how)).getBytes(StandardCharsets.UTF_8);

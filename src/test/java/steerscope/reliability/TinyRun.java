@@ -6,7 +6,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import steerscope.io.Json;
+import steerscope.io.SafeTensors;
 import steerscope.rl.TinyPolicy;
 import steerscope.rl.Trainer;
 
@@ -45,5 +47,30 @@ final class TinyRun {
         }
         Files.write(file, lines);
         return file;
+    }
+
+    /** The java command line that runs {@code main} with the test JVM's class path and the flags the project needs. */
+    static List<String> javaCommand(Class<?> main) {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return List.of(java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), main.getName());
+    }
+
+    /** A subprocess's log, for a failure message. */
+    static String read(Path log) {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    /** Every tensor of a safetensors file, as F32, by name. */
+    static Map<String, float[]> tensors(Path file) {
+        Map<String, float[]> out = new TreeMap<>();
+        try (SafeTensors st = SafeTensors.open(file)) {
+            for (String n : st.entries().keySet()) out.put(n, st.floats(n));
+        }
+        return out;
     }
 }

@@ -84,7 +84,7 @@ class TokenizerFuzzTest {
         int[] reference = loadAndUse(file).encode(SAMPLE); // the unmutated file works
         assertTrue(reference.length > 5);
         JsonNode tree = Json.read(file);
-        FuzzCampaign bytes = new FuzzCampaign("tokenizer.json (small, bytes)", 1500, Duration.ofSeconds(6));
+        FuzzCampaign bytes = new FuzzCampaign("tokenizer.json (small, bytes)", 1500);
         Mutator m = new Mutator(11);
         while (bytes.more()) {
             StringBuilder how = new StringBuilder();
@@ -92,7 +92,7 @@ class TokenizerFuzzTest {
             Files.write(file, in);
             bytes.one(how.toString(), "tokenizer.json", in, PER_INPUT, () -> loadAndUse(file));
         }
-        FuzzCampaign structure = new FuzzCampaign("tokenizer.json (small, JSON)", 1500, Duration.ofSeconds(6));
+        FuzzCampaign structure = new FuzzCampaign("tokenizer.json (small, JSON)", 1500);
         while (structure.more()) {
             StringBuilder how = new StringBuilder();
             byte[] in = Json.write(m.mutateJson(tree, how)).getBytes(StandardCharsets.UTF_8);
@@ -109,7 +109,7 @@ class TokenizerFuzzTest {
         Path file = tmp.resolve("tokenizer.json");
         // the structure (added tokens, normalizer, pre-tokenizer, post-processor) is in the first few kB
         int hot = 8192;
-        FuzzCampaign bytes = new FuzzCampaign("tokenizer.json (Qwen3, bytes)", 30, Duration.ofSeconds(10));
+        FuzzCampaign bytes = new FuzzCampaign("tokenizer.json (Qwen3, bytes)", 10);
         Mutator m = new Mutator(13);
         while (bytes.more()) {
             StringBuilder how = new StringBuilder();
@@ -117,7 +117,7 @@ class TokenizerFuzzTest {
             Files.write(file, in);
             bytes.one(how.toString(), "tokenizer.json", null, PER_INPUT, () -> loadAndUse(file));
         }
-        FuzzCampaign structure = new FuzzCampaign("tokenizer.json (Qwen3, JSON)", 30, Duration.ofSeconds(10));
+        FuzzCampaign structure = new FuzzCampaign("tokenizer.json (Qwen3, JSON)", 10);
         while (structure.more()) {
             StringBuilder how = new StringBuilder();
             byte[] in = Json.write(m.mutateJson(tree, how)).getBytes(StandardCharsets.UTF_8);

@@ -63,6 +63,20 @@ class TrainerTest {
         assertTrue(Files.isRegularFile(dir.resolve("run/model/model.safetensors")));
     }
 
+    /** The modes the paper's recipe leaves off, together: GRPO with std scaling, token loss, a KL to the base, two inner epochs. */
+    @Test
+    void grpoTokenLossKlAndTwoInnerEpochsStillLearn(@TempDir Path dir) {
+        TinyPolicy tiny = new TinyPolicy(dir, 1);
+        Reward r = startsWith(tiny.target);
+        RlConfig cfg = config("vectors", 0.1, 60).with(Map.of("algo", "grpo", "scaleByStd", true, "lossAgg", "token",
+                "klBeta", 0.01, "innerEpochs", 2, "clipEps", 0.2));
+        List<Map<String, Object>> m = new Trainer(cfg, tiny.vectors(), tiny.problems, r, r, dir.resolve("run"), Map.of()).run(false);
+        assertLearned(m);
+        double kl = (double) m.getLast().get("kl");
+        System.out.printf("KL to the base after training: %.4f%n", kl);
+        assertTrue(kl > 0, "the KL to the base is measured");
+    }
+
     private static void assertLearned(List<Map<String, Object>> m) {
         double first = (double) m.get(0).get("reward_mean");
         double last5 = m.subList(m.size() - 5, m.size()).stream().mapToDouble(x -> (double) x.get("reward_mean")).average().orElse(0);
@@ -157,10 +171,14 @@ class TrainerTest {
         RolloutStep step = new RolloutStep(cfg, r, r);
         List<RolloutStep.Item> items = List.of(new RolloutStep.Item(0, tiny.problems.get(0)), new RolloutStep.Item(1, tiny.problems.get(1)));
         int stopped = 0;
-        for (RolloutStep.Sample s : step.sample(tiny.vectors(), items, 3).samples()) {
-            int at = s.text().indexOf('e');
-            assertTrue(at < 0 || at >= s.text().length() - 4, "text runs past the stop string: " + s.text());
-            if (at >= 0) stopped++;
+        Policy policy = tiny.vectors();
+        for (RolloutStep.Sample s : step.sample(policy, items, 3).samples()) {
+            // a rollout ends with the token that completes the stop string: the text before that token has no "e"
+            int[] c = s.completion();
+            String beforeLast = policy.tokenizer.decode(java.util.Arrays.copyOf(c, Math.max(0, c.length - 1)), true);
+            assertTrue(!beforeLast.contains("e"), "text runs past the stop string: " + s.text());
+            if (s.text().contains("e")) stopped++;
+            else assertTrue(c.length == 40 || policy.model.config.isEos(c[c.length - 1]), "without the stop string a rollout runs to its budget or eos: " + s.text());
         }
         assertTrue(stopped > 0, "no rollout met the stop string, the test says nothing");
     }

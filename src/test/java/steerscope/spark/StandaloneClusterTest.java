@@ -22,7 +22,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
-import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import steerscope.rl.Policy;
@@ -63,57 +62,61 @@ class StandaloneClusterTest {
             settings.put("spark.executor.extraClassPath", System.getProperty("java.class.path"));
             settings.put("spark.executor.memory", "1g");
             settings.put("spark.cores.max", "2");
-            Assertions.assertTimeoutPreemptively(Duration.ofSeconds(150), () -> {
-                try (JavaSparkContext sc = SparkContexts.start(masterUrl, "standalone-test", settings)) {
-                    AtomicInteger failedTasks = new AtomicInteger();
-                    sc.sc().addSparkListener(new SparkListener() {
-                        @Override
-                        public void onTaskEnd(SparkListenerTaskEnd e) {
-                            if (!e.taskInfo().successful()) failedTasks.incrementAndGet();
-                        }
-                    });
-                    // 1. plain run on the cluster, with partition 0's first attempt failing every step
-                    sc.setLocalProperty(SparkStep.FAIL_FIRST_ATTEMPT, "true");
-                    Policy onCluster = kit.policy();
-                    SparkStep step = new SparkStep(sc, kit.spec, SparkTestKit.rewards(), cfg, onCluster.vectors, kit.model.config, 2);
-                    Trainer t = new Trainer(cfg, onCluster, kit.problems, r.reward(), r.correctness(), dir.resolve("cluster"), Map.of());
-                    t.setStepFunction(step);
-                    t.run(false);
-                    sc.setLocalProperty(SparkStep.FAIL_FIRST_ATTEMPT, null);
-                    assertClose(single, onCluster, "cluster vs single machine");
-                    waitUntil(() -> failedTasks.get() >= cfg.steps(), 10, "the listener sees the injected failures");
-                    System.out.printf("traffic per step: %s%n", step.lastTraffic());
+            // no wall-clock bound: the JUnit default timeout (junit-platform.properties) is the hang guard
+            try (JavaSparkContext sc = SparkContexts.start(masterUrl, "standalone-test", settings)) {
+                AtomicInteger failedTasks = new AtomicInteger();
+                sc.sc().addSparkListener(new SparkListener() {
+                    @Override
+                    public void onTaskEnd(SparkListenerTaskEnd e) {
+                        if (!e.taskInfo().successful()) failedTasks.incrementAndGet();
+                    }
+                });
+                // 1. plain run on the cluster, with partition 0's first attempt failing every step
+                sc.setLocalProperty(SparkStep.FAIL_FIRST_ATTEMPT, "true");
+                Policy onCluster = kit.policy();
+                SparkStep step = new SparkStep(sc, kit.spec, SparkTestKit.rewards(), cfg, onCluster.vectors, kit.model.config, 2);
+                Trainer t = new Trainer(cfg, onCluster, kit.problems, r.reward(), r.correctness(), dir.resolve("cluster"), Map.of());
+                t.setStepFunction(step);
+                t.run(false);
+                sc.setLocalProperty(SparkStep.FAIL_FIRST_ATTEMPT, null);
+                assertClose(single, onCluster, "cluster vs single machine");
+                waitUntil(() -> failedTasks.get() >= cfg.steps(), 120, "the listener sees the injected failures");
+                System.out.printf("traffic per step: %s%n", step.lastTraffic());
 
-                    // 2. kill the executor JVM while a run is going: slow rewards make each step last a few seconds
-                    Policy killed = kit.policy();
-                    AtomicInteger stepsStarted = new AtomicInteger();
-                    SparkStep slow = new SparkStep(sc, kit.spec, SlowRewards.factory(), cfg, killed.vectors, kit.model.config, 2);
-                    Trainer t2 = new Trainer(cfg, killed, kit.problems, r.reward(), r.correctness(), dir.resolve("killed"), Map.of());
-                    t2.setStepFunction((items, seed) -> {
-                        stepsStarted.incrementAndGet();
-                        return slow.compute(items, seed);
-                    });
-                    AtomicReference<Long> killedPid = new AtomicReference<>();
-                    Thread killer = new Thread(() -> {
-                        try {
-                            while (stepsStarted.get() < 2) Thread.sleep(20);
-                            Thread.sleep(700); // inside step 1's tasks
-                            executor(worker).ifPresent(p -> {
-                                killedPid.set(p.pid());
-                                p.destroyForcibly();
-                            });
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                    });
-                    killer.start();
-                    t2.run(false);
-                    killer.join(10_000);
-                    assertTrue(killedPid.get() != null, "an executor process was found and killed");
-                    System.out.println("killed executor pid " + killedPid.get());
-                    assertClose(single, killed, "run with a killed executor vs single machine");
-                }
-            });
+                // 2. kill the executor JVM while a run is going: slow rewards make each step last a few seconds
+                Policy killed = kit.policy();
+                AtomicInteger stepsStarted = new AtomicInteger();
+                Path scoring = dir.resolve("scoring"); // the executor touches it at each reward it computes
+                SparkStep slow = new SparkStep(sc, kit.spec, SlowRewards.factory(scoring.toString()), cfg, killed.vectors, kit.model.config, 2);
+                Trainer t2 = new Trainer(cfg, killed, kit.problems, r.reward(), r.correctness(), dir.resolve("killed"), Map.of());
+                t2.setStepFunction((items, seed) -> {
+                    stepsStarted.incrementAndGet();
+                    return slow.compute(items, seed);
+                });
+                AtomicReference<Long> killedPid = new AtomicReference<>();
+                Thread killer = new Thread(() -> {
+                    try {
+                        while (stepsStarted.get() < 2) Thread.sleep(20);
+                        Files.deleteIfExists(scoring);
+                        while (!Files.exists(scoring)) Thread.sleep(5); // an event: an executor task is scoring now
+                        executor(worker).ifPresent(p -> {
+                            killedPid.set(p.pid());
+                            p.destroyForcibly();
+                        });
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                killer.setDaemon(true); // a run that ends without scoring again leaves it waiting; the assert below reports that
+                killer.start();
+                t2.run(false);
+                killer.join(10_000);
+                assertTrue(killedPid.get() != null, "an executor process was found and killed");
+                System.out.println("killed executor pid " + killedPid.get());
+                assertClose(single, killed, "run with a killed executor vs single machine");
+            }
             assertTrue(master.isAlive() && worker.isAlive());
         } catch (Throwable e) {
             for (String n : List.of("master", "worker")) {
@@ -139,9 +142,12 @@ class StandaloneClusterTest {
         }
     }
 
-    /** Rewards that take 100 ms a sample, so a step lasts long enough to kill an executor in the middle of it. */
+    /**
+     * Rewards that take 100 ms a sample and touch {@code marker} as they start, so the test can kill an executor
+     * while one of its tasks is running.
+     */
     static final class SlowRewards {
-        static RewardFactory factory() {
+        static RewardFactory factory(String marker) {
             return () -> {
                 Reward base = new SparkTestKit.LowercaseFirst();
                 Reward slow = new Reward() {
@@ -153,7 +159,10 @@ class StandaloneClusterTest {
                     @Override
                     public double score(Problem p, String completion) {
                         try {
+                            Files.writeString(Path.of(marker), "");
                             Thread.sleep(100);
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
                         } catch (InterruptedException e) {
                             Thread.currentThread().interrupt();
                         }

@@ -15,12 +15,11 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import steerscope.TestProcess;
 import steerscope.io.Json;
 import steerscope.util.UserError;
 
@@ -293,21 +292,13 @@ class GgufControlVectorTest {
         Path pkg = root.resolve("tools/node/node_modules/@huggingface/gguf/package.json");
         if (!Files.exists(script)) fail("missing " + script + " (run the tests from the project root)");
         if (!Files.exists(pkg)) fail("npm package @huggingface/gguf is not installed in tools/node: run scripts/setup-test-deps");
-        List<String> cmd = new ArrayList<>(List.of("node", script.toString(), file.toString()));
-        Process p;
+        TestProcess.Result r;
         try {
-            p = new ProcessBuilder(cmd).directory(root.resolve("tools/node").toFile()).redirectErrorStream(false).start();
+            r = TestProcess.run(List.of(TestProcess.node(root), script.toString(), file.toString()), root.resolve("tools/node"), null, 300);
         } catch (java.io.IOException e) {
-            fail("cannot run node (" + e.getMessage() + "): run scripts/setup-test-deps");
-            return null;
+            return fail("cannot run node (" + e.getMessage() + "): run scripts/setup-test-deps");
         }
-        byte[] stdout = p.getInputStream().readAllBytes();
-        String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail("node gguf-read.mjs timed out");
-        }
-        if (p.exitValue() != 0) fail("node gguf-read.mjs failed (" + p.exitValue() + "): " + stderr);
-        return Json.MAPPER.readTree(stdout);
+        if (r.exit() != 0) fail("node gguf-read.mjs failed (" + r.exit() + "): " + r.stderr());
+        return Json.MAPPER.readTree(r.stdout());
     }
 }

@@ -13,9 +13,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import steerscope.TestProcess;
 import steerscope.io.Json;
 import steerscope.tokenizer.ChatTemplate.Message;
 import steerscope.util.UserError;
@@ -157,9 +157,7 @@ class ChatTemplateTest {
     private static String pythonWithJinja2() throws Exception {
         for (String python : List.of("/usr/bin/python3", "python3")) {
             try {
-                Process p = new ProcessBuilder(python, "-c", "import jinja2").redirectErrorStream(true).start();
-                p.getInputStream().readAllBytes();
-                if (p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0) return python;
+                if (TestProcess.run(List.of(python, "-c", "import jinja2"), null, null, 300).exit() == 0) return python;
             } catch (java.io.IOException e) {
                 // try the next one
             }
@@ -170,12 +168,9 @@ class ChatTemplateTest {
 
     private JsonNode jinja2(String template, List<Map<String, Object>> cases) throws Exception {
         Path script = NodeOracle.repoRoot().resolve("src/test/resources/tokenizer/render_chat_template.py");
-        Process p = new ProcessBuilder(pythonWithJinja2(), script.toString()).start();
-        p.getOutputStream().write(Json.write(Map.of("template", template, "cases", cases)).getBytes(StandardCharsets.UTF_8));
-        p.getOutputStream().close();
-        byte[] out = p.getInputStream().readAllBytes();
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) fail("Jinja2 reference renderer failed:\n" + err);
-        return Json.MAPPER.readTree(out);
+        TestProcess.Result r = TestProcess.run(List.of(pythonWithJinja2(), script.toString()), null,
+                Json.write(Map.of("template", template, "cases", cases)).getBytes(StandardCharsets.UTF_8), 300);
+        if (r.exit() != 0) fail("Jinja2 reference renderer failed:\n" + r.stderr());
+        return Json.MAPPER.readTree(r.stdout());
     }
 }

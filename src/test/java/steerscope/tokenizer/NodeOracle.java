@@ -4,11 +4,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import steerscope.TestProcess;
 import steerscope.io.Json;
 
 /** Runs tools/node/tokenize-golden.mjs (@huggingface/tokenizers), the reference the tokenizer tests compare with. */
@@ -47,22 +46,15 @@ final class NodeOracle {
         nodeModules();
         Path input = Files.createTempFile(tmp, "strings", ".json");
         Files.writeString(input, Json.write(strings));
-        Path output = Files.createTempFile(tmp, "golden", ".json");
-        Process proc;
+        TestProcess.Result r;
         try {
-            proc = new ProcessBuilder("node", repoRoot().resolve("tools/node/tokenize-golden.mjs").toString(),
-                    tokenizerJson.toString(), input.toString())
-                    .redirectOutput(output.toFile()).redirectError(ProcessBuilder.Redirect.PIPE).start();
+            r = TestProcess.run(List.of(TestProcess.node(repoRoot()), repoRoot().resolve("tools/node/tokenize-golden.mjs").toString(),
+                    tokenizerJson.toString(), input.toString()), null, null, 300);
         } catch (IOException e) {
             return fail("cannot run node (" + e.getMessage() + "): " + SETUP);
         }
-        String err = new String(proc.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!proc.waitFor(120, TimeUnit.SECONDS)) {
-            proc.destroyForcibly();
-            fail("tokenize-golden.mjs did not finish in 120 s");
-        }
-        if (proc.exitValue() != 0) fail("tokenize-golden.mjs failed (" + SETUP + "?):\n" + err);
-        JsonNode arr = Json.read(output);
+        if (r.exit() != 0) fail("tokenize-golden.mjs failed (" + SETUP + "?):\n" + r.stderr());
+        JsonNode arr = Json.MAPPER.readTree(r.stdout());
         List<Golden> out = new java.util.ArrayList<>();
         for (JsonNode n : arr) out.add(new Golden(ids(n.get("plain")), ids(n.get("special"))));
         if (out.size() != strings.size()) fail("oracle returned " + out.size() + " results for " + strings.size() + " strings");
