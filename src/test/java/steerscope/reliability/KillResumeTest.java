@@ -130,7 +130,7 @@ class KillResumeTest {
      * What a resume would read: {@code latest} names a step-N directory whose files all load; nothing else
      * (a temp file or directory) looks like a checkpoint. Returns what latest names, or "none".
      */
-    private static String checkCheckpoints(Path run) throws IOException {
+    static String checkCheckpoints(Path run) throws IOException {
         Path dir = run.resolve("checkpoints");
         if (!Files.isDirectory(dir)) return "none";
         try (Stream<Path> list = Files.list(dir)) {

@@ -1,0 +1,116 @@
+package steerscope.reliability;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import steerscope.io.Json;
+import steerscope.steer.SteeringVectors;
+import steerscope.steer.VectorFiles;
+
+/**
+ * Ctrl-C (SIGINT) and SIGTERM in the middle of {@code train}, as {@link KillResumeTest} does with SIGKILL: the
+ * run exits with the signal's status, says how to resume, leaves no temp file, keeps a whole checkpoint, and
+ * {@code --resume} then ends with the vectors and metrics of an uninterrupted run, bit for bit.
+ */
+class InterruptResumeTest {
+    private static final int STEPS = 12;
+
+    @TempDir
+    Path tmp;
+
+    private static List<String> command(Path model, Path data, Path out, boolean resume) {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        // a background process may inherit SIGINT ignored (as a shell's `cmd &` does); a terminal's Ctrl-C does not
+        List<String> cmd = new ArrayList<>(List.of("env", "--default-signal=INT,TERM", java, "--add-modules", "jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "steerscope.cli.Main", "train",
+                "--model", model.toString(), "--data", data.toString(), "--out", out.toString(), "--steps", String.valueOf(STEPS),
+                "--group", "8", "--prompts-per-step", "4", "--max-new-tokens", "4", "--checkpoint-every", "2", "--seed", "7",
+                "--template", "{question}", "--lr", "0.05"));
+        if (resume) cmd.add("--resume");
+        return cmd;
+    }
+
+    private static Process start(List<String> cmd, Path log) throws IOException {
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    }
+
+    @ParameterizedTest
+    @CsvSource({"INT, 130, 3", "TERM, 143, 6"})
+    void interruptedThenResumedEqualsUninterrupted(String signal, int status, int afterSteps) throws Exception {
+        Path model = TinyRun.checkpoint(Files.createDirectories(tmp.resolve("model")), 4);
+        Path data = TinyRun.dataset(tmp.resolve("data.jsonl"));
+        Path ref = tmp.resolve("ref");
+        Process p = start(command(model, data, ref, false), tmp.resolve("ref.log"));
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "reference run hangs");
+        assertEquals(0, p.exitValue(), () -> "reference run failed: " + read(tmp.resolve("ref.log")));
+
+        Path run = tmp.resolve("run");
+        Path log = tmp.resolve("run.log");
+        Process q = start(command(model, data, run, false), log);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (q.isAlive() && linesIn(run.resolve("metrics.jsonl")) < afterSteps && System.nanoTime() < deadline) Thread.sleep(2);
+        assertTrue(q.isAlive(), () -> "the run ended before the signal: " + read(log));
+        Process kill = new ProcessBuilder("kill", "-s", signal, String.valueOf(q.pid())).inheritIO().start();
+        assertEquals(0, kill.waitFor());
+        assertTrue(q.waitFor(2, TimeUnit.MINUTES), "the run does not stop on SIG" + signal);
+        String out = read(log);
+        System.out.println("SIG" + signal + " after " + afterSteps + " steps:\n" + out.lines().filter(l -> !l.startsWith("train")).toList());
+        assertEquals(status, q.exitValue(), () -> "exit status after SIG" + signal + ": " + out);
+        assertFalse(Files.exists(run.resolve("vectors.safetensors")), "the run finished before the signal reached it");
+        assertTrue(out.contains("interrupted") && out.contains("--resume"), () -> "says how to resume: " + out);
+        try (Stream<Path> all = Files.walk(run)) {
+            List<String> temps = all.map(f -> f.getFileName().toString()).filter(n -> n.startsWith(".") || n.endsWith(".tmp")).toList();
+            assertEquals(List.of(), temps, "temp files left behind");
+        }
+        String latest = KillResumeTest.checkCheckpoints(run);
+        assertTrue(out.contains(latest), () -> "names the checkpoint " + latest + ": " + out);
+
+        Process r = start(command(model, data, run, true), log);
+        assertTrue(r.waitFor(5, TimeUnit.MINUTES), "resumed run hangs");
+        assertEquals(0, r.exitValue(), () -> "resumed run failed: " + read(log));
+        SteeringVectors a = VectorFiles.read(ref.resolve("vectors.safetensors"));
+        SteeringVectors b = VectorFiles.read(run.resolve("vectors.safetensors"));
+        double norm = 0;
+        for (int l : a.layers()) {
+            assertArrayEquals(a.get(l), b.get(l), "layer " + l + " differs from the uninterrupted run");
+            norm += a.norm(l);
+        }
+        assertTrue(norm > 0, "the vectors must have moved");
+        List<String> ma = Files.readAllLines(ref.resolve("metrics.jsonl")), mb = Files.readAllLines(run.resolve("metrics.jsonl"));
+        assertEquals(STEPS, mb.size());
+        for (int i = 0; i < STEPS; i++) {
+            JsonNode x = Json.MAPPER.readTree(ma.get(i)), y = Json.MAPPER.readTree(mb.get(i));
+            assertEquals(x.get("reward_mean"), y.get("reward_mean"), "step " + i);
+            assertEquals(x.get("loss"), y.get("loss"), "step " + i);
+        }
+    }
+
+    private static long linesIn(Path file) {
+        try (Stream<String> lines = Files.lines(file)) {
+            return lines.count();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return 0;
+        }
+    }
+
+    private static String read(Path log) {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+}
