@@ -28,6 +28,7 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Write into --out even if it holds files that are not an earlier analysis.") boolean overwrite;
     @Option(names = "--spark", paramLabel = "MASTER",
             description = "Split the problems across Spark executors (local[2], spark://host:7077, ...); the same files.") String spark;
+    @Mixin SparkOptions sparkOptions;
     @Mixin PromptOptions promptOptions;
 
     @Override
@@ -44,7 +45,7 @@ final class AnalyzeCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             Analysis.Options opt = new Analysis.Options(maxNewTokens, batch, forwardPrompts, 8, true);
             AnalysisResult r = spark == null ? Analysis.run(m.model, m.tokenizer, promptOptions.build(m), v, problems, opt, out)
-                    : steerscope.spark.SparkCommands.analyze(spark, steerscope.spark.ModelSpec.of(model, promptOptions.template,
+                    : steerscope.spark.SparkCommands.analyze(sparkOptions.target(spark), steerscope.spark.ModelSpec.of(model, promptOptions.template,
                             promptOptions.system, promptOptions.noChat), new Setup(m.model, m.tokenizer, promptOptions.build(m), v, opt), problems, out);
             steerscope.report.ReportWriter.write(out, out.resolve("report.html"));
             System.out.printf(Locale.ROOT, "n=%d base acc %.4f steered acc %.4f first-token-only recovery %s; last-layer vector pushes %s; "

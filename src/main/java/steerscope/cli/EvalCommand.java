@@ -23,6 +23,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Replace --out even if it is not an earlier results file.") boolean overwrite;
     @Option(names = "--spark", paramLabel = "MASTER", description = "Split the problems across Spark executors (local[2], spark://host:7077, ...).") String spark;
     @Mixin SteeringOptions steeringOptions;
+    @Mixin SparkOptions sparkOptions;
     @Mixin PromptOptions promptOptions;
 
     @Override
@@ -37,7 +38,7 @@ final class EvalCommand implements Callable<Integer> {
             Evaluator ev = new Evaluator(m.model, m.tokenizer, promptOptions.build(m));
             Evaluator.Options opt = new Evaluator.Options(samples, temperature, maxNewTokens, seed, batch);
             Evaluator.Result r = spark == null ? ev.evaluate(problems, steeringOptions.resolve(m.model.config), opt, true)
-                    : steerscope.spark.SparkCommands.eval(spark, steerscope.spark.ModelSpec.of(model, promptOptions.template,
+                    : steerscope.spark.SparkCommands.eval(sparkOptions.target(spark), steerscope.spark.ModelSpec.of(model, promptOptions.template,
                             promptOptions.system, promptOptions.noChat), problems, steeringOptions.resolve(m.model.config), opt);
             Evaluator.write(r, out);
             System.out.printf(Locale.ROOT, "n=%d greedy pass@1 %.4f%s mean length %.1f tokens; results in %s%n", r.summary().n(),

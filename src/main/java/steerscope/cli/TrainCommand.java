@@ -65,6 +65,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Start over in --out: remove an earlier run there (its config, metrics, checkpoints, "
             + "vectors or model), or write into a directory that holds other files.") boolean overwrite;
     @Option(names = "--spark", paramLabel = "MASTER", description = "Run each step's rollouts and gradients on Spark (local[2], spark://host:7077, k8s://...); vectors only.") String spark;
+    @Mixin SparkOptions sparkOptions;
     @Mixin PromptOptions promptOptions;
 
     @Override
@@ -102,7 +103,7 @@ final class TrainCommand implements Callable<Integer> {
             steerscope.util.Interrupts.onInterrupt(() -> resumeHint(out));
             double fw = formatReward, lp = lengthPenalty;
             int lb = lengthBudget;
-            var lines = spark == null ? trainer.run(resume) : steerscope.spark.SparkCommands.train(spark, trainer, policy, cfg,
+            var lines = spark == null ? trainer.run(resume) : steerscope.spark.SparkCommands.train(sparkOptions.target(spark), trainer, policy, cfg,
                     steerscope.spark.ModelSpec.of(model, promptOptions.template, promptOptions.system, promptOptions.noChat),
                     () -> { // built again on each executor
                         Reward[] r = rewards(fw, lp, lb);
