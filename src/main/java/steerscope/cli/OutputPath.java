@@ -39,9 +39,10 @@ final class OutputPath {
         }
     }
 
+    /** Empty, or holding only the temp files of an atomic write that a SIGKILL cut short (".NAME.*.tmp"). */
     static boolean isEmpty(Path dir) {
         try (var list = Files.list(dir)) {
-            return list.findAny().isEmpty();
+            return list.map(p -> p.getFileName().toString()).allMatch(n -> n.startsWith(".") && n.endsWith(".tmp"));
         } catch (IOException e) {
             throw UserError.inFile(dir, "cannot read the --out directory: " + IoErrors.describe(e));
         }

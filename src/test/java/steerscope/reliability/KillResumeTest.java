@@ -95,14 +95,7 @@ class KillResumeTest {
         assertTrue(kills.stream().filter(s -> s.startsWith("killed")).count() >= 2, "at least two kills landed: " + kills);
 
         if (params.equals("vectors")) {
-            SteeringVectors a = VectorFiles.read(ref.resolve("vectors.safetensors"));
-            SteeringVectors b = VectorFiles.read(run.resolve("vectors.safetensors"));
-            double norm = 0;
-            for (int l : a.layers()) {
-                assertArrayEquals(a.get(l), b.get(l), "layer " + l + " differs from the uninterrupted run");
-                norm += a.norm(l);
-            }
-            assertTrue(norm > 0, "the vectors must have moved");
+            assertSameVectors(ref, run);
         } else {
             Map<String, float[]> a = tensors(ref.resolve("model/model.safetensors"));
             Map<String, float[]> b = tensors(run.resolve("model/model.safetensors"));
@@ -124,6 +117,18 @@ class KillResumeTest {
             assertEquals(ma.get(i).get("reward_mean"), mb.get(i).get("reward_mean"), "step " + i);
             assertEquals(ma.get(i).get("loss"), mb.get(i).get("loss"), "step " + i);
         }
+    }
+
+    /** The two runs' vectors.safetensors are equal bit for bit, and not zero. */
+    static void assertSameVectors(Path ref, Path run) {
+        SteeringVectors a = VectorFiles.read(ref.resolve("vectors.safetensors"));
+        SteeringVectors b = VectorFiles.read(run.resolve("vectors.safetensors"));
+        double norm = 0;
+        for (int l : a.layers()) {
+            assertArrayEquals(a.get(l), b.get(l), "layer " + l + " differs from the uninterrupted run");
+            norm += a.norm(l);
+        }
+        assertTrue(norm > 0, "the vectors must have moved");
     }
 
     /**
@@ -159,7 +164,7 @@ class KillResumeTest {
         return name;
     }
 
-    private static long linesIn(Path file) {
+    static long linesIn(Path file) {
         try (Stream<String> lines = Files.lines(file)) {
             return lines.count();
         } catch (IOException | java.io.UncheckedIOException e) {
@@ -181,7 +186,7 @@ class KillResumeTest {
         return out;
     }
 
-    private static String read(Path log) {
+    static String read(Path log) {
         try {
             return Files.readString(log, StandardCharsets.UTF_8);
         } catch (IOException e) {
