@@ -42,6 +42,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         try (ModelFiles m = ModelFiles.open(model)) {
             SteeringVectors v = VectorFiles.read(vectors, m.model.config.nLayers(), m.model.config.hiddenSize());
             steerscope.model.Generator.checkRoom(m.model.config, maxNewTokens);
+            OutputPath.requireWritable(out);
             steerscope.util.Interrupts.onInterrupt(() -> "the files already written in " + out + " are whole; run the same command again");
             long t0 = System.nanoTime();
             Analysis.Options opt = new Analysis.Options(maxNewTokens, batch, forwardPrompts, 8, true);

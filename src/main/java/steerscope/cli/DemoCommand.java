@@ -21,6 +21,7 @@ final class DemoCommand implements Callable<Integer> {
                 : Path.of(System.getProperty("user.home"), ".cache", "steerscope");
         // the demo's own earlier output (summary.json, or the runs/ of one that was stopped) is redone in place
         OutputPath.checkDir(out, "demo", dir -> Files.isRegularFile(dir.resolve("summary.json")) || Files.isDirectory(dir.resolve("runs")), overwrite);
+        OutputPath.requireWritable(out);
         steerscope.util.Interrupts.onInterrupt(() -> "the finished outputs in " + out + " are kept and a finished pretraining "
                 + "stays cached in " + cacheDir + "; run the same command again to redo the rest");
         new Demo(new Demo.Options(out, quick, seed, cacheDir)).run();

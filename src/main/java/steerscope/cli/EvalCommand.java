@@ -33,6 +33,7 @@ final class EvalCommand implements Callable<Integer> {
         if (limit > 0 && limit < problems.size()) problems = problems.subList(0, limit);
         try (ModelFiles m = ModelFiles.open(model)) {
             steerscope.model.Generator.checkRoom(m.model.config, maxNewTokens);
+            OutputPath.requireWritable(out.toAbsolutePath().getParent());
             steerscope.util.Interrupts.onInterrupt(() -> "the results are written only at the end, so " + out
                     + " is unchanged; run the same command again");
             Evaluator ev = new Evaluator(m.model, m.tokenizer, promptOptions.build(m));

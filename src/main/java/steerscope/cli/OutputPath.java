@@ -39,6 +39,19 @@ final class OutputPath {
         }
     }
 
+    /**
+     * Creates {@code dir} (where the outputs go) and a file in it, so that a missing or read-only place is reported
+     * before a long job rather than after it. Called last, once every other check has passed.
+     */
+    static void requireWritable(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            Files.delete(Files.createTempFile(dir, ".steerscope-probe-", ".tmp"));
+        } catch (IOException e) {
+            throw UserError.inFile(dir, "cannot write the output here: " + IoErrors.describe(e));
+        }
+    }
+
     /** Empty, or holding only the temp files of an atomic write that a SIGKILL cut short (".NAME.*.tmp"). */
     static boolean isEmpty(Path dir) {
         try (var list = Files.list(dir)) {

@@ -15,7 +15,7 @@ public record SparkTarget(String master, double connectTimeoutSeconds, boolean v
 
     public SparkTarget {
         if (!(connectTimeoutSeconds > 0)) {
-            throw new steerscope.util.UserError("--spark-connect-timeout must be a positive number of seconds, got " + connectTimeoutSeconds);
+            throw new steerscope.util.UserError("--spark-connect-timeout must be a positive number of seconds, got " + (connectTimeoutSeconds == Math.rint(connectTimeoutSeconds) ? String.valueOf((long) connectTimeoutSeconds) : String.valueOf(connectTimeoutSeconds)));
         }
     }
 }

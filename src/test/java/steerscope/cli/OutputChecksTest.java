@@ -73,6 +73,11 @@ class OutputChecksTest {
         refused(CliTest.run("analyze", "--model", model.toString(), "--vectors", vectors.toString(), "--data", data.toString(),
                 "--out", out.toString(), "--max-new-tokens", "300"), "--max-new-tokens 300");
         assertFalse(Files.exists(tmp.resolve("never")), "a refused run created its --out");
+        // a place that cannot be written is found before the evaluation, not after it (/proc takes no new files, even from root)
+        CliTest.Run proc = CliTest.run("eval", "--model", model.toString(), "--data", data.toString(), "--out", "/proc/steerscope-test/r.jsonl",
+                "--max-new-tokens", "3");
+        refused(proc, "/proc", "cannot write the output here", "no such file or directory");
+        assertFalse(proc.err().contains("eval "), "evaluated before finding out: " + proc.err());
     }
 
     @Test
