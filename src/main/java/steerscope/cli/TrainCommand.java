@@ -118,9 +118,6 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The files a run writes in its directory ({@link Trainer}); --overwrite removes exactly these. */
-    private static final List<String> RUN_FILES = List.of("config.json", "metrics.jsonl", "checkpoints", "bad-steps", "vectors.safetensors", "model");
-
     /**
      * --out may be new, empty, or a run of this configuration (which the trainer resumes or refuses to redo);
      * a run of another configuration, or a directory of other files, only with --overwrite.
@@ -130,7 +127,7 @@ final class TrainCommand implements Callable<Integer> {
         boolean isRun = Files.isRegularFile(cfgFile) && Files.isRegularFile(out.resolve("metrics.jsonl"));
         if (overwrite && isRun) {
             try {
-                for (String f : RUN_FILES) steerscope.io.FileTrees.delete(out.resolve(f));
+                for (String f : Trainer.RUN_FILES) steerscope.io.FileTrees.delete(out.resolve(f));
             } catch (java.io.IOException e) {
                 throw UserError.inFile(out, "cannot remove the earlier run: " + steerscope.io.IoErrors.describe(e));
             }

@@ -39,6 +39,9 @@ import steerscope.util.UserError;
  * and at the end {@code vectors.safetensors} (vectors) or {@code model/} (full fine-tune, HF format).
  */
 public final class Trainer {
+    /** Everything a run writes in its directory (train --overwrite removes exactly these). */
+    public static final List<String> RUN_FILES = List.of("config.json", "metrics.jsonl", "checkpoints", "bad-steps", "vectors.safetensors", "model");
+
     /** Computes one step's contribution; a Spark driver swaps in its distributed version. */
     @FunctionalInterface
     public interface StepFunction {

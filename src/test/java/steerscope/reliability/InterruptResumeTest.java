@@ -1,5 +1,6 @@
 package steerscope.reliability;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,7 +21,8 @@ import steerscope.io.Json;
 /**
  * Ctrl-C (SIGINT) and SIGTERM in the middle of {@code train}, as {@link KillResumeTest} does with SIGKILL: the
  * run exits with the signal's status, says how to resume, leaves no temp file, keeps a whole checkpoint, and
- * {@code --resume} then ends with the vectors and metrics of an uninterrupted run, bit for bit.
+ * {@code --resume} then ends with the vectors and metrics of an uninterrupted run, bit for bit. The organism's
+ * half-trained directory and an earlier eval's results come through an interrupt the same way.
  */
 class InterruptResumeTest {
     private static final int STEPS = 12;
@@ -109,6 +111,41 @@ class InterruptResumeTest {
         assertTrue(KillResumeTest.read(log).contains("interrupted; nothing was saved in " + out), () -> KillResumeTest.read(log));
         assertEquals(List.of(), temps(tmp), "the half-trained directory is removed");
         assertFalse(Files.exists(out));
+    }
+
+    @org.junit.jupiter.api.Test
+    void anInterruptedEvalKeepsTheEarlierResultsAndLeavesNoTempFile() throws Exception {
+        Path model = TinyRun.checkpoint(Files.createDirectories(tmp.resolve("model")), 4);
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 400; i++) lines.add(Json.write(java.util.Map.of("question", "What is " + i % 7 + "+" + i % 3 + "?", "answer", String.valueOf(i % 7 + i % 3))));
+        Path data = Files.write(tmp.resolve("many.jsonl"), lines);
+        Path outDir = Files.createDirectories(tmp.resolve("eval"));
+        Path results = outDir.resolve("results.jsonl");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        java.util.function.Function<Integer, List<String>> eval = limit -> List.of("env", "--default-signal=TERM", java, "--add-modules",
+                "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "steerscope.cli.Main",
+                "eval", "--model", model.toString(), "--data", data.toString(), "--out", results.toString(), "--template", "{question}",
+                "--max-new-tokens", "12", "--samples", "4", "--batch", "8", "--limit", String.valueOf(limit));
+        Path log = tmp.resolve("eval.log");
+        Process first = start(eval.apply(8), log); // an earlier, short evaluation: the results an interrupt must keep
+        assertTrue(first.waitFor(5, TimeUnit.MINUTES));
+        assertEquals(0, first.exitValue(), () -> KillResumeTest.read(log));
+        byte[] before = Files.readAllBytes(results), summaryBefore = Files.readAllBytes(outDir.resolve("results.summary.json"));
+
+        Process q = start(eval.apply(400), log);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (q.isAlive() && !KillResumeTest.read(log).contains("eval 8/400") && System.nanoTime() < deadline) Thread.sleep(20);
+        assertTrue(q.isAlive(), () -> "the evaluation ended before the signal: " + KillResumeTest.read(log));
+        q.destroy(); // SIGTERM
+        assertTrue(q.waitFor(2, TimeUnit.MINUTES), "eval does not stop on SIGTERM");
+        assertEquals(143, q.exitValue(), () -> KillResumeTest.read(log));
+        assertTrue(KillResumeTest.read(log).contains("interrupted; the results are written only at the end, so " + results + " is unchanged"),
+                () -> KillResumeTest.read(log));
+        assertArrayEquals(before, Files.readAllBytes(results), "the earlier results were touched");
+        assertArrayEquals(summaryBefore, Files.readAllBytes(outDir.resolve("results.summary.json")));
+        try (Stream<Path> s = Files.list(outDir)) {
+            assertEquals(List.of("results.jsonl", "results.summary.json"), s.map(p -> p.getFileName().toString()).sorted().toList());
+        }
     }
 
     private static List<Path> temps(Path dir) throws IOException {
