@@ -89,7 +89,7 @@ public final class Analysis {
         try {
             Files.createDirectories(outDir);
         } catch (IOException e) {
-            throw UserError.inFile(outDir, "cannot create the output directory: " + e.getMessage());
+            throw UserError.inFile(outDir, "cannot create the output directory: " + steerscope.io.IoErrors.describe(e));
         }
         Measurements m = shares.measure(problems);
         List<Problem> forward = problems.subList(0, Math.min(problems.size(), s.forwardLimit()));

@@ -25,8 +25,10 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "16", description = "Prompts per batch.") int batch;
     @Option(names = "--forward-prompts", defaultValue = "32",
             description = "Prompts read by the forward-only analyses (lenses, path patching, attention, neurons; default: ${DEFAULT-VALUE}).") int forwardPrompts;
+    @Option(names = "--overwrite", description = "Write into --out even if it holds files that are not an earlier analysis.") boolean overwrite;
     @Option(names = "--spark", paramLabel = "MASTER",
             description = "Split the problems across Spark executors (local[2], spark://host:7077, ...); the same files.") String spark;
+    @Mixin SparkOptions sparkOptions;
     @Mixin PromptOptions promptOptions;
 
     @Override
@@ -34,14 +36,18 @@ final class AnalyzeCommand implements Callable<Integer> {
         if (limit <= 0 || maxNewTokens <= 0 || batch <= 0 || forwardPrompts <= 0) {
             throw new steerscope.util.UserError("--limit, --max-new-tokens, --batch and --forward-prompts must be positive");
         }
+        OutputPath.checkDir(out, "analyze", dir -> java.nio.file.Files.isRegularFile(dir.resolve("analysis.json")), overwrite);
         var problems = Dataset.load(data);
         if (limit < problems.size()) problems = problems.subList(0, limit);
         try (ModelFiles m = ModelFiles.open(model)) {
             SteeringVectors v = VectorFiles.read(vectors, m.model.config.nLayers(), m.model.config.hiddenSize());
+            steerscope.model.Generator.checkRoom(m.model.config, maxNewTokens);
+            OutputPath.requireWritable(out);
+            steerscope.util.Interrupts.onInterrupt(() -> "the files already written in " + out + " are whole; run the same command again");
             long t0 = System.nanoTime();
             Analysis.Options opt = new Analysis.Options(maxNewTokens, batch, forwardPrompts, 8, true);
             AnalysisResult r = spark == null ? Analysis.run(m.model, m.tokenizer, promptOptions.build(m), v, problems, opt, out)
-                    : steerscope.spark.SparkCommands.analyze(spark, steerscope.spark.ModelSpec.of(model, promptOptions.template(m),
+                    : steerscope.spark.SparkCommands.analyze(sparkOptions.target(spark), steerscope.spark.ModelSpec.of(model, promptOptions.template(m),
                             promptOptions.system, promptOptions.noChat), new Setup(m.model, m.tokenizer, promptOptions.build(m), v, opt), problems, out);
             steerscope.report.ReportWriter.write(out, out.resolve("report.html"));
             System.out.printf(Locale.ROOT, "n=%d base acc %.4f steered acc %.4f first-token-only recovery %s; last-layer vector pushes %s; "

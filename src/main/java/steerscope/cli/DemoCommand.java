@@ -1,5 +1,6 @@
 package steerscope.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -16,12 +17,18 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--full-lr", description = "Learning rate of the full fine-tune (default: the demo's).") Double fullLr;
     @Option(names = "--rl-steps", description = "RL steps of each method (default: 30, or 12 with --quick).") Integer rlSteps;
     @Option(names = "--no-analysis", description = "Stop after the accuracies (for sweeps): no analyses, no report.") boolean noAnalysis;
+    @Option(names = "--overwrite", description = "Write into --out even if it holds files that are not an earlier demo's.") boolean overwrite;
     @Option(names = "--cache", paramLabel = "DIR", description = "Where pretrained organisms are kept (default: $STEERSCOPE_CACHE or ~/.cache/steerscope).") Path cache;
 
     @Override
     public Integer call() {
         Path cacheDir = cache != null ? cache : System.getenv("STEERSCOPE_CACHE") != null ? Path.of(System.getenv("STEERSCOPE_CACHE"))
                 : Path.of(System.getProperty("user.home"), ".cache", "steerscope");
+        // the demo's own earlier output (summary.json, or the runs/ of one that was stopped) is redone in place
+        OutputPath.checkDir(out, "demo", dir -> Files.isRegularFile(dir.resolve("summary.json")) || Files.isDirectory(dir.resolve("runs")), overwrite);
+        OutputPath.requireWritable(out);
+        steerscope.util.Interrupts.onInterrupt(() -> "the finished outputs in " + out + " are kept and a finished pretraining "
+                + "stays cached in " + cacheDir + "; run the same command again to redo the rest");
         new Demo(new Demo.Options(out, quick, seed, organismSeed, cacheDir, vectorsLr, fullLr, rlSteps, !noAnalysis)).run();
         return 0;
     }

@@ -20,19 +20,26 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "32", description = "Problems decoded together.") int batch;
     @Option(names = "--seed", defaultValue = "0") long seed;
     @Option(names = "--limit", defaultValue = "0", description = "Only the first N problems (0: all).") int limit;
+    @Option(names = "--overwrite", description = "Replace --out even if it is not an earlier results file.") boolean overwrite;
     @Option(names = "--spark", paramLabel = "MASTER", description = "Split the problems across Spark executors (local[2], spark://host:7077, ...).") String spark;
     @Mixin SteeringOptions steeringOptions;
+    @Mixin SparkOptions sparkOptions;
     @Mixin PromptOptions promptOptions;
 
     @Override
     public Integer call() {
+        OutputPath.checkFile(out, "eval", EvalCommand::isResults, overwrite);
         var problems = Dataset.load(data);
         if (limit > 0 && limit < problems.size()) problems = problems.subList(0, limit);
         try (ModelFiles m = ModelFiles.open(model)) {
+            steerscope.model.Generator.checkRoom(m.model.config, maxNewTokens);
+            OutputPath.requireWritable(out.toAbsolutePath().getParent());
+            steerscope.util.Interrupts.onInterrupt(() -> "the results are written only at the end, so " + out
+                    + " is unchanged; run the same command again");
             Evaluator ev = new Evaluator(m.model, m.tokenizer, promptOptions.build(m));
             Evaluator.Options opt = new Evaluator.Options(samples, temperature, maxNewTokens, seed, batch);
             Evaluator.Result r = spark == null ? ev.evaluate(problems, steeringOptions.resolve(m.model.config), opt, true)
-                    : steerscope.spark.SparkCommands.eval(spark, steerscope.spark.ModelSpec.of(model, promptOptions.template(m),
+                    : steerscope.spark.SparkCommands.eval(sparkOptions.target(spark), steerscope.spark.ModelSpec.of(model, promptOptions.template(m),
                             promptOptions.system, promptOptions.noChat), problems, steeringOptions.resolve(m.model.config), opt);
             Evaluator.write(r, out);
             Evaluator.Summary s = r.summary();
@@ -42,5 +49,10 @@ final class EvalCommand implements Callable<Integer> {
                     s.n(), sampled, s.greedyAccuracy(), s.greedy().lo(), s.greedy().hi(), s.meanGreedyTokens(), out);
         }
         return 0;
+    }
+
+    /** An earlier eval's results: Evaluator.write puts NAME.summary.json beside NAME.jsonl. */
+    private static boolean isResults(Path file) {
+        return java.nio.file.Files.isRegularFile(file.resolveSibling(file.getFileName().toString().replaceFirst("\\.jsonl$", "") + ".summary.json"));
     }
 }

@@ -23,7 +23,14 @@ import picocli.CommandLine.Command;
         })
 public final class Main implements Runnable {
     public static void main(String[] args) {
-        System.exit(run(args));
+        steerscope.util.Interrupts.install(); // Ctrl-C / SIGTERM: finish the write in progress, remove temp files, say how to resume
+        int status;
+        try {
+            status = run(args);
+        } finally {
+            steerscope.util.Interrupts.finished();
+        }
+        System.exit(status);
     }
 
     public static int run(String... args) {

@@ -18,6 +18,7 @@ final class OrganismCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "The quick organism (fewer steps).") boolean quick;
     @Option(names = "--seed", description = "Seed of the corpus, tokenizer, init and batch order (default: the config's).") Long seed;
     @Option(names = "--config", paramLabel = "FILE.json", description = "A full organism configuration (as in organism.json's config).") Path config;
+    @Option(names = "--overwrite", description = "Replace --out (and everything in it) even if it is not an earlier organism.") boolean overwrite;
     @Option(names = "--set", paramLabel = "FIELD=VALUE", description = "Override one field of the configuration (repeatable), e.g. steps=1500.") List<String> overrides;
 
     @Override
@@ -30,6 +31,8 @@ final class OrganismCommand implements Callable<Integer> {
         List<String> changes = new ArrayList<>(overrides == null ? List.of() : overrides);
         if (seed != null) changes.add("seed=" + seed);
         cfg = cfg.with(changes);
+        OutputPath.checkDir(out, "organism", dir -> Files.isRegularFile(dir.resolve("organism.json")), overwrite);
+        steerscope.util.Interrupts.onInterrupt(() -> "nothing was saved in " + out + "; run the same command again");
         OrganismTrainer.Result r = OrganismTrainer.train(cfg, out, System.err::println);
         OrganismEval.Report e = r.eval();
         System.out.println(e.summary());

@@ -1,5 +1,7 @@
 package steerscope.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,6 +11,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import steerscope.io.Json;
 import steerscope.model.Model;
 import steerscope.rl.Policy;
 import steerscope.rl.Prompts;
@@ -62,16 +65,30 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--length-penalty", defaultValue = "0", description = "Penalty per token over --length-budget.") double lengthPenalty;
     @Option(names = "--length-budget", defaultValue = "0") int lengthBudget;
     @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint.") boolean resume;
+    @Option(names = "--overwrite", description = "Start over in --out: remove an earlier run there (its config, metrics, checkpoints, "
+            + "vectors or model), or write into a directory that holds other files.") boolean overwrite;
     @Option(names = "--spark", paramLabel = "MASTER", description = "Run each step's rollouts and gradients on Spark (local[2], spark://host:7077, k8s://...); vectors only.") String spark;
+    @Mixin SparkOptions sparkOptions;
     @Mixin PromptOptions promptOptions;
 
     @Override
     public Integer call() {
         RlConfig cfg = config();
+        if (resume && overwrite) throw new UserError("--resume continues the run in --out and --overwrite starts it over: give one");
         if (spark != null) steerscope.spark.SparkCommands.requireVectors(cfg, model);
         List<Problem> problems = Dataset.load(data);
         try (ModelFiles m = ModelFiles.open(model)) {
             Prompts prompts = promptOptions.build(m);
+            // everything the model and the data can refuse is refused here, before --out is touched
+            steerscope.model.Generator.checkRoom(m.model.config, cfg.maxNewTokens());
+            if (cfg.layers() != null) {
+                for (int l : cfg.layers()) {
+                    if (l < 0 || l >= m.model.config.nLayers()) {
+                        throw new UserError("--layers: layer " + l + " does not exist; " + model + " has layers 0.." + (m.model.config.nLayers() - 1));
+                    }
+                }
+            }
+            checkRunDir(cfg);
             Policy policy;
             if (cfg.full()) {
                 Model trainable = m.model.withWeights(m.model.weights.trainableCopy());
@@ -86,11 +103,12 @@ final class TrainCommand implements Callable<Integer> {
             provenance.put("model_type", m.model.config.modelType());
             provenance.put("model_hash", ModelHash.of(m.model));
             Trainer trainer = new Trainer(cfg, policy, problems, rewards[0], rewards[1], out, provenance);
+            steerscope.util.Interrupts.onInterrupt(() -> resumeHint(out));
             double fw = formatReward, lp = lengthPenalty;
             boolean boxedOnly = cfg.boxedOnly();
             double negReward = cfg.negReward();
             int lb = lengthBudget;
-            var lines = spark == null ? trainer.run(resume) : steerscope.spark.SparkCommands.train(spark, trainer, policy, cfg,
+            var lines = spark == null ? trainer.run(resume) : steerscope.spark.SparkCommands.train(sparkOptions.target(spark), trainer, policy, cfg,
                     steerscope.spark.ModelSpec.of(model, promptOptions.template(m), promptOptions.system, promptOptions.noChat),
                     () -> { // built again on each executor
                         Reward[] r = rewards(boxedOnly, negReward, fw, lp, lb);
@@ -103,6 +121,54 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * --out may be new, empty, or a run of this configuration (which the trainer resumes or refuses to redo);
+     * a run of another configuration, or a directory of other files, only with --overwrite.
+     */
+    private void checkRunDir(RlConfig cfg) {
+        Path cfgFile = out.resolve("config.json");
+        boolean isRun = Files.isRegularFile(cfgFile) && Files.isRegularFile(out.resolve("metrics.jsonl"));
+        if (overwrite && isRun) {
+            try {
+                for (String f : Trainer.RUN_FILES) steerscope.io.FileTrees.delete(out.resolve(f));
+            } catch (java.io.IOException e) {
+                throw UserError.inFile(out, "cannot remove the earlier run: " + steerscope.io.IoErrors.describe(e));
+            }
+            return;
+        }
+        if (!isRun) {
+            OutputPath.checkDir(out, "train", dir -> false, overwrite);
+            return;
+        }
+        String changed = firstDifference(Json.MAPPER.valueToTree(RlConfig.fromJson(cfgFile)), Json.MAPPER.valueToTree(cfg));
+        if (changed != null) {
+            throw UserError.inFile(out, "holds a run with another configuration (" + changed + "); choose a new --out, or pass --overwrite "
+                    + "to start over");
+        }
+    }
+
+    /** The first top-level field that differs, as "field: saved -> now", or null. */
+    private static String firstDifference(JsonNode saved, JsonNode now) {
+        var names = new java.util.TreeSet<String>();
+        saved.fieldNames().forEachRemaining(names::add);
+        now.fieldNames().forEachRemaining(names::add);
+        for (String n : names) {
+            if (!java.util.Objects.equals(saved.get(n), now.get(n))) return n + ": " + saved.get(n) + " -> " + now.get(n);
+        }
+        return null;
+    }
+
+    /** What an interrupted run says: the checkpoint it kept and the command that continues from it. */
+    static String resumeHint(Path runDir) {
+        Path latest = runDir.resolve("checkpoints").resolve("latest");
+        try {
+            String name = Files.readString(latest).trim();
+            return "the last checkpoint, " + runDir.resolve("checkpoints").resolve(name) + ", is whole; run the same command with --resume to continue from it";
+        } catch (java.io.IOException e) {
+            return "no checkpoint was written yet; run the same command with --resume to start again";
+        }
     }
 
     static Reward[] rewards(RlConfig cfg, double formatReward, double lengthPenalty, int lengthBudget) {

@@ -69,16 +69,28 @@ final class VectorsCommand implements Runnable {
         }
     }
 
+    /** An earlier export or import: a file that reads as steering vectors, which may be replaced. */
+    static boolean isVectorFile(Path file) {
+        try {
+            VectorFiles.read(file);
+            return true;
+        } catch (UserError e) {
+            return false;
+        }
+    }
+
     @Command(name = "export", description = "Write vectors as GGUF (llama.cpp --control-vector) or steerscope safetensors.")
     static final class Export implements Callable<Integer> {
         @Parameters(paramLabel = "FILE") Path file;
         @Option(names = "--format", required = true, description = "gguf | safetensors") String format;
         @Option(names = "--out", required = true, paramLabel = "PATH") Path out;
         @Option(names = "--allow-drop-layer0", description = "GGUF: leave out the block-0 vector, which llama.cpp cannot load.") boolean dropLayer0;
+        @Option(names = "--overwrite", description = "Replace --out even if it is not a steering-vector file.") boolean overwrite;
 
         @Override
         public Integer call() {
             SteeringVectors v = VectorFiles.read(file);
+            OutputPath.checkFile(out, "vectors export", VectorsCommand::isVectorFile, overwrite);
             switch (format) {
                 case "gguf" -> GgufControlVector.write(v, out, dropLayer0);
                 case "safetensors" -> VectorFiles.write(v, out);
@@ -94,10 +106,13 @@ final class VectorsCommand implements Runnable {
         @Parameters(paramLabel = "FILE.gguf") Path file;
         @Option(names = "--out", required = true, paramLabel = "FILE.safetensors") Path out;
         @Option(names = "--layers", description = "The model's layer count, when the file does not record it.", defaultValue = "0") int layers;
+        @Option(names = "--overwrite", description = "Replace --out even if it is not a steering-vector file.") boolean overwrite;
 
         @Override
         public Integer call() {
-            VectorFiles.write(GgufControlVector.read(file, layers), out);
+            SteeringVectors v = GgufControlVector.read(file, layers);
+            OutputPath.checkFile(out, "vectors import", VectorsCommand::isVectorFile, overwrite);
+            VectorFiles.write(v, out);
             System.out.println("wrote " + out);
             return 0;
         }

@@ -35,6 +35,10 @@ public final class AtomicFiles {
     }
 
     public static void write(Path target, Writer writer) {
+        steerscope.util.Interrupts.critical(() -> writeNow(target, writer)); // Ctrl-C waits for the rename
+    }
+
+    private static void writeNow(Path target, Writer writer) {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = null;
         try {
@@ -61,7 +65,7 @@ public final class AtomicFiles {
             tmp = null;
             syncDirectory(dir);
         } catch (IOException e) {
-            throw UserError.inFile(target, "cannot write: " + e);
+            throw UserError.inFile(target, "cannot write: " + IoErrors.describe(e));
         } finally {
             if (tmp != null) {
                 try {

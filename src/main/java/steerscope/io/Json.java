@@ -38,7 +38,7 @@ public final class Json {
                     + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ", column "
                             + e.getLocation().getColumnNr() + ")" : ""));
         } catch (IOException e) {
-            throw UserError.inFile(file, "cannot read: " + e.getMessage());
+            throw UserError.inFile(file, "cannot read: " + IoErrors.describe(e));
         }
     }
 

@@ -108,7 +108,7 @@ public final class SafeTensors implements AutoCloseable {
             throw UserError.inFile(file, "file not found");
         } catch (IOException e) {
             arena.close();
-            throw UserError.inFile(file, "cannot read: " + e.getMessage());
+            throw UserError.inFile(file, "cannot read: " + IoErrors.describe(e));
         } catch (RuntimeException e) {
             arena.close();
             throw e;

@@ -50,13 +50,18 @@ public final class Generator {
         this.decode = decode;
     }
 
+    /** Refuses a completion length that leaves no room for a prompt (commands call it before they write anything). */
+    public static void checkRoom(ModelConfig c, int maxNewTokens) {
+        if (maxNewTokens >= c.maxPositionEmbeddings()) {
+            throw new steerscope.util.UserError("--max-new-tokens " + maxNewTokens + " leaves no room for a prompt in the model's "
+                    + c.maxPositionEmbeddings() + " positions");
+        }
+    }
+
     public List<Result> generate(List<Request> requests, Options opt, Steering steering, Listener listener) {
         ModelConfig c = tf.config;
         int context = c.maxPositionEmbeddings();
-        if (opt.maxNewTokens() >= context) {
-            throw new steerscope.util.UserError("--max-new-tokens " + opt.maxNewTokens() + " leaves no room for a prompt in the model's "
-                    + context + " positions");
-        }
+        checkRoom(c, opt.maxNewTokens());
         requests = fitToContext(requests, context - opt.maxNewTokens(), opt.truncatePrompts());
         int B = requests.size(), V = c.vocabSize();
         List<int[]> prompts = new ArrayList<>(B);

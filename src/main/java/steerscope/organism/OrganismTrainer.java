@@ -30,6 +30,7 @@ import steerscope.task.synth.PromptFormat;
 import steerscope.task.synth.Writers;
 import steerscope.tokenizer.BpeTrainer;
 import steerscope.tokenizer.Tokenizer;
+import steerscope.util.Interrupts;
 import steerscope.util.UserError;
 
 /**
@@ -71,13 +72,21 @@ public final class OrganismTrainer {
         Path tmp = out.resolveSibling("." + out.getFileName() + ".tmp-" + ProcessHandle.current().pid());
         try {
             deleteTree(tmp);
+            Interrupts.registerTemp(tmp); // a Ctrl-C during the minutes of training removes it
             Files.createDirectories(tmp);
             Result r = trainInto(cfg, tmp, progress);
-            replaceDir(tmp, out);
+            Interrupts.critical(() -> {
+                try {
+                    replaceDir(tmp, out);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
             return new Result(out, r.config(), r.train(), r.eval());
-        } catch (IOException e) {
-            throw UserError.inFile(out, "cannot write the organism: " + e);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw UserError.inFile(out, "cannot write the organism: " + steerscope.io.IoErrors.describe(e));
         } finally {
+            Interrupts.unregisterTemp(tmp);
             try {
                 deleteTree(tmp);
             } catch (IOException ignored) {

@@ -39,6 +39,9 @@ import steerscope.util.UserError;
  * and at the end {@code vectors.safetensors} (vectors) or {@code model/} (full fine-tune, HF format).
  */
 public final class Trainer {
+    /** Everything a run writes in its directory (train --overwrite removes exactly these). */
+    public static final List<String> RUN_FILES = List.of("config.json", "metrics.jsonl", "checkpoints", "bad-steps", "vectors.safetensors", "model");
+
     /** Computes one step's contribution; a Spark driver swaps in its distributed version. */
     @FunctionalInterface
     public interface StepFunction {
@@ -141,7 +144,7 @@ public final class Trainer {
             progress.update(step + 1, m.containsKey("skipped") ? "skipped: " + m.get("skipped") : String.format(Locale.ROOT, "reward %.3f acc %.3f len %.1f",
                     (double) m.get("reward_mean"), (double) m.get("accuracy"), (double) m.get("response_length")));
         }
-        writeFinal();
+        steerscope.util.Interrupts.critical(this::writeFinal);
         return lines;
     }
 
@@ -255,7 +258,7 @@ public final class Trainer {
         try {
             Files.createDirectories(runDir);
         } catch (IOException e) {
-            throw UserError.inFile(runDir, "cannot create the run directory: " + e.getMessage());
+            throw UserError.inFile(runDir, "cannot create the run directory: " + steerscope.io.IoErrors.describe(e));
         }
         Path cfgFile = runDir.resolve("config.json");
         Path latest = runDir.resolve("checkpoints").resolve("latest");
@@ -279,7 +282,7 @@ public final class Trainer {
             Files.writeString(runDir.resolve("metrics.jsonl"), Json.write(m) + "\n", StandardCharsets.UTF_8,
                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         } catch (IOException e) {
-            throw UserError.inFile(runDir.resolve("metrics.jsonl"), "cannot append: " + e.getMessage());
+            throw UserError.inFile(runDir.resolve("metrics.jsonl"), "cannot append: " + steerscope.io.IoErrors.describe(e));
         }
     }
 
@@ -288,6 +291,10 @@ public final class Trainer {
      * is full or read-only the temp directory is removed and the error says which checkpoint is still good.
      */
     private void checkpoint(int nextStep) {
+        steerscope.util.Interrupts.critical(() -> writeCheckpoint(nextStep)); // Ctrl-C waits for it: no temp directory left
+    }
+
+    private void writeCheckpoint(int nextStep) {
         Path dir = runDir.resolve("checkpoints");
         String name = String.format(Locale.ROOT, "step-%06d", nextStep);
         Path tmp = dir.resolve("." + name + ".tmp");
@@ -315,7 +322,7 @@ public final class Trainer {
             } catch (IOException ignored) {
                 // read-only: nothing was written to remove
             }
-            String why = e instanceof UserError ? e.getMessage() : e.toString();
+            String why = e instanceof UserError ? e.getMessage() : steerscope.io.IoErrors.describe(e);
             throw UserError.inFile(dir, "cannot write checkpoint " + name + " (" + why + "); the last good checkpoint is "
                     + lastCheckpoint(dir));
         }
@@ -340,7 +347,7 @@ public final class Trainer {
             System.err.println("resuming " + runDir + " at step " + next);
             return next;
         } catch (IOException e) {
-            throw UserError.inFile(latest, "cannot resume: " + e.getMessage());
+            throw UserError.inFile(latest, "cannot resume: " + steerscope.io.IoErrors.describe(e));
         }
     }
 
@@ -397,7 +404,7 @@ public final class Trainer {
                 if (Files.isRegularFile(src)) AtomicFiles.writeBytes(out.resolve(f), Files.readAllBytes(src));
             }
         } catch (IOException e) {
-            throw UserError.inFile(out, "cannot save the model: " + e.getMessage());
+            throw UserError.inFile(out, "cannot save the model: " + steerscope.io.IoErrors.describe(e));
         }
     }
 

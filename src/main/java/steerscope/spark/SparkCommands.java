@@ -32,16 +32,16 @@ public final class SparkCommands {
     }
 
     /** Runs the trainer with each step's rollouts and gradients computed on Spark. */
-    public static List<Map<String, Object>> train(String master, Trainer trainer, Policy policy, RlConfig cfg, ModelSpec model,
+    public static List<Map<String, Object>> train(SparkTarget master, Trainer trainer, Policy policy, RlConfig cfg, ModelSpec model,
                                                   RewardFactory rewards, boolean resume) {
         if (policy.full()) throw new IllegalArgumentException("Spark trains steering vectors only");
-        try (JavaSparkContext sc = SparkContexts.start(master, "steerscope train")) {
+        try (JavaSparkContext sc = SparkContexts.start(master, "steerscope train", Map.of())) {
             trainer.setStepFunction(new SparkStep(sc, model, rewards, cfg, policy.vectors, policy.model.config, 0));
             return trainer.run(resume);
         }
     }
 
-    public static steerscope.analysis.AnalysisResult analyze(String master, ModelSpec model, steerscope.analysis.Setup driver,
+    public static steerscope.analysis.AnalysisResult analyze(SparkTarget master, ModelSpec model, steerscope.analysis.Setup driver,
                                                              List<Problem> problems, java.nio.file.Path outDir) {
         // pass-1 results carry vocabulary-sized sums (docs/spark.md): lift Spark's 1 GB cap on all results together,
         // unless set; the driver merges each result as it arrives, so it holds only a few at a time
@@ -51,8 +51,8 @@ public final class SparkCommands {
         }
     }
 
-    public static Evaluator.Result eval(String master, ModelSpec model, List<Problem> problems, Steering steering, Evaluator.Options opt) {
-        try (JavaSparkContext sc = SparkContexts.start(master, "steerscope eval")) {
+    public static Evaluator.Result eval(SparkTarget master, ModelSpec model, List<Problem> problems, Steering steering, Evaluator.Options opt) {
+        try (JavaSparkContext sc = SparkContexts.start(master, "steerscope eval", Map.of())) {
             return SparkEval.evaluate(sc, model, problems, steering, opt, 0);
         }
     }

@@ -173,7 +173,7 @@ public final class GgufControlVector {
         } catch (NoSuchFileException e) {
             throw UserError.inFile(file, "file not found");
         } catch (IOException e) {
-            throw UserError.inFile(file, "cannot read: " + e.getMessage());
+            throw UserError.inFile(file, "cannot read: " + steerscope.io.IoErrors.describe(e));
         }
     }
 

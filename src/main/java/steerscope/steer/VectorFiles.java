@@ -76,7 +76,7 @@ public final class VectorFiles {
         } catch (NoSuchFileException e) {
             throw UserError.inFile(file, "file not found");
         } catch (IOException e) {
-            throw UserError.inFile(file, "cannot read: " + e.getMessage());
+            throw UserError.inFile(file, "cannot read: " + steerscope.io.IoErrors.describe(e));
         }
     }
 

@@ -72,7 +72,7 @@ public final class Dataset {
         } catch (CharacterCodingException e) {
             throw UserError.inFile(file, "not valid UTF-8 text");
         } catch (IOException e) {
-            throw UserError.inFile(file, "cannot read: " + e.getMessage());
+            throw UserError.inFile(file, "cannot read: " + steerscope.io.IoErrors.describe(e));
         }
         if (!errors.isEmpty()) {
             StringBuilder msg = new StringBuilder();

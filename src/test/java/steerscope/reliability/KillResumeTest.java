@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -95,14 +96,7 @@ class KillResumeTest {
         assertTrue(kills.stream().filter(s -> s.startsWith("killed")).count() >= 2, "at least two kills landed: " + kills);
 
         if (params.equals("vectors")) {
-            SteeringVectors a = VectorFiles.read(ref.resolve("vectors.safetensors"));
-            SteeringVectors b = VectorFiles.read(run.resolve("vectors.safetensors"));
-            double norm = 0;
-            for (int l : a.layers()) {
-                assertArrayEquals(a.get(l), b.get(l), "layer " + l + " differs from the uninterrupted run");
-                norm += a.norm(l);
-            }
-            assertTrue(norm > 0, "the vectors must have moved");
+            assertSameVectors(ref, run);
         } else {
             Map<String, float[]> a = TinyRun.tensors(ref.resolve("model/model.safetensors"));
             Map<String, float[]> b = TinyRun.tensors(run.resolve("model/model.safetensors"));
@@ -126,11 +120,23 @@ class KillResumeTest {
         }
     }
 
+    /** The two runs' vectors.safetensors are equal bit for bit, and not zero. */
+    static void assertSameVectors(Path ref, Path run) {
+        SteeringVectors a = VectorFiles.read(ref.resolve("vectors.safetensors"));
+        SteeringVectors b = VectorFiles.read(run.resolve("vectors.safetensors"));
+        double norm = 0;
+        for (int l : a.layers()) {
+            assertArrayEquals(a.get(l), b.get(l), "layer " + l + " differs from the uninterrupted run");
+            norm += a.norm(l);
+        }
+        assertTrue(norm > 0, "the vectors must have moved");
+    }
+
     /**
      * What a resume would read: {@code latest} names a step-N directory whose files all load; nothing else
      * (a temp file or directory) looks like a checkpoint. Returns what latest names, or "none".
      */
-    private static String checkCheckpoints(Path run) throws IOException {
+    static String checkCheckpoints(Path run) throws IOException {
         Path dir = run.resolve("checkpoints");
         if (!Files.isDirectory(dir)) return "none";
         try (Stream<Path> list = Files.list(dir)) {
@@ -159,7 +165,7 @@ class KillResumeTest {
         return name;
     }
 
-    private static long linesIn(Path file) {
+    static long linesIn(Path file) {
         try (Stream<String> lines = Files.lines(file)) {
             return lines.count();
         } catch (IOException | java.io.UncheckedIOException e) {
@@ -171,5 +177,13 @@ class KillResumeTest {
         List<JsonNode> out = new ArrayList<>();
         for (String l : Files.readAllLines(run.resolve("metrics.jsonl"))) out.add(Json.MAPPER.readTree(l));
         return out;
+    }
+
+    static String read(Path log) {
+        try {
+            return Files.readString(log, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
     }
 }

@@ -75,4 +75,34 @@ final class SparkTestKit {
         for (int l : a.layers()) for (float x : a.get(l)) m = Math.max(m, Math.abs(x));
         return m;
     }
+
+    /** A Spark daemon (master, worker) in its own JVM with this JVM's class path; its output goes to dir/NAME.log. */
+    static Process startJvm(Path dir, String name, String mainClass, String... args) throws java.io.IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx256m");
+        for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (a.startsWith("--add-opens") || a.startsWith("--add-modules") || a.startsWith("--enable-native-access") || a.startsWith("--sun-misc")) cmd.add(a);
+        }
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(mainClass);
+        cmd.addAll(List.of(args));
+        // The worker builds each executor's command line from SPARK_HOME/jars (empty here: the executor's class
+        // path is spark.executor.extraClassPath) and needs the Scala version it would otherwise read from a build.
+        Path home = dir.resolve("spark-home");
+        java.nio.file.Files.createDirectories(home.resolve("jars"));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile());
+        pb.environment().put("SPARK_HOME", home.toString());
+        pb.environment().put("SPARK_SCALA_VERSION", "2.13");
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+        return pb.start();
+    }
+
+    static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
 }

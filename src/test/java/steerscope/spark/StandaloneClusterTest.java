@@ -63,7 +63,7 @@ class StandaloneClusterTest {
             settings.put("spark.executor.memory", "1g");
             settings.put("spark.cores.max", "2");
             // no wall-clock bound: the JUnit default timeout (junit-platform.properties) is the hang guard
-            try (JavaSparkContext sc = SparkContexts.start(masterUrl, "standalone-test", settings)) {
+            try (JavaSparkContext sc = SparkContexts.start(new SparkTarget(masterUrl, 120, false), "standalone-test", settings)) {
                 AtomicInteger failedTasks = new AtomicInteger();
                 sc.sc().addSparkListener(new SparkListener() {
                     @Override
@@ -187,26 +187,7 @@ class StandaloneClusterTest {
     }
 
     private Process startJvm(Path dir, String name, String mainClass, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx256m");
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-opens") || a.startsWith("--add-modules") || a.startsWith("--enable-native-access")) cmd.add(a);
-        }
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(mainClass);
-        cmd.addAll(List.of(args));
-        // The worker builds each executor's command line from SPARK_HOME/jars (empty here: the executor's class
-        // path is spark.executor.extraClassPath) and needs the Scala version it would otherwise read from a build.
-        Path home = dir.resolve("spark-home");
-        Files.createDirectories(home.resolve("jars"));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile());
-        pb.environment().put("SPARK_HOME", home.toString());
-        pb.environment().put("SPARK_SCALA_VERSION", "2.13");
-        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-        Process p = pb.start();
+        Process p = SparkTestKit.startJvm(dir, name, mainClass, args);
         started.add(p);
         return p;
     }
@@ -251,8 +232,6 @@ class StandaloneClusterTest {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+        return SparkTestKit.freePort();
     }
 }
