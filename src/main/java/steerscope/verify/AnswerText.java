@@ -18,8 +18,8 @@ import java.util.regex.Pattern;
  * </ol>
  */
 final class AnswerText {
-    /** An extracted answer and the rule that found it. */
-    record Found(String text, String rule) {}
+    /** An extracted answer, the rule that found it, and whether it is a plain number from running text. */
+    record Found(String text, String rule, boolean plain) {}
 
     private static final Pattern BOX = Pattern.compile("\\\\(?:boxed|fbox)(?![A-Za-z])");
     private static final Pattern BOX_GAP_NOISE = Pattern.compile(
@@ -29,7 +29,8 @@ final class AnswerText {
             "(?<!\\\\)\\$\\$((?:[^$]|\\$(?!\\$))+?)(?<!\\\\)\\$\\$"
             + "|(?<!\\\\)\\\\\\[((?:[^\\\\]|\\\\(?!\\]))+?)\\\\\\]"
             + "|(?<![\\\\\\d])\\$((?:\\\\\\$|[^\\n$])+?)(?<!\\\\)\\$"
-            + "|(?<!\\\\)\\\\\\(((?:[^\\\\\\n]|\\\\(?!\\)))+?)\\\\\\)", Pattern.DOTALL);
+            + "|(?<!\\\\)\\\\\\(((?:[^\\\\\\n]|\\\\(?!\\)))+?)\\\\\\)"
+            + "|(-?\\\\frac\\{-?\\d+(?:[.,]\\d+)?\\}\\{-?\\d+(?:[.,]\\d+)?\\})", Pattern.DOTALL);
     private static final Pattern ENV_JOIN = Pattern.compile("^\\s*(?:,?\\s*and|,?\\s*or|,)\\s*$");
     private static final Pattern PERCENT_AFTER = Pattern.compile("^\\s*(?:\\\\?%|[Pp]ercentage|[Pp]ercent|[Pp]ct)");
     private static final Pattern PLAIN = Pattern.compile(
@@ -48,7 +49,7 @@ final class AnswerText {
         }
         String boxed = boxed(text);
         if (boxed != null) {
-            out.add(new Found(boxed, "boxed"));
+            out.add(new Found(boxed, "boxed", false));
             return out;
         }
         if (mode == Extraction.BOXED_ONLY) {
@@ -186,7 +187,7 @@ final class AnswerText {
                     joined.append('%');
                     end += pct.end();
                 }
-                latex = new Found(joined.toString().strip(), rule + " (latex)");
+                latex = new Found(joined.toString().strip(), rule + " (latex)", false);
                 latexEnd = end;
             }
         }
@@ -196,7 +197,7 @@ final class AnswerText {
             int plainEnd = -1;
             while (m.find()) {
                 String t = m.group(1).strip() + (m.group(2) != null ? "%" : "");
-                plain = new Found(t, rule + " (number)");
+                plain = new Found(t, rule + " (number)", true);
                 plainEnd = m.end();
             }
             if (plain != null && plainEnd > latexEnd) {

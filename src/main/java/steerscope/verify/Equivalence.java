@@ -421,7 +421,11 @@ final class Equivalence {
         List<Expr> items = e instanceof FSet s ? s.items() : e instanceof Tuple t ? t.items() : List.of(e);
         List<Expr> out = new ArrayList<>();
         for (Expr item : items) {
-            out.addAll(expandPlusMinus(item));
+            for (Expr x : expandPlusMinus(item)) {
+                if (!(e instanceof FSet && out.contains(x))) {
+                    out.add(x); // a set holds each element once
+                }
+            }
         }
         return out;
     }

@@ -56,11 +56,11 @@ public final class MathVerifier {
     public Verdict verifyAnswer(String gold, String predictedAnswer) {
         Budget budget = new Budget(limitNanos);
         try {
-            Parsed g = goldAnswer(gold, budget);
+            Parsed g = goldAnswer(gold, Targets.LATEX_AND_EXPR, budget);
             if (g == null) {
                 return new Verdict(false, null, predictedAnswer, "whole answer", "no gold answer");
             }
-            Parsed p = parseWhole(predictedAnswer == null ? "" : predictedAnswer, budget);
+            Parsed p = parseWhole(predictedAnswer == null ? "" : predictedAnswer, false, budget);
             return compare(g, p, "whole answer", digits, budget);
         } catch (Budget.Exceeded e) {
             return new Verdict(false, gold, predictedAnswer, "whole answer", "timeout");
@@ -73,7 +73,7 @@ public final class MathVerifier {
         String predText = null;
         String rule = "none";
         try {
-            Parsed g = goldAnswer(gold, budget);
+            Parsed g = goldAnswer(gold, targets, budget);
             if (g == null) {
                 return new Verdict(false, null, null, rule, "no gold answer");
             }
@@ -83,7 +83,7 @@ public final class MathVerifier {
             }
             Parsed p = null;
             for (AnswerText.Found f : found) {
-                Parsed candidate = parseWhole(f.text(), budget);
+                Parsed candidate = parseWhole(f.text(), f.plain(), budget);
                 if (p == null || (p.expr == null && candidate.expr != null)) {
                     p = candidate;
                     predText = f.text();
@@ -111,21 +111,24 @@ public final class MathVerifier {
         return new Verdict(eq, g.text, p.text, rule, eq ? "equivalent" : "not equivalent");
     }
 
-    /** The gold's last box if it has one, else the whole string, else what the extraction rules find. */
-    private static Parsed goldAnswer(String gold, Budget budget) {
+    /**
+     * The gold's last box if it has one, else the whole string, else what the extraction rules find. With
+     * {@link Targets#EXPR} alone the gold is read as running text, as math_verify's number-only cases do.
+     */
+    private static Parsed goldAnswer(String gold, Targets targets, Budget budget) {
         if (gold == null || gold.isBlank()) {
             return null;
         }
         String boxed = AnswerText.boxed(gold);
         if (boxed != null) {
-            return parseWhole(boxed, budget);
+            return parseWhole(boxed, false, budget);
         }
-        Parsed whole = parseWhole(gold, budget);
-        if (whole.expr != null) {
+        Parsed whole = parseWhole(gold, false, budget);
+        if (whole.expr != null && targets != Targets.EXPR) {
             return whole;
         }
-        for (AnswerText.Found f : AnswerText.find(gold, Extraction.BOXED_THEN_FALLBACK, Targets.LATEX_AND_EXPR)) {
-            Parsed p = parseWhole(f.text(), budget);
+        for (AnswerText.Found f : AnswerText.find(gold, Extraction.BOXED_THEN_FALLBACK, targets)) {
+            Parsed p = parseWhole(f.text(), f.plain(), budget);
             if (p.expr != null) {
                 return p;
             }
@@ -136,8 +139,8 @@ public final class MathVerifier {
     /** An answer text, its normalized form and its parse (null when it does not parse). */
     private record Parsed(String text, String normalized, Expr expr) {}
 
-    private static Parsed parseWhole(String text, Budget budget) {
-        String normalized = TexNormalizer.normalize(text);
+    private static Parsed parseWhole(String text, boolean plainNumber, Budget budget) {
+        String normalized = TexNormalizer.normalize(text, plainNumber);
         if (normalized.isEmpty()) {
             return new Parsed(text, normalized, null);
         }

@@ -20,12 +20,15 @@ final class TexNormalizer {
             + "|mathbb|mathcal|overline|vec|hat|bar|widehat|overrightarrow|underline|bm)(?![A-Za-z])\\s*\\{");
     private static final Pattern DROP = Pattern.compile(
             "(?<!\\\\)\\\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big|bigg|Bigg|displaystyle|textstyle|limits|nonumber|notag"
-            + "|quad|qquad|hfill|,|;|:|!| )(?![A-Za-z])|\\\\right\\.|\\\\left\\.");
+            + "|hfill|,|;|:|!| )(?![A-Za-z])|\\\\right\\.|\\\\left\\.|\\\\q?quad");
     private static final Pattern DEGREES =
             Pattern.compile("\\^\\s*\\{\\s*\\\\circ\\s*\\}|\\^\\s*\\\\circ(?![A-Za-z])|\\\\circ(?![A-Za-z])|\\\\degree(?![A-Za-z])|°");
     private static final Pattern THOUSANDS = Pattern.compile("^-?[1-9]\\d{0,2}(?:,\\d{3})+(?:\\.\\d+)?$");
     private static final Pattern SPACE_THOUSANDS = Pattern.compile("^-?[1-9]\\d{0,2}(?: \\d{3})+(?:\\.\\d+)?$");
     private static final Pattern DECIMAL_COMMA = Pattern.compile("^-?\\d+,\\d+$");
+    /** {@code \\frac} written with a doubled backslash, as in strings escaped twice. */
+    private static final Pattern DOUBLED_BACKSLASH = Pattern.compile("(?<!\\\\)\\\\\\\\(?=[A-Za-z])");
+    private static final Pattern THIN_SPACE_IN_NUMBER = Pattern.compile("(?<=[\\d,])\\s*\\\\[!,]\\s*(?=\\d)");
     private static final Pattern BRACE_COMMA = Pattern.compile("(\\d)\\s*\\{\\s*,\\s*\\}\\s*(\\d)");
     private static final Pattern PERCENT_WORD = Pattern.compile("(?i)\\s*(?:percentage|percent|pct)\\b");
     private static final Pattern JOIN_WORD = Pattern.compile("(?i)(?<=^|[\\s}$)\\]])(?:and|or)(?=[\\s{$(\\[\\\\]|$)");
@@ -44,7 +47,15 @@ final class TexNormalizer {
     private TexNormalizer() {}
 
     static String normalize(String answer) {
-        String s = answer.strip();
+        return normalize(answer, false);
+    }
+
+    /**
+     * @param plainNumber the answer was found as a plain number in text, where a decimal comma
+     *     ({@code 1000,99}) is read as a decimal point, as math_verify's number extraction does
+     */
+    static String normalize(String answer, boolean plainNumber) {
+        String s = DOUBLED_BACKSLASH.matcher(answer.strip()).replaceAll("\\\\");
         s = s.replace('\u2212', '-').replace('×', '*').replace('·', '*').replace('÷', '/')
                 .replace("≤", "<=").replace("≥", ">=").replace("≠", "!=").replace("∞", "\\infty")
                 .replace("π", "\\pi").replace("²", "^2").replace("³", "^3").replace("€", "").replace("£", "")
@@ -54,6 +65,8 @@ final class TexNormalizer {
         s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\cfrac", "\\frac")
                 .replace("\\%", "%");
         s = BRACE_COMMA.matcher(s).replaceAll("$1,$2");
+        s = THIN_SPACE_IN_NUMBER.matcher(s).replaceAll("");
+        s = approximately(s);
         s = DROP.matcher(s).replaceAll(" ");
         s = DEGREES.matcher(s).replaceAll("");
         s = replaceCommand(s, "leqslant|leq|le", "<=");
@@ -61,14 +74,14 @@ final class TexNormalizer {
         s = replaceCommand(s, "neq|ne", "!=");
         s = replaceCommand(s, "lt", "<");
         s = replaceCommand(s, "gt", ">");
-        s = replaceCommand(s, "approx|simeq|equiv", "=");
+        s = replaceCommand(s, "simeq|equiv", "=");
         s = replaceCommand(s, "times|cdot|ast", "*");
         s = replaceCommand(s, "div", "/");
         s = replaceCommand(s, "dots|ldots|cdots", "");
         s = s.replace("~", " ").replace("\\{", "\\{ ").replace("\\}", " \\}");
         s = unwrapText(s);
         s = PERCENT_WORD.matcher(s).replaceAll("%");
-        s = JOIN_WORD.matcher(s).replaceAll(",");
+        s = JOIN_WORD.matcher(s).replaceAll(" , ");
         s = s.strip();
         while (!s.isEmpty() && ".,;:!".indexOf(s.charAt(s.length() - 1)) >= 0) {
             s = s.substring(0, s.length() - 1).strip();
@@ -77,16 +90,25 @@ final class TexNormalizer {
             s = s.substring(1).strip();
         }
         s = dropUnits(s);
-        return numberFormat(s);
+        return numberFormat(s, plainNumber);
+    }
+
+    /** {@code x = 1/3 \approx 0.33}: the exact value is the answer; {@code x \approx 11} alone reads as {@code x = 11}. */
+    private static String approximately(String s) {
+        Matcher m = Pattern.compile("\\\\approx(?![A-Za-z])").matcher(s);
+        if (!m.find()) {
+            return s;
+        }
+        return s.substring(0, m.start()).contains("=") ? s.substring(0, m.start()) : m.replaceAll(" = ");
     }
 
     /** {@code 1,234} / {@code 1 000} / {@code 1000,99} as a whole answer, read as one number. */
-    static String numberFormat(String s) {
+    static String numberFormat(String s, boolean plainNumber) {
         String t = s.strip();
         if (THOUSANDS.matcher(t).matches() || SPACE_THOUSANDS.matcher(t).matches()) {
             return t.replace(",", "").replace(" ", "");
         }
-        if (DECIMAL_COMMA.matcher(t).matches()) {
+        if (plainNumber && DECIMAL_COMMA.matcher(t).matches()) {
             return t.replace(',', '.');
         }
         return t;
@@ -115,7 +137,7 @@ final class TexNormalizer {
             String after = s.substring(close + 1);
             String replacement;
             if (word.equals("and") || word.equals("or") || word.equals(",")) {
-                replacement = ",";
+                replacement = " , ";
             } else if (isUnit(word) && !before.isEmpty() && "0123456789}).%".indexOf(before.charAt(before.length() - 1)) >= 0) {
                 Matcher power = UNIT_POWER.matcher(after);
                 if (power.find()) {
