@@ -25,6 +25,7 @@ final class AnswerText {
     private static final Pattern BOX_GAP_NOISE = Pattern.compile(
             "\\\\text\\{[^{}]*\\}|\\\\(?:quad|qquad|[,;:! ]|\\[|\\]|\\(|\\))|\\$|(?i:\\band\\b|\\bor\\b)|[\\s,;.&]");
     private static final Pattern FINAL_ANSWER = Pattern.compile("(?i)final answer.{0,100}?\\s+is:?|(?i)\\banswer\\b\\s*(?:is\\b|:)?");
+    private static final Pattern FINAL_ANSWER_HOPE = Pattern.compile("(?i:final answer is):?(.{1,200}?)\\.?\\s?I hope", Pattern.DOTALL);
     private static final Pattern LATEX_ENV = Pattern.compile(
             "(?<!\\\\)\\$\\$((?:[^$]|\\$(?!\\$))+?)(?<!\\\\)\\$\\$"
             + "|(?<!\\\\)\\\\\\[((?:[^\\\\]|\\\\(?!\\]))+?)\\\\\\]"
@@ -48,6 +49,23 @@ final class AnswerText {
             return out;
         }
         String boxed = boxed(text);
+        if (mode == Extraction.BOXED_THEN_FALLBACK) {
+            // math_verify ranks "final answer is X. I hope" with the box; the one ending last wins
+            Matcher fa = FINAL_ANSWER_HOPE.matcher(text);
+            int end = -1;
+            String region = null;
+            while (fa.find()) {
+                end = fa.end();
+                region = fa.group(1);
+            }
+            if (region != null && (boxed == null || end > lastBoxEnd(text))) {
+                Found f = lastMath(region, targets, "final answer is");
+                if (f != null) {
+                    out.add(f);
+                    return out;
+                }
+            }
+        }
         if (boxed != null) {
             out.add(new Found(boxed, "boxed", false));
             return out;
@@ -151,6 +169,15 @@ final class AnswerText {
             joined.append(text, b[1], b[2]);
         }
         return joined.toString().strip();
+    }
+
+    private static int lastBoxEnd(String text) {
+        int end = -1;
+        Matcher m = BOX.matcher(text);
+        while (m.find()) {
+            end = m.end();
+        }
+        return end;
     }
 
     /** The math region or plain number/expression ending last in {@code text}, or null. */

@@ -20,7 +20,7 @@ final class TexNormalizer {
             + "|mathbb|mathcal|overline|vec|hat|bar|widehat|overrightarrow|underline|bm)(?![A-Za-z])\\s*\\{");
     private static final Pattern DROP = Pattern.compile(
             "(?<!\\\\)\\\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big|bigg|Bigg|displaystyle|textstyle|limits|nonumber|notag"
-            + "|hfill|,|;|:|!| )(?![A-Za-z])|\\\\right\\.|\\\\left\\.|\\\\q?quad");
+            + "|hfill)(?![A-Za-z])|(?<!\\\\)\\\\[,;:! ]|\\\\right\\.|\\\\left\\.|\\\\q?quad");
     private static final Pattern DEGREES =
             Pattern.compile("\\^\\s*\\{\\s*\\\\circ\\s*\\}|\\^\\s*\\\\circ(?![A-Za-z])|\\\\circ(?![A-Za-z])|\\\\degree(?![A-Za-z])|°");
     private static final Pattern THOUSANDS = Pattern.compile("^-?[1-9]\\d{0,2}(?:,\\d{3})+(?:\\.\\d+)?$");
