@@ -36,6 +36,11 @@ public final class MathVerifier {
         this.limitNanos = limit.toNanos();
     }
 
+    /** The content of the last complete {@code \boxed{}} (with the boxes chained to it), e.g. a solution's answer. */
+    public static Optional<String> boxedAnswer(String text) {
+        return Optional.ofNullable(text == null ? null : AnswerText.boxed(text));
+    }
+
     /** The answer the prediction rules find in a completion, as written. */
     public Optional<String> extract(String completion, Extraction mode) {
         List<AnswerText.Found> found = AnswerText.find(completion, mode, Targets.LATEX_AND_EXPR);
@@ -60,7 +65,8 @@ public final class MathVerifier {
             if (g == null) {
                 return new Verdict(false, null, predictedAnswer, "whole answer", "no gold answer");
             }
-            Parsed p = parseWhole(predictedAnswer == null ? "" : predictedAnswer, false, budget);
+            String answer = predictedAnswer == null ? "" : predictedAnswer;
+            Parsed p = parseWhole(AnswerText.boxed(answer) != null ? AnswerText.boxed(answer) : answer, false, budget);
             return compare(g, p, "whole answer", digits, budget);
         } catch (Budget.Exceeded e) {
             return new Verdict(false, gold, predictedAnswer, "whole answer", "timeout");
@@ -100,7 +106,7 @@ public final class MathVerifier {
     }
 
     private static Verdict compare(Parsed g, Parsed p, String rule, int roundDigits, Budget budget) {
-        if (!p.normalized.isEmpty() && p.normalized.replaceAll("\\s+", "").equals(g.normalized.replaceAll("\\s+", ""))) {
+        if (!p.normalized.isEmpty() && p.normalized.replaceAll("\\s+", " ").equals(g.normalized.replaceAll("\\s+", " "))) {
             return new Verdict(true, g.text, p.text, rule, "same text");
         }
         if (g.expr == null || p.expr == null) {

@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
  * ... become {@code <= >= !=}; degrees, currency and units ({@code \text{ cm}}, {@code 18 dollars},
  * {@code 15\mbox{ cm}^2}) are dropped; "percent", "pct" become {@code %}; "and"/"or" between answers become
  * commas; thousands separators ({@code 1,234}, {@code 1 000}, {@code 14{,}916}) and a decimal comma
- * ({@code 1000,99}) are read as numbers.
+ * ({@code 1000,99}, in running text only) are read as numbers; a mixed number ({@code 3\\frac{1}{2}},
+ * {@code 2 1/2}) is its sum, as the MATH dataset writes them (math_verify would read a product).
  */
 final class TexNormalizer {
     private static final Pattern WRAPPER = Pattern.compile(
@@ -33,7 +34,9 @@ final class TexNormalizer {
     private static final Pattern PERCENT_WORD = Pattern.compile("(?i)\\s*(?:percentage|percent|pct)\\b");
     private static final Pattern JOIN_WORD = Pattern.compile("(?i)(?<=^|[\\s}$)\\]])(?:and|or)(?=[\\s{$(\\[\\\\]|$)");
     private static final Pattern UNIT_POWER = Pattern.compile("^\\s*\\^\\s*(?:\\{\\s*-?\\d+\\s*\\}|-?\\d)");
-    private static final Pattern TRAILING_WORDS = Pattern.compile("^(.*?[0-9}).%])\\s+([A-Za-z]{2,}(?:\\s+[A-Za-z]+)*)\\s*(?:\\^\\s*\\{?\\d+\\}?)?$");
+    private static final Pattern TRAILING_WORDS = Pattern.compile("^(.*?[0-9}).%])\\s+([A-Za-z]+(?:\\s+[A-Za-z]+)*)\\s*(?:\\^\\s*\\{?\\d+\\}?)?$");
+    private static final Pattern MIXED_TEX = Pattern.compile("(?<![\\d.}^_*/])(\\d+)\\s*\\\\frac\\{(\\d+)\\}\\{(\\d+)\\}");
+    private static final Pattern MIXED_PLAIN = Pattern.compile("^(-?)(\\d+) (\\d+)/(\\d+)$");
     private static final Pattern GLUED_UNIT = Pattern.compile("^(.*?\\d)(cm|mm|km|kg|mg|ml|m|g|s|ft|in|mi|lb|lbs|oz|hr|hrs|min|sec|mph)(?:\\^\\s*\\{?\\d+\\}?|²|³)?$");
     private static final Set<String> UNITS = Set.of("cm", "mm", "km", "m", "kg", "g", "mg", "l", "ml", "s", "sec",
             "second", "seconds", "min", "minute", "minutes", "h", "hr", "hrs", "hour", "hours", "day", "days",
@@ -90,6 +93,8 @@ final class TexNormalizer {
             s = s.substring(1).strip();
         }
         s = dropUnits(s);
+        s = MIXED_TEX.matcher(s).replaceAll("($1+\\\\frac{$2}{$3})");
+        s = MIXED_PLAIN.matcher(s).replaceAll("$1($2+$3/$4)");
         return numberFormat(s, plainNumber);
     }
 
@@ -175,8 +180,17 @@ final class TexNormalizer {
     /** "18 dollars", "125 miles", "18cm": a number followed by unit words only keeps the number. */
     private static String dropUnits(String s) {
         Matcher m = TRAILING_WORDS.matcher(s);
-        if (m.matches() && !m.group(2).equalsIgnoreCase("and") && !m.group(2).equalsIgnoreCase("or")) {
-            return m.group(1).strip();
+        if (m.matches()) {
+            String[] words = m.group(2).split("\\s+");
+            boolean units = true;
+            for (String w : words) {
+                // "2 x" keeps its variable; a word, or a one-letter unit ("12 m"), is dropped
+                units &= w.length() >= 2 ? !w.equalsIgnoreCase("and") && !w.equalsIgnoreCase("or")
+                        : UNITS.contains(w.toLowerCase(Locale.ROOT));
+            }
+            if (units) {
+                return m.group(1).strip();
+            }
         }
         Matcher g = GLUED_UNIT.matcher(s);
         if (g.matches()) {
