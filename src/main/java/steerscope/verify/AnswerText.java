@@ -26,6 +26,7 @@ final class AnswerText {
             "\\\\text\\{[^{}]*\\}|\\\\(?:quad|qquad|[,;:! ]|\\[|\\]|\\(|\\))|\\$|(?i:\\band\\b|\\bor\\b)|[\\s,;.&]");
     private static final Pattern FINAL_ANSWER = Pattern.compile("(?i)final answer.{0,100}?\\s+is:?|(?i)\\banswer\\b\\s*(?:is\\b|:)?");
     private static final Pattern FINAL_ANSWER_HOPE = Pattern.compile("(?i:final answer is):?(.{1,200}?)\\.?\\s?I hope", Pattern.DOTALL);
+    private static final Pattern SENTENCE_END = Pattern.compile("\\.(?:\\s|$)");
     private static final Pattern LATEX_ENV = Pattern.compile(
             "(?<!\\\\)\\$\\$((?:[^$]|\\$(?!\\$))+?)(?<!\\\\)\\$\\$"
             + "|(?<!\\\\)\\\\\\[((?:[^\\\\]|\\\\(?!\\]))+?)\\\\\\]"
@@ -103,7 +104,7 @@ final class AnswerText {
         if (para >= 0 && para < cut && !rest.substring(0, para).isBlank()) {
             cut = para;
         }
-        Matcher end = Pattern.compile("\\.(?:\\s|$)").matcher(rest);
+        Matcher end = SENTENCE_END.matcher(rest);
         while (end.find()) {
             // a full stop inside a math region does not end the sentence
             if (end.start() < cut && outsideMath(rest, end.start())) {

@@ -70,6 +70,8 @@ public final class MathVerifier {
             return compare(g, p, "whole answer", digits, budget);
         } catch (Budget.Exceeded e) {
             return new Verdict(false, gold, predictedAnswer, "whole answer", "timeout");
+        } catch (StackOverflowError e) {
+            return new Verdict(false, gold, predictedAnswer, "whole answer", "nested too deeply");
         }
     }
 
@@ -102,6 +104,8 @@ public final class MathVerifier {
             return compare(g, p, rule, roundDigits, budget);
         } catch (Budget.Exceeded e) {
             return new Verdict(false, gold, predText, rule, "timeout");
+        } catch (StackOverflowError e) {
+            return new Verdict(false, gold, predText, rule, "nested too deeply");
         }
     }
 

@@ -47,6 +47,13 @@ final class TexNormalizer {
             "oz", "ounce", "ounces", "gram", "grams", "kilogram", "kilograms", "liter", "liters", "litre", "litres",
             "people", "students", "times", "ways", "radians", "rad");
 
+    /** Relations and operators written as commands, and what they become. */
+    private static final Pattern[] COMMANDS = {command("leqslant|leq|le"), command("geqslant|geq|ge"), command("neq|ne"),
+            command("lt"), command("gt"), command("simeq|equiv"), command("times|cdot|ast"), command("div"),
+            command("dots|ldots|cdots")};
+    private static final String[] COMMAND_TEXT = {" <= ", " >= ", " != ", " < ", " > ", " = ", " * ", " / ", " "};
+    private static final Pattern APPROX = command("approx");
+
     private TexNormalizer() {}
 
     static String normalize(String answer) {
@@ -72,15 +79,9 @@ final class TexNormalizer {
         s = approximately(s);
         s = DROP.matcher(s).replaceAll(" ");
         s = DEGREES.matcher(s).replaceAll("");
-        s = replaceCommand(s, "leqslant|leq|le", "<=");
-        s = replaceCommand(s, "geqslant|geq|ge", ">=");
-        s = replaceCommand(s, "neq|ne", "!=");
-        s = replaceCommand(s, "lt", "<");
-        s = replaceCommand(s, "gt", ">");
-        s = replaceCommand(s, "simeq|equiv", "=");
-        s = replaceCommand(s, "times|cdot|ast", "*");
-        s = replaceCommand(s, "div", "/");
-        s = replaceCommand(s, "dots|ldots|cdots", "");
+        for (int i = 0; i < COMMANDS.length; i++) {
+            s = COMMANDS[i].matcher(s).replaceAll(COMMAND_TEXT[i]);
+        }
         s = s.replace("~", " ").replace("\\{", "\\{ ").replace("\\}", " \\}");
         s = unwrapText(s);
         s = PERCENT_WORD.matcher(s).replaceAll("%");
@@ -100,7 +101,7 @@ final class TexNormalizer {
 
     /** {@code x = 1/3 \approx 0.33}: the exact value is the answer; {@code x \approx 11} alone reads as {@code x = 11}. */
     private static String approximately(String s) {
-        Matcher m = Pattern.compile("\\\\approx(?![A-Za-z])").matcher(s);
+        Matcher m = APPROX.matcher(s);
         if (!m.find()) {
             return s;
         }
@@ -119,8 +120,8 @@ final class TexNormalizer {
         return t;
     }
 
-    private static String replaceCommand(String s, String names, String by) {
-        return s.replaceAll("\\\\(?:" + names + ")(?![A-Za-z])", Matcher.quoteReplacement(" " + by + " "));
+    private static Pattern command(String names) {
+        return Pattern.compile("\\\\(?:" + names + ")(?![A-Za-z])");
     }
 
     /**

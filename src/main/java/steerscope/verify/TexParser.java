@@ -40,12 +40,14 @@ final class TexParser {
 
     private final String s;
     private final Budget budget;
+    private final int[] nodes; // shared with the parsers of sub-groups
     private int pos;
     private int depth;
 
-    private TexParser(String s, Budget budget) {
+    private TexParser(String s, Budget budget, int[] nodes) {
         this.s = s;
         this.budget = budget;
+        this.nodes = nodes;
     }
 
     static final class Fail extends RuntimeException {
@@ -56,7 +58,7 @@ final class TexParser {
 
     /** The whole string as one answer; throws {@link Fail} when it is not mathematics we can read. */
     static Expr parse(String text, Budget budget) {
-        TexParser p = new TexParser(text, budget);
+        TexParser p = new TexParser(text, budget, new int[1]);
         Expr e = p.list();
         p.skipSpaces();
         if (p.pos != p.s.length()) {
@@ -270,6 +272,9 @@ final class TexParser {
 
     private Expr primary() {
         budget.check();
+        if (++nodes[0] > Budget.MAX_NODES) {
+            throw new Fail("more than " + Budget.MAX_NODES + " nodes");
+        }
         if (++depth > Budget.MAX_DEPTH) {
             throw new Fail("nested too deeply");
         }
@@ -522,7 +527,7 @@ final class TexParser {
         if (text.isBlank()) {
             throw new Fail("empty group");
         }
-        TexParser p = new TexParser(text, budget);
+        TexParser p = new TexParser(text, budget, nodes);
         p.depth = depth;
         Expr e = p.list();
         p.skipSpaces();
