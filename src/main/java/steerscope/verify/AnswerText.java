@@ -42,6 +42,8 @@ final class AnswerText {
             + "|-?\\d+[.,]\\d+|\\.\\d+|-?\\d+)"
             + "(\\s*(?:%|[Pp]ercentage|[Pp]ercent|[Pp]ct))?");
 
+    private static final int WINDOW = 4000;
+
     private AnswerText() {}
 
     static List<Found> find(String text, Extraction mode, Targets targets) {
@@ -181,8 +183,15 @@ final class AnswerText {
         return end;
     }
 
-    /** The math region or plain number/expression ending last in {@code text}, or null. */
+    /**
+     * The math region or plain number/expression ending last in {@code text}, or null. Only the last
+     * {@link #WINDOW} characters are searched: the answer is near the end, and the number pattern would cost
+     * time quadratic in a long run of digits.
+     */
     private static Found lastMath(String text, Targets targets, String rule) {
+        if (text.length() > WINDOW) {
+            text = text.substring(text.length() - WINDOW);
+        }
         Found latex = null;
         int latexEnd = -1;
         if (targets != Targets.EXPR) {

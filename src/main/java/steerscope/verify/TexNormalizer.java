@@ -202,17 +202,6 @@ final class TexNormalizer {
 
     /** Index of the brace closing the one at {@code open}, or -1; escaped braces are skipped. */
     static int closeBrace(String text, int open) {
-        int depth = 0;
-        for (int k = open; k < text.length(); k++) {
-            char c = text.charAt(k);
-            if (c == '\\') {
-                k++;
-            } else if (c == '{') {
-                depth++;
-            } else if (c == '}' && --depth == 0) {
-                return k;
-            }
-        }
-        return -1;
+        return TexParser.matching(text, open, '{', '}');
     }
 }

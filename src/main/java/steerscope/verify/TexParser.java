@@ -577,9 +577,18 @@ final class TexParser {
     }
 
     private int closing(int open, char o, char c) {
+        int k = matching(s, open, o, c);
+        if (k < 0) {
+            throw new Fail("unclosed " + o);
+        }
+        return k;
+    }
+
+    /** Index of the {@code c} closing the {@code o} at {@code open}, or -1; escaped characters are skipped. */
+    static int matching(String text, int open, char o, char c) {
         int d = 0;
-        for (int k = open; k < s.length(); k++) {
-            char ch = s.charAt(k);
+        for (int k = open; k < text.length(); k++) {
+            char ch = text.charAt(k);
             if (ch == '\\') {
                 k++;
             } else if (ch == o) {
@@ -588,7 +597,7 @@ final class TexParser {
                 return k;
             }
         }
-        throw new Fail("unclosed " + o);
+        return -1;
     }
 
     /** Index of the {@code \}} closing the {@code \{} at {@code open}. */
