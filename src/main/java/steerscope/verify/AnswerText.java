@@ -157,8 +157,11 @@ final class AnswerText {
         int first = boxes.size() - 1;
         while (first > 0) {
             int[] prev = boxes.get(first - 1);
+            if (prev[3] > boxes.get(first)[0]) {
+                break; // nested: the inner box is the answer
+            }
             String gap = text.substring(prev[3], boxes.get(first)[0]);
-            if (prev[3] > boxes.get(first)[0] || !BOX_GAP_NOISE.matcher(gap).replaceAll("").isEmpty()) {
+            if (!BOX_GAP_NOISE.matcher(gap).replaceAll("").isEmpty()) {
                 break;
             }
             first--;

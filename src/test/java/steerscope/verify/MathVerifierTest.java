@@ -170,6 +170,17 @@ class MathVerifierTest {
         assertFalse(verifier.matches("\\boxed{" + "1+".repeat(5000) + "1}", "5001", Extraction.BOXED_ONLY)); // over the node limit
     }
 
+    @Test
+    void malformedAnswersGiveAVerdict() {
+        String[] preds = {"\\boxed{$$\\boxed{x = 1, y = 2}$$}", "\\boxed{\\frac{1}{0}}", "\\boxed{)(}", "\\boxed{\\begin{pmatrix}1 & 2}",
+                "\\boxed{[1, 2, 3)}", "\\boxed{x = }", "\\boxed{\\sqrt}", "\\boxed{0^{-1}}", "\\boxed{\\text{}}", "\\boxed{|}", "$$", "\\boxed{{{}}}"};
+        for (String p : preds) {
+            Verdict v = verifier.verify("1", p, Extraction.BOXED_THEN_FALLBACK);
+            assertFalse(v.correct(), p + " -> " + v);
+        }
+        assertTrue(verifier.matches("\\boxed{\\boxed{7}}", "7", Extraction.BOXED_ONLY)); // nested boxes: the inner one
+    }
+
     /** The organism's completions: rewarded exactly when their boxed integer is the chain's value, as before. */
     @Test
     void organismAnswersAreRewardedAsBefore() {
