@@ -43,7 +43,7 @@ import steerscope.verify.Expr.Union;
  *   <li>sets are unordered, tuples ordered, a single answer equals a one-element set; intervals need the same
  *       ends and brackets, an open interval equals a pair; unions compare part by part; a gold inequality in
  *       one variable compares with a predicted set as the interval it describes;</li>
- *   <li>matrices by shape and entries; words ({@code \text{Evelyn}}, {@code odd}) by letters, case ignored.</li>
+ *   <li>matrices by shape and entries (sums, products and scalar multiples worked out first); words ({@code \text{Evelyn}}, {@code odd}) by letters, case ignored.</li>
  * </ul>
  */
 final class Equivalence {
@@ -60,6 +60,8 @@ final class Equivalence {
 
     boolean equal(Expr gold, Expr pred) {
         budget.check();
+        gold = matrixValue(gold);
+        pred = matrixValue(pred);
         boolean goldEq = isEquation(gold);
         boolean predEq = isEquation(pred);
         boolean goldAssign = isAssignment(gold);
@@ -504,6 +506,68 @@ final class Equivalence {
             }
         }
         return true;
+    }
+
+    /** Sums, differences, products and scalar multiples of matrices, worked out entry by entry; else e itself. */
+    private static Expr matrixValue(Expr e) {
+        if (e instanceof Neg n && matrixValue(n.a()) instanceof Matrix m) {
+            return map(m, x -> new Neg(x));
+        }
+        if (!(e instanceof Bin b) || b.op() == '^' || b.op() == '/') {
+            return e;
+        }
+        Expr x = matrixValue(b.a());
+        Expr y = matrixValue(b.b());
+        if (x instanceof Matrix m && y instanceof Matrix n) {
+            int rows = m.rows().size();
+            int inner = m.rows().getFirst().size();
+            int cols = n.rows().getFirst().size();
+            if (b.op() == '*') {
+                if (inner != n.rows().size()) {
+                    return e;
+                }
+                List<List<Expr>> out = new ArrayList<>();
+                for (int i = 0; i < rows; i++) {
+                    List<Expr> row = new ArrayList<>();
+                    for (int j = 0; j < cols; j++) {
+                        Expr sum = new Bin('*', m.rows().get(i).getFirst(), n.rows().getFirst().get(j));
+                        for (int k = 1; k < inner; k++) {
+                            sum = new Bin('+', sum, new Bin('*', m.rows().get(i).get(k), n.rows().get(k).get(j)));
+                        }
+                        row.add(sum);
+                    }
+                    out.add(row);
+                }
+                return new Matrix(out);
+            }
+            if (rows != n.rows().size() || inner != cols) {
+                return e;
+            }
+            List<List<Expr>> out = new ArrayList<>();
+            for (int i = 0; i < rows; i++) {
+                List<Expr> row = new ArrayList<>();
+                for (int j = 0; j < cols; j++) {
+                    row.add(new Bin(b.op(), m.rows().get(i).get(j), n.rows().get(i).get(j)));
+                }
+                out.add(row);
+            }
+            return new Matrix(out);
+        }
+        if (b.op() == '*' && x instanceof Matrix m && Evaluate.isScalar(y)) {
+            return map(m, v -> new Bin('*', v, y));
+        }
+        if (b.op() == '*' && y instanceof Matrix n && Evaluate.isScalar(x)) {
+            return map(n, v -> new Bin('*', x, v));
+        }
+        return e;
+    }
+
+    private static Matrix map(Matrix m, java.util.function.UnaryOperator<Expr> f) {
+        List<List<Expr>> out = new ArrayList<>();
+        for (List<Expr> row : m.rows()) {
+            out.add(row.stream().map(f).toList());
+        }
+        return new Matrix(out);
     }
 
     // ---- words ----

@@ -94,6 +94,13 @@ class MathVerifierTest {
                 Arguments.of("\\begin{pmatrix} 2 & 0 \\\\ -1 & 3 \\end{pmatrix}",
                         "\\boxed{\\begin{pmatrix} 2 & 0 \\\\ 1 & 3 \\end{pmatrix}}", false),
                 Arguments.of("\\begin{pmatrix} 2 \\\\ 0 \\end{pmatrix}", "\\boxed{\\begin{pmatrix} 2 & 0 \\end{pmatrix}}", false),
+                Arguments.of("\\begin{pmatrix} 4 & 1 \\\\ 2 & 3 \\end{pmatrix}",
+                        "\\boxed{\\begin{pmatrix} 1 & 1 \\\\ 0 & 1 \\end{pmatrix} + \\begin{pmatrix} 3 & 0 \\\\ 2 & 2 \\end{pmatrix}}", true),
+                Arguments.of("\\begin{pmatrix} 2 & 2 \\\\ 1 & 3 \\end{pmatrix}",
+                        "\\boxed{\\begin{pmatrix} 1 & 1 \\\\ 0 & 1 \\end{pmatrix} \\begin{pmatrix} 1 & -1 \\\\ 1 & 3 \\end{pmatrix}}", true),
+                Arguments.of("\\begin{pmatrix} 2 & 2 \\\\ 1 & 3 \\end{pmatrix}",
+                        "\\boxed{\\begin{pmatrix} 1 & -1 \\\\ 1 & 3 \\end{pmatrix} \\begin{pmatrix} 1 & 1 \\\\ 0 & 1 \\end{pmatrix}}", false),
+                Arguments.of("\\begin{pmatrix} 2 & 4 \\end{pmatrix}", "\\boxed{2\\begin{pmatrix} 1 & 2 \\end{pmatrix}}", true),
                 // percentages and units
                 Arguments.of("35\\%", "\\boxed{35 percent}", true),
                 Arguments.of("35\\%", "\\boxed{0.35}", true),
