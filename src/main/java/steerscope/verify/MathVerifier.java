@@ -72,6 +72,8 @@ public final class MathVerifier {
             return new Verdict(false, gold, predictedAnswer, "whole answer", "timeout");
         } catch (StackOverflowError e) {
             return new Verdict(false, gold, predictedAnswer, "whole answer", "nested too deeply");
+        } catch (RuntimeException e) {
+            return new Verdict(false, gold, predictedAnswer, "whole answer", "internal error: " + e);
         }
     }
 
@@ -106,6 +108,9 @@ public final class MathVerifier {
             return new Verdict(false, gold, predText, rule, "timeout");
         } catch (StackOverflowError e) {
             return new Verdict(false, gold, predText, rule, "nested too deeply");
+        } catch (RuntimeException e) {
+            // a reward must not stop a training step; the reason names the bug for `verify` to show
+            return new Verdict(false, gold, predText, rule, "internal error: " + e);
         }
     }
 
