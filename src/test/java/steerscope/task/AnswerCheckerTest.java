@@ -11,7 +11,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Hand-written cases from the rules in AnswerChecker / AnswerExtractor (none copied from their output). */
+/** Hand-written cases from the rules of AnswerChecker and the verifier behind it (none copied from their output). */
 class AnswerCheckerTest {
     private final AnswerChecker checker = new AnswerChecker();
 
