@@ -23,7 +23,8 @@ final class AnswerText {
 
     private static final Pattern BOX = Pattern.compile("\\\\(?:boxed|fbox)(?![A-Za-z])");
     private static final Pattern BOX_GAP_NOISE = Pattern.compile(
-            "\\\\text\\{[^{}]*\\}|\\\\(?:quad|qquad|[,;:! ]|\\[|\\]|\\(|\\))|\\$|(?i:\\band\\b|\\bor\\b)|[\\s,;.&]");
+            "\\\\text\\{[^{}]*\\}|\\\\(?:quad|qquad|[,;:! ]|\\[|\\]|\\(|\\))|\\$|(?i:\\band\\b|\\bor\\b)|[\\s,;.&]"
+            + "|(?<![A-Za-z])[A-Za-z](?:_\\{?[A-Za-z0-9]+\\}?)?\\s*=");
     private static final Pattern FINAL_ANSWER = Pattern.compile("(?i)final answer.{0,100}?\\s+is:?|(?i)\\banswer\\b\\s*(?:is\\b|:)?");
     private static final Pattern FINAL_ANSWER_HOPE = Pattern.compile("(?i:final answer is):?(.{1,200}?)\\.?\\s?I hope", Pattern.DOTALL);
     private static final Pattern SENTENCE_END = Pattern.compile("\\.(?:\\s|$)");

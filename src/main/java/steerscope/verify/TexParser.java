@@ -67,15 +67,42 @@ final class TexParser {
         return e;
     }
 
+    /**
+     * {@code a, b; c, d}: a list; when ";" separates groups that have commas inside, each group is one tuple
+     * ({@code p=5,q=2;p=7,q=2} is the set of two solutions), otherwise ";" is a comma.
+     */
     private Expr list() {
-        List<Expr> items = new ArrayList<>();
-        items.add(relation());
-        while (eat(",") || eat(";")) {
+        List<List<Expr>> groups = new ArrayList<>();
+        List<Expr> group = new ArrayList<>();
+        group.add(relation());
+        while (true) {
+            boolean semicolon;
+            if (eat(",")) {
+                semicolon = false;
+            } else if (eat(";")) {
+                semicolon = true;
+            } else {
+                break;
+            }
             skipSpaces();
             if (atEnd() || peekCloser()) {
                 break; // trailing separator
             }
-            items.add(relation());
+            if (semicolon) {
+                groups.add(group);
+                group = new ArrayList<>();
+            }
+            group.add(relation());
+        }
+        groups.add(group);
+        List<Expr> items = new ArrayList<>();
+        boolean tuples = groups.size() > 1 && groups.stream().allMatch(g -> g.size() > 1);
+        for (List<Expr> g : groups) {
+            if (tuples) {
+                items.add(new Tuple(g));
+            } else {
+                items.addAll(g);
+            }
         }
         return items.size() == 1 ? items.getFirst() : new FSet(items);
     }

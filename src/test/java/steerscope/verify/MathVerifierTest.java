@@ -73,6 +73,10 @@ class MathVerifierTest {
                 Arguments.of("2 \\pm \\sqrt{5}", "\\boxed{2+\\sqrt5, 2-\\sqrt5}", true),
                 Arguments.of("2 \\pm \\sqrt{5}", "\\boxed{2+\\sqrt5}", false),
                 Arguments.of("3, 8", "\\boxed{3} and \\boxed{8}", true),
+                Arguments.of("3, 8", "so $a = \\boxed{3}$ and $b = \\boxed{8}$", true),
+                Arguments.of("3, 8", "so $a = \\boxed{3}$ and $b = 2 + \\boxed{8}$", false),
+                Arguments.of("a=1,b=2;a=3,b=4", "\\boxed{(3,4),(1,2)}", true),
+                Arguments.of("a=1,b=2;a=3,b=4", "\\boxed{(1,4),(3,2)}", false),
                 // equations and inequalities up to rearrangement
                 Arguments.of("y \\le 4", "\\boxed{4 \\ge y}", true),
                 Arguments.of("y < 4", "\\boxed{-y > -4}", true),
