@@ -36,8 +36,9 @@ import steerscope.verify.Expr.Union;
  *   <li>numbers: exact over the rationals; when either side is written as a decimal, both are rounded to
  *       {@code digits} decimals first (math_verify's {@code float_rounding}, 6); a percentage stands for its
  *       value or its value over 100;</li>
- *   <li>expressions: equal when they agree at random points (exactly, with rational points, when both are
- *       rational functions; else in double precision to a relative 1e-9); names of variables matter;</li>
+ *   <li>expressions: equal when they agree at random points of both signs (exactly, with rational points, when
+ *       both are rational functions; else in double precision to a relative 1e-9; points where a side is
+ *       undefined are skipped); names of variables matter;</li>
  *   <li>equations are equal up to a non-zero factor of (left - right), inequalities up to a positive one
  *       (the direction flipped with a sign: {@code x < 1} is {@code -x > -1});</li>
  *   <li>sets are unordered, tuples ordered, a single answer equals a one-element set; intervals need the same
@@ -196,7 +197,9 @@ final class Equivalence {
             Map<String, Rational> exactEnv = new HashMap<>();
             Map<String, Double> env = new HashMap<>();
             for (String v : vars) {
-                Rational r = Rational.of(1 + rng.nextInt(96), 1 + rng.nextInt(12));
+                // both signs, so |x| != x and \\sqrt{x^2} != x; points where a side is undefined are skipped
+                int num = 1 + rng.nextInt(48);
+                Rational r = Rational.of(rng.nextBoolean() ? num : -num, 1 + rng.nextInt(12));
                 exactEnv.put(v, r);
                 env.put(v, r.num().doubleValue() / r.den().doubleValue());
             }

@@ -58,6 +58,10 @@ class MathVerifierTest {
                 Arguments.of("\\frac{t+3}{5}", "\\boxed{\\frac{t}{5}+\\frac35}", true),
                 Arguments.of("\\cos^2 u", "\\boxed{1-\\sin^2(u)}", true),
                 Arguments.of("2m+1", "\\boxed{2n+1}", false),               // names of variables matter
+                Arguments.of("w", "\\boxed{|w|}", false),                     // not for negative w
+                Arguments.of("w", "\\boxed{\\sqrt{w^2}}", false),
+                Arguments.of("\\sqrt{w}", "\\boxed{w^{1/2}}", true),             // defined for w > 0 only
+                Arguments.of("\\ln(w^2)", "\\boxed{2\\ln|w|}", true),
                 Arguments.of("3 \\cos b \\sin a", "\\boxed{3\\sin a\\cos b}", true),
                 // intervals and unions
                 Arguments.of("[2,5)", "\\boxed{[2,5)}", true),
