@@ -245,18 +245,13 @@ final class Equivalence {
         return valid >= Math.min(POINTS, 3);
     }
 
+    /** The sign of the constant ratio found by the last {@code agreeAtPoints(..., ratio = true)}. */
     private int lastRatioSign;
 
     // ---- relations ----
 
     private static boolean isEquation(Expr e) {
-        if (e instanceof Rel r) {
-            return r.ops().stream().allMatch("="::equals);
-        }
-        if (e instanceof FSet s && !s.items().isEmpty()) {
-            return false;
-        }
-        return false;
+        return e instanceof Rel r && r.ops().stream().allMatch("="::equals);
     }
 
     /** x = ..., (p, q) = ..., \frac{NO}{BO} = ...: an equation whose left side has no numbers. */
@@ -267,16 +262,13 @@ final class Equivalence {
     private static boolean onlySymbols(Expr e) {
         return switch (e) {
             case Sym s -> true;
-            case Fn f -> !isKnownFunction(f.name()) && f.args().stream().allMatch(Equivalence::onlySymbols)
+            // f(x) (an unknown function has a one-letter name) or |AB|
+            case Fn f -> f.name().length() == 1 && f.args().stream().allMatch(Equivalence::onlySymbols)
                     || f.name().equals("abs") && onlySymbols(f.args().getFirst());
             case Bin b -> b.op() != '^' && onlySymbols(b.a()) && onlySymbols(b.b());
             case Tuple t -> t.items().stream().allMatch(Equivalence::onlySymbols);
             default -> false;
         };
-    }
-
-    private static boolean isKnownFunction(String name) {
-        return !(name.length() == 1);
     }
 
     private static Rel collapse(Rel r) {
