@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
                 OrganismCommand.class,
                 DemoCommand.class,
                 BenchCommand.class,
+                VerifyCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

@@ -19,6 +19,7 @@ import java.util.Optional;
 import steerscope.io.AtomicFiles;
 import steerscope.io.Json;
 import steerscope.util.UserError;
+import steerscope.verify.MathVerifier;
 
 /**
  * Reads and writes problem sets as JSONL: one JSON object per line.
@@ -142,7 +143,7 @@ public final class Dataset {
             if (!s.isTextual()) {
                 throw new BadLine("field \"solution\" must be a string");
             }
-            answer = AnswerExtractor.lastBoxed(s.asText())
+            answer = MathVerifier.boxedAnswer(s.asText())
                     .orElseThrow(() -> new BadLine("field \"solution\" has no \\boxed{...} answer"));
         } else {
             throw new BadLine("no answer field (expected \"answer\" or \"solution\")");
