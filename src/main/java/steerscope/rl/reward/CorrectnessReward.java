@@ -2,8 +2,8 @@ package steerscope.rl.reward;
 
 import java.util.Objects;
 import steerscope.task.AnswerChecker;
-import steerscope.task.AnswerExtractor;
 import steerscope.task.Problem;
+import steerscope.verify.Extraction;
 
 /**
  * 1 if the completion's final answer equals the problem's gold answer ({@link AnswerChecker}), else
@@ -43,9 +43,6 @@ public final class CorrectnessReward implements Reward {
     }
 
     private boolean correct(Problem problem, String completion) {
-        if (!boxedOnly) return checker.matches(completion, problem.answer());
-        return AnswerExtractor.lastBoxed(completion)
-                .map(box -> checker.matches("\\boxed{" + box + "}", problem.answer()))
-                .orElse(false);
+        return checker.matches(completion, problem.answer(), boxedOnly ? Extraction.BOXED_ONLY : Extraction.BOXED_THEN_FALLBACK);
     }
 }
