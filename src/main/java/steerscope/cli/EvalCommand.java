@@ -11,12 +11,12 @@ import steerscope.task.Dataset;
 
 @Command(name = "eval", description = "Greedy pass@1 and mean accuracy over K samples on a test set.")
 final class EvalCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR") Path model;
+    @Mixin ModelOption modelOption;
     @Option(names = "--data", required = true, paramLabel = "FILE.jsonl") Path data;
     @Option(names = "--out", required = true, paramLabel = "results.jsonl") Path out;
     @Option(names = "--samples", defaultValue = "0", description = "K samples per problem at --temperature (0: greedy only).") int samples;
     @Option(names = "--temperature", defaultValue = "1.0") float temperature;
-    @Option(names = "--max-new-tokens", defaultValue = "512") int maxNewTokens;
+    @Option(names = "--max-new-tokens", description = "Default: 512, or what the model's context leaves after the longest prompt.") Integer maxNewTokens;
     @Option(names = "--batch", defaultValue = "32", description = "Problems decoded together.") int batch;
     @Option(names = "--seed", defaultValue = "0") long seed;
     @Option(names = "--limit", defaultValue = "0", description = "Only the first N problems (0: all).") int limit;
@@ -26,11 +26,15 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Path model = modelOption.dir();
         var problems = Dataset.load(data);
         if (limit > 0 && limit < problems.size()) problems = problems.subList(0, limit);
         try (ModelFiles m = ModelFiles.open(model)) {
-            Evaluator ev = new Evaluator(m.model, m.tokenizer, promptOptions.build(m));
-            Evaluator.Options opt = new Evaluator.Options(samples, temperature, maxNewTokens, seed, batch);
+            var prompts = promptOptions.build(m);
+            Evaluator ev = new Evaluator(m.model, m.tokenizer, prompts);
+            int newTokens = PromptOptions.maxNewTokens(maxNewTokens, 512, m.model.config.maxPositionEmbeddings(),
+                    PromptOptions.longestPrompt(prompts, problems));
+            Evaluator.Options opt = new Evaluator.Options(samples, temperature, newTokens, seed, batch);
             Evaluator.Result r = spark == null ? ev.evaluate(problems, steeringOptions.resolve(m.model.config), opt, true)
                     : steerscope.spark.SparkCommands.eval(spark, steerscope.spark.ModelSpec.of(model, promptOptions.template,
                             promptOptions.system, promptOptions.noChat), problems, steeringOptions.resolve(m.model.config), opt);

@@ -4,15 +4,16 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import steerscope.model.ModelConfig;
 
 @Command(name = "inspect", description = "Architecture, parameter count, dtype and tokenizer of a checkpoint.")
 final class InspectCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR") Path model;
+    @Mixin ModelOption modelOption;
 
     @Override
     public Integer call() {
+        Path model = modelOption.dir();
         try (ModelFiles m = ModelFiles.open(model)) {
             ModelConfig c = m.model.config;
             System.out.printf(Locale.ROOT, "model:        %s%n", model);

@@ -26,7 +26,7 @@ import steerscope.util.UserError;
 
 @Command(name = "train", description = "RL-train steering vectors (default) or every weight, with GRPO/RLOO on verifiable rewards.")
 final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR") Path model;
+    @Mixin ModelOption modelOption;
     @Option(names = "--data", required = true, paramLabel = "FILE.jsonl") Path data;
     @Option(names = "--out", required = true, paramLabel = "RUN_DIR") Path out;
     @Option(names = "--preset", defaultValue = "paper", description = "Defaults to start from (paper: RLOO, 16x16, T=1, lr 1e-3 vectors / 1e-6 full, no KL/clip).") String preset;
@@ -46,7 +46,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--warmup") Integer warmup;
     @Option(names = "--schedule", description = "constant | cosine") String schedule;
     @Option(names = "--beta", description = "KL coefficient to the frozen base (k3).") Double beta;
-    @Option(names = "--max-new-tokens") Integer maxNewTokens;
+    @Option(names = "--max-new-tokens", description = "Default: the preset's (512), or what the model's context leaves after the longest prompt.") Integer maxNewTokens;
     @Option(names = "--stop", description = "A rollout also ends at this string (repeatable).") List<String> stop;
     @Option(names = "--temperature") Double temperature;
     @Option(names = "--top-p") Double topP;
@@ -64,11 +64,16 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Path model = modelOption.dir();
         RlConfig cfg = config();
         if (spark != null) steerscope.spark.SparkCommands.requireVectors(cfg, model);
         List<Problem> problems = Dataset.load(data);
         try (ModelFiles m = ModelFiles.open(model)) {
             Prompts prompts = promptOptions.build(m);
+            if (maxNewTokens == null) {
+                cfg = cfg.with(Map.of("maxNewTokens", PromptOptions.maxNewTokens(null, cfg.maxNewTokens(),
+                        m.model.config.maxPositionEmbeddings(), PromptOptions.longestPrompt(prompts, problems))));
+            }
             Policy policy;
             if (cfg.full()) {
                 Model trainable = m.model.withWeights(m.model.weights.trainableCopy());

@@ -28,7 +28,8 @@ final class VectorsCommand implements Runnable {
     @Command(name = "show", description = "Layers and norms; with --model, the top tokens of each vector's logit lens.")
     static final class Show implements Callable<Integer> {
         @Parameters(paramLabel = "FILE") Path file;
-        @Option(names = "--model", paramLabel = "DIR") Path model;
+        @Option(names = "--model", paramLabel = "DIR|ID") String model;
+        @Option(names = "--revision", paramLabel = "REV", description = "With a Hub ID: a branch, tag or commit hash (default: main).") String revision;
         @Option(names = "--top", defaultValue = "10") int top;
 
         @Override
@@ -36,7 +37,7 @@ final class VectorsCommand implements Runnable {
             SteeringVectors v = VectorFiles.read(file);
             System.out.printf(Locale.ROOT, "%s: %d layers x d_model %d, vectors on %d layers%n", file, v.nLayers(), v.dModel(), v.layers().length);
             v.metadata().forEach((k, val) -> System.out.printf("  %s = %s%n", k, val.length() > 120 ? val.substring(0, 117) + "..." : val));
-            ModelFiles m = model == null ? null : ModelFiles.open(model);
+            ModelFiles m = model == null ? null : ModelFiles.open(ModelFiles.resolve(model, revision));
             try {
                 if (m != null && (m.model.config.nLayers() != v.nLayers() || m.model.config.hiddenSize() != v.dModel())) {
                     throw UserError.inFile(file, "made for n_layers=" + v.nLayers() + ", d_model=" + v.dModel() + "; " + model + " has n_layers="
