@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
 public final class OracleRunner {
     public static final Path PYTHON = Path.of("/usr/bin/python3");
     public static final List<String> CASES = List.of("qwen2-f32-tied", "qwen2-bf16", "llama-f32-rope3",
-            "llama-bf16-tied-sharded", "mistral-f32", "qwen2-f32-mha");
+            "llama-bf16-tied-sharded", "mistral-f32", "qwen2-f32-mha",
+            "qwen2-f32-downbias");
 
     private OracleRunner() {}
 

@@ -26,6 +26,11 @@ final class InspectCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "rope:         theta %.0f%s%n", c.ropeTheta(), c.ropeScaling() == null ? "" : ", llama3 scaling x" + c.ropeScaling().factor());
             System.out.printf(Locale.ROOT, "tokenizer:    %s%n", m.tokenizer.summary());
             System.out.printf(Locale.ROOT, "chat:         %s%n", m.chat == null ? "no chat template" : "chat template present");
+            int[] biased = m.model.weights.downProjBiasLayers();
+            if (biased.length > 0) {
+                System.out.printf(Locale.ROOT, "vectors:      built in: mlp.down_proj.bias on layers %s, the paper's steering vectors; this loads as "
+                        + "base + vectors (vectors import --from-checkpoint extracts them)%n", java.util.Arrays.toString(biased));
+            }
             System.out.printf(Locale.ROOT, "steering:     %d vectors x %d = %,d trainable parameters (%.4f%% of the model)%n", c.nLayers(), c.hiddenSize(),
                     (long) c.nLayers() * c.hiddenSize(), 100.0 * c.nLayers() * c.hiddenSize() / c.parameterCount());
         }
