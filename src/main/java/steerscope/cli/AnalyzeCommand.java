@@ -11,14 +11,13 @@ import steerscope.analysis.AnalysisResult;
 import steerscope.analysis.Setup;
 import steerscope.steer.SteeringVectors;
 import steerscope.steer.VectorFiles;
-import steerscope.task.Dataset;
 
 @Command(name = "analyze", description = "Read what steering vectors do: logit lens, ablations, path patching, attention vs MLP, "
         + "token categories, neurons. Writes the JSON files of docs/analysis-format.md into --out.")
 final class AnalyzeCommand implements Callable<Integer> {
     @Mixin ModelOption modelOption;
     @Option(names = "--vectors", required = true, paramLabel = "FILE", description = "Steering vectors (steerscope safetensors or llama.cpp GGUF).") Path vectors;
-    @Option(names = "--data", required = true, paramLabel = "FILE.jsonl") Path data;
+    @Mixin(name = "data") DataOptions dataOptions;
     @Option(names = "--out", required = true, paramLabel = "DIR") Path out;
     @Option(names = "--limit", defaultValue = "64", description = "Problems used (greedy accuracy of every ablation; default: ${DEFAULT-VALUE}).") int limit;
     @Option(names = "--max-new-tokens", description = "Default: 256, or what the model's context leaves after the longest prompt.") Integer maxNewTokens;
@@ -35,7 +34,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         if (limit <= 0 || (maxNewTokens != null && maxNewTokens <= 0) || batch <= 0 || forwardPrompts <= 0) {
             throw new steerscope.util.UserError("--limit, --max-new-tokens, --batch and --forward-prompts must be positive");
         }
-        var problems = Dataset.load(data);
+        var problems = dataOptions.load("test");
         if (limit < problems.size()) problems = problems.subList(0, limit);
         try (ModelFiles m = ModelFiles.open(model)) {
             SteeringVectors v = VectorFiles.read(vectors, m.model.config.nLayers(), m.model.config.hiddenSize());

@@ -7,12 +7,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import steerscope.rl.Evaluator;
-import steerscope.task.Dataset;
 
 @Command(name = "eval", description = "Greedy pass@1 and mean accuracy over K samples on a test set.")
 final class EvalCommand implements Callable<Integer> {
     @Mixin ModelOption modelOption;
-    @Option(names = "--data", required = true, paramLabel = "FILE.jsonl") Path data;
+    @Mixin(name = "data") DataOptions dataOptions;
     @Option(names = "--out", required = true, paramLabel = "results.jsonl") Path out;
     @Option(names = "--samples", defaultValue = "0", description = "K samples per problem at --temperature (0: greedy only).") int samples;
     @Option(names = "--temperature", defaultValue = "1.0") float temperature;
@@ -27,7 +26,7 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Path model = modelOption.dir();
-        var problems = Dataset.load(data);
+        var problems = dataOptions.load("test");
         if (limit > 0 && limit < problems.size()) problems = problems.subList(0, limit);
         try (ModelFiles m = ModelFiles.open(model)) {
             var prompts = promptOptions.build(m);

@@ -20,14 +20,13 @@ import steerscope.rl.reward.FormatReward;
 import steerscope.rl.reward.LengthPenalty;
 import steerscope.rl.reward.Reward;
 import steerscope.steer.SteeringVectors;
-import steerscope.task.Dataset;
 import steerscope.task.Problem;
 import steerscope.util.UserError;
 
 @Command(name = "train", description = "RL-train steering vectors (default) or every weight, with GRPO/RLOO on verifiable rewards.")
 final class TrainCommand implements Callable<Integer> {
     @Mixin ModelOption modelOption;
-    @Option(names = "--data", required = true, paramLabel = "FILE.jsonl") Path data;
+    @Mixin(name = "data") DataOptions dataOptions;
     @Option(names = "--out", required = true, paramLabel = "RUN_DIR") Path out;
     @Option(names = "--preset", defaultValue = "paper", description = "Defaults to start from (paper: RLOO, 16x16, T=1, lr 1e-3 vectors / 1e-6 full, no KL/clip).") String preset;
     @Option(names = "--params", defaultValue = "vectors", description = "vectors | full") String params;
@@ -67,7 +66,7 @@ final class TrainCommand implements Callable<Integer> {
         Path model = modelOption.dir();
         RlConfig cfg = config();
         if (spark != null) steerscope.spark.SparkCommands.requireVectors(cfg, model);
-        List<Problem> problems = Dataset.load(data);
+        List<Problem> problems = dataOptions.load("train");
         try (ModelFiles m = ModelFiles.open(model)) {
             Prompts prompts = promptOptions.build(m);
             if (maxNewTokens == null) {
