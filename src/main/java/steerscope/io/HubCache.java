@@ -92,7 +92,7 @@ public final class HubCache {
             if (Files.isDirectory(snap)) return snap;
         }
         throw new UserError(kind.noun + " " + id + (revision.equals("main") ? "" : " at revision " + revision)
-                + " is not in the local Hugging Face cache (tried " + String.join(", ", tried.stream().map(Path::toString).toList())
+                + ": no such file or directory, and not in the local Hugging Face cache (tried " + String.join(", ", tried.stream().map(Path::toString).toList())
                 + "; the cache is $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub); on a connected machine: "
                 + "huggingface-cli download " + id + kind.downloadFlag + (revision.equals("main") ? "" : " --revision " + revision));
     }
