@@ -21,6 +21,7 @@ import steerscope.util.UserError;
  * ids, the pre-tokenizer's name, the chat template) and the weights under llama.cpp's tensor names. Matrices are
  * written in the chosen dtype, norms and biases in F32. Llama/Mistral q/k rows are permuted, because llama.cpp's
  * llama graph rotates interleaved pairs where Hugging Face rotates halves; Qwen2's graph rotates halves itself.
+ * Llama 3's rope_scaling becomes {@code rope_freqs.weight}, a divisor per rotary frequency.
  */
 public final class GgufModelExport {
     /** Pre-tokenizer regexes llama.cpp knows by name (tokenizer.ggml.pre). */
@@ -47,9 +48,6 @@ public final class GgufModelExport {
             case "llama", "mistral" -> "llama";
             default -> throw UserError.inFile(m.dir.resolve("config.json"), "model_type '" + c.modelType() + "' has no GGUF export (qwen2, llama, mistral)");
         };
-        if (c.ropeScaling() != null) {
-            throw UserError.inFile(m.dir.resolve("config.json"), "rope_scaling (llama3) is not exported to GGUF yet; a model without it is");
-        }
         if (m.weights.downProjBiasLayers().length > 0) {
             throw UserError.inFile(m.dir, "carries mlp.down_proj.bias (the paper's vectors), which llama.cpp's graph has no slot for: export the base "
                     + "without them, and the vectors with 'vectors import --from-checkpoint' then 'vectors export --format gguf' as a control vector");
@@ -74,6 +72,13 @@ public final class GgufModelExport {
         tokenizer(g, m.dir, c, addBos);
 
         ModelWeights w = m.weights;
+        if (c.ropeScaling() != null) {
+            // Llama 3's scaling, as llama.cpp takes it: a divisor per frequency (convert_hf_to_gguf.py's rope_freqs)
+            float[] plain = Rope.inverseFrequencies(c, false), scaled = Rope.inverseFrequencies(c, true);
+            float[] factors = new float[plain.length];
+            for (int i = 0; i < factors.length; i++) factors[i] = (float) ((double) plain[i] / scaled[i]);
+            vector(g, "rope_freqs.weight", factors);
+        }
         matrix(g, "token_embd.weight", w.embed, type, 0);
         vector(g, "output_norm.weight", w.finalNorm);
         if (w.lmHead != w.embed) matrix(g, "output.weight", w.lmHead, type, 0);

@@ -69,16 +69,22 @@ class LlamaCppTest {
         assertEquals(0, p.exitValue(), "g++ failed (install it with scripts/setup-test-deps): " + out);
     }
 
-    /** A random 4-layer checkpoint with a byte-level BPE tokenizer: Qwen2 (q/k/v biases, untied) or Llama (tied, q/k permuted in GGUF). */
+    /**
+     * A random 4-layer checkpoint with a byte-level BPE tokenizer: Qwen2 (q/k/v biases, untied), Llama (tied, q/k
+     * permuted in GGUF), or Llama with Llama 3 rope_scaling (original context 64, so head_dim 16's frequencies fall in
+     * all three bands).
+     */
     static Path checkpoint(String arch, Path dir) throws Exception {
         Files.createDirectories(dir);
         List<String> corpus = List.of("Say something.", "Please answer now.", "What comes first?", "Reply with one letter.");
         new BpeTrainer(300, List.of("<|endoftext|>"), 7).train(corpus).writeTokenizerJson(dir.resolve("tokenizer.json"));
         Tokenizer tok = Tokenizer.load(dir.resolve("tokenizer.json"));
         boolean qwen = arch.equals("qwen2");
+        ModelConfig.RopeScaling scaling = arch.equals("llama3") ? new ModelConfig.RopeScaling(8.0, 1.0, 4.0, 64) : null;
+        arch = qwen ? "qwen2" : "llama";
         int V = tok.vocabSize() + 5, d = 64, L = 4, H = 4, KV = 2, hd = 16, ff = 96; // 5 embedding rows the tokenizer leaves unused
         int eos = tok.tokenId("<|endoftext|>").getAsInt();
-        ModelConfig c = new ModelConfig(qwen ? "Qwen2ForCausalLM" : "LlamaForCausalLM", arch, V, d, L, H, KV, hd, ff, 1e-6f, 10000.0, null, 256,
+        ModelConfig c = new ModelConfig(qwen ? "Qwen2ForCausalLM" : "LlamaForCausalLM", arch, V, d, L, H, KV, hd, ff, 1e-6f, 10000.0, scaling, 256,
                 !qwen, qwen, -1, new int[] {eos}, "float32");
         SplittableRandom r = new SplittableRandom(11);
         SafeTensorsWriter w = new SafeTensorsWriter().metadata("format", "pt");
@@ -167,9 +173,10 @@ class LlamaCppTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"qwen2", "llama"})
+    @ValueSource(strings = {"qwen2", "llama", "llama3"})
     void llamaCppMatchesScoreWithAndWithoutVectors(String arch) throws Exception {
         Path dir = checkpoint(arch, tmp.resolve(arch));
+        assertEquals(arch.equals("llama3"), Json.read(dir.resolve("config.json")).path("rope_scaling").isObject(), "llama3 has rope_scaling");
         Path gguf = tmp.resolve(arch + ".gguf");
         cli("export", "--model", dir.toString(), "--format", "gguf", "--out", gguf.toString());
         Path vec = tmp.resolve(arch + "-vec.safetensors"), cvec = tmp.resolve(arch + "-vec.gguf");
