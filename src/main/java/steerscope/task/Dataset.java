@@ -183,9 +183,9 @@ public final class Dataset {
         String answer;
         if (fields.answer() != null) {
             JsonNode a = extra.remove(present(node, fields.answer(), "--field-answer"));
-            answer = goldFromAnswer(a, fields.answer());
+            answer = goldFromAnswer(a, fields.answer(), true);
         } else if (node.hasNonNull("answer")) {
-            answer = goldFromAnswer(extra.remove("answer"), "answer");
+            answer = goldFromAnswer(extra.remove("answer"), "answer", false);
         } else if (node.hasNonNull("solution")) {
             JsonNode s = extra.remove("solution");
             if (!s.isTextual()) {
@@ -209,7 +209,7 @@ public final class Dataset {
         return new Problem(id, q.asText(), answer, extra);
     }
 
-    private static String goldFromAnswer(JsonNode a, String field) {
+    private static String goldFromAnswer(JsonNode a, String field, boolean named) {
         String text;
         if (a.isTextual()) {
             text = a.asText();
@@ -227,8 +227,8 @@ public final class Dataset {
             }
             return text;
         }
-        if (!field.equals("answer")) {
-            // a named column may hold a worked solution: its last \boxed{} is the answer
+        if (named) {
+            // a column named by --field-answer may hold a worked solution: its last \boxed{} is the answer
             Optional<String> boxed = AnswerExtractor.lastBoxed(text);
             if (boxed.isPresent()) return boxed.get();
         }
