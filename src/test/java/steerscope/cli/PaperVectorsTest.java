@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -110,5 +111,17 @@ class PaperVectorsTest {
         CliTest.Run bad = CliTest.run("vectors", "import", "--from-checkpoint", plain.toString(), "--out", tmp.resolve("none.safetensors").toString());
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("carries no model.layers.N.mlp.down_proj.bias"), bad.err());
+
+        // llama.cpp's graph has no down_proj bias: the GGUF export refuses, says what to do, and writes nothing
+        Path gguf = tmp.resolve("biased.gguf");
+        CliTest.Run refused = CliTest.run("export", "--model", biased.toString(), "--format", "gguf", "--out", gguf.toString());
+        assertEquals(2, refused.code());
+        assertTrue(refused.err().contains("mlp.down_proj.bias") && refused.err().contains("--from-checkpoint") && !Files.exists(gguf), refused.err());
+        // a tokenizer whose pre-tokenizer llama.cpp does not know by name
+        String tj = Files.readString(plain.resolve("tokenizer.json")).replace("\\p{N}|", "\\p{N}{1,2}|");
+        Files.writeString(plain.resolve("tokenizer.json"), tj);
+        CliTest.Run pre = CliTest.run("export", "--model", plain.toString(), "--format", "gguf", "--out", gguf.toString());
+        assertEquals(2, pre.code());
+        assertTrue(pre.err().contains("tokenizer.json") && pre.err().contains("pre_tokenizer") && !Files.exists(gguf), pre.err());
     }
 }
