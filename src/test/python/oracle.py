@@ -21,6 +21,8 @@ CASES (each with its own fixed weight seed; all have vocab 97, 4 query heads, si
   llama-bf16-tied-sharded  LlamaForCausalLM  BF16  tied   no bias     hidden 32 L2 kv2  head_dim 8, 2 shards + index
   mistral-f32              MistralForCausalLM F32  untied no bias     hidden 48 L2 kv2  head_dim 12, sliding_window null
   qwen2-f32-mha            Qwen2ForCausalLM  F32   untied q/k/v bias  hidden 32 L3 kv4 (= heads, plain MHA)
+  qwen2-f32-downbias       Qwen2ForCausalLM  F32   tied   q/k/v bias  hidden 32 L3 kv2, and mlp.down_proj.bias on
+                           layers 0 and 2: the paper's checkpoints store their steering vectors so
 --seed N (default 0) shifts both the weight seed and the batch seed, so any N gives a new, reproducible set.
 
 FILES WRITTEN INTO --out DIR
@@ -142,6 +144,10 @@ CASES = {
     "qwen2-f32-mha": dict(arch="qwen2", dtype="float32", tied=False, hidden=32, layers=3, heads=4, kv=4,
                           head_dim=None, inter=64, eps=1e-6, theta=10000.0, scaling=None, sharded=False,
                           vector_layers=[1, 2], seed=106),
+    # the paper's checkpoints: steering vectors stored as mlp.down_proj.bias (here on layers 0 and 2 of 3)
+    "qwen2-f32-downbias": dict(arch="qwen2", dtype="float32", tied=True, hidden=32, layers=3, heads=4, kv=2,
+                               head_dim=None, inter=80, eps=1e-6, theta=1000000.0, scaling=None, sharded=False,
+                               vector_layers=[1], seed=107, down_bias=[0, 2]),
 }
 
 ARCH_CLASS = {"qwen2": "Qwen2ForCausalLM", "llama": "LlamaForCausalLM", "mistral": "MistralForCausalLM"}
@@ -211,6 +217,8 @@ def weight_shapes(c):
         shapes.append((p + "mlp.gate_proj.weight", (inter, d)))
         shapes.append((p + "mlp.up_proj.weight", (inter, d)))
         shapes.append((p + "mlp.down_proj.weight", (d, inter)))
+        if l in c.get("down_bias", ()):
+            shapes.append((p + "mlp.down_proj.bias", (d,)))
     shapes.append(("model.norm.weight", (d,)))
     if not c["tied"]:
         shapes.append(("lm_head.weight", (VOCAB, d)))
@@ -405,6 +413,8 @@ def forward(c, w, ids, mask, vectors, vector_scale, vector_layers, vmask, attn_f
         gate = x2 @ w[p + "mlp.gate_proj.weight"].t()
         up = x2 @ w[p + "mlp.up_proj.weight"].t()
         h = h + (torch.nn.functional.silu(gate) * up) @ w[p + "mlp.down_proj.weight"].t()
+        if p + "mlp.down_proj.bias" in w:
+            h = h + w[p + "mlp.down_proj.bias"]
         if l in vector_layers:
             h = h + vector_scale * vectors[l] * vm
     head = w["model.embed_tokens.weight"] if c["tied"] else w["lm_head.weight"]

@@ -17,7 +17,8 @@ public final class OracleRunner {
     public static final Path PYTHON = Path.of("/usr/bin/python3");
     public static final Path SCRIPT = Path.of("src/test/python/oracle.py");
     public static final List<String> CASES = List.of("qwen2-f32-tied", "qwen2-bf16", "llama-f32-rope3",
-            "llama-bf16-tied-sharded", "mistral-f32", "qwen2-f32-mha");
+            "llama-bf16-tied-sharded", "mistral-f32", "qwen2-f32-mha",
+            "qwen2-f32-downbias");
     /** A hang guard, far above the seconds an oracle run takes. */
     static final long TIMEOUT_SECONDS = 300;
 

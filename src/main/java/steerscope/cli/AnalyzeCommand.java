@@ -11,17 +11,16 @@ import steerscope.analysis.AnalysisResult;
 import steerscope.analysis.Setup;
 import steerscope.steer.SteeringVectors;
 import steerscope.steer.VectorFiles;
-import steerscope.task.Dataset;
 
 @Command(name = "analyze", description = "Read what steering vectors do: logit lens, ablations, path patching, attention vs MLP, "
         + "token categories, neurons. Writes the JSON files of docs/analysis-format.md into --out.")
 final class AnalyzeCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR") Path model;
+    @Mixin ModelOption modelOption;
     @Option(names = "--vectors", required = true, paramLabel = "FILE", description = "Steering vectors (steerscope safetensors or llama.cpp GGUF).") Path vectors;
-    @Option(names = "--data", required = true, paramLabel = "FILE.jsonl") Path data;
+    @Mixin(name = "data") DataOptions dataOptions;
     @Option(names = "--out", required = true, paramLabel = "DIR") Path out;
     @Option(names = "--limit", defaultValue = "64", description = "Problems used (greedy accuracy of every ablation; default: ${DEFAULT-VALUE}).") int limit;
-    @Option(names = "--max-new-tokens", defaultValue = "256") int maxNewTokens;
+    @Option(names = "--max-new-tokens", description = "Default: 256, or what the model's context leaves after the longest prompt.") Integer maxNewTokens;
     @Option(names = "--batch", defaultValue = "16", description = "Prompts per batch.") int batch;
     @Option(names = "--forward-prompts", defaultValue = "32",
             description = "Prompts read by the forward-only analyses (lenses, path patching, attention, neurons; default: ${DEFAULT-VALUE}).") int forwardPrompts;
@@ -33,11 +32,12 @@ final class AnalyzeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (limit <= 0 || maxNewTokens <= 0 || batch <= 0 || forwardPrompts <= 0) {
+        Path model = modelOption.dir();
+        if (limit <= 0 || (maxNewTokens != null && maxNewTokens <= 0) || batch <= 0 || forwardPrompts <= 0) {
             throw new steerscope.util.UserError("--limit, --max-new-tokens, --batch and --forward-prompts must be positive");
         }
         OutputPath.checkDir(out, "analyze", dir -> java.nio.file.Files.isRegularFile(dir.resolve("analysis.json")), overwrite);
-        var problems = Dataset.load(data);
+        var problems = dataOptions.load("test");
         if (limit < problems.size()) problems = problems.subList(0, limit);
         try (ModelFiles m = ModelFiles.open(model)) {
             SteeringVectors v = VectorFiles.read(vectors, m.model.config.nLayers(), m.model.config.hiddenSize());
@@ -45,7 +45,9 @@ final class AnalyzeCommand implements Callable<Integer> {
             OutputPath.requireWritable(out);
             steerscope.util.Interrupts.onInterrupt(() -> "the files already written in " + out + " are whole; run the same command again");
             long t0 = System.nanoTime();
-            Analysis.Options opt = new Analysis.Options(maxNewTokens, batch, forwardPrompts, 8, true);
+            int newTokens = PromptOptions.maxNewTokens(maxNewTokens, 256, m.model.config.maxPositionEmbeddings(),
+                    PromptOptions.longestPrompt(promptOptions.build(m), problems));
+            Analysis.Options opt = new Analysis.Options(newTokens, batch, forwardPrompts, 8, true);
             AnalysisResult r = spark == null ? Analysis.run(m.model, m.tokenizer, promptOptions.build(m), v, problems, opt, out)
                     : steerscope.spark.SparkCommands.analyze(sparkOptions.target(spark), steerscope.spark.ModelSpec.of(model, promptOptions.template(m),
                             promptOptions.system, promptOptions.noChat), new Setup(m.model, m.tokenizer, promptOptions.build(m), v, opt), problems, out);

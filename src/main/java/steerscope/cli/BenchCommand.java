@@ -13,8 +13,10 @@ import steerscope.util.UserError;
         + "step, on a small model and on a generated checkpoint with Qwen2.5-0.5B's shapes (BF16, about 1 GB), next to the "
         + "machine's measured FMA peak and memory bandwidth. See docs/performance.md.")
 final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--model", paramLabel = "DIR", description = "small model to use (default: a generated d_model 256, 4-layer checkpoint)")
-    Path model;
+    @Option(names = "--model", paramLabel = "DIR|ID", description = "small model to use, a directory or a Hub ID in the local cache (default: a generated d_model 256, 4-layer checkpoint)")
+    String modelArg;
+    @Option(names = "--revision", paramLabel = "REV", description = "With a Hub ID: a branch, tag or commit hash (default: main).")
+    String revision;
     @Option(names = "--json", paramLabel = "FILE", description = "also write every measurement as JSON")
     Path json;
     @Option(names = "--threads", paramLabel = "N", description = "threads for both steerscope and torch (default: all cores)")
@@ -38,6 +40,7 @@ final class BenchCommand implements Callable<Integer> {
         while (root != null && !Files.isRegularFile(root.resolve("tools/bench/torch_bench.py"))) root = root.getParent();
         if (root == null && !noTorch) throw new UserError("tools/bench/torch_bench.py not found above the current directory: run the bench from the steerscope checkout (or pass --no-torch)");
         if (root == null) root = Path.of("").toAbsolutePath();
+        Path model = modelArg == null ? null : ModelFiles.resolve(modelArg, revision);
         int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         if (n < 1) throw new UserError("--threads must be at least 1, got " + n);
         if (model != null && !Files.isRegularFile(model.resolve("config.json"))) throw UserError.inFile(model, "not a model directory: config.json not found");

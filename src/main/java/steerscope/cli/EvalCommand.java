@@ -7,16 +7,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import steerscope.rl.Evaluator;
-import steerscope.task.Dataset;
 
 @Command(name = "eval", description = "Greedy pass@1 and mean accuracy over K samples on a test set.")
 final class EvalCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR") Path model;
-    @Option(names = "--data", required = true, paramLabel = "FILE.jsonl") Path data;
+    @Mixin ModelOption modelOption;
+    @Mixin(name = "data") DataOptions dataOptions;
     @Option(names = "--out", required = true, paramLabel = "results.jsonl") Path out;
     @Option(names = "--samples", defaultValue = "16", description = "K samples per problem at --temperature, whose mean accuracy is the paper's metric (0: greedy only).") int samples;
     @Option(names = "--temperature", defaultValue = "1.0") float temperature;
-    @Option(names = "--max-new-tokens", defaultValue = "512") int maxNewTokens;
+    @Option(names = "--max-new-tokens", description = "Default: 512, or what the model's context leaves after the longest prompt.") Integer maxNewTokens;
     @Option(names = "--batch", defaultValue = "32", description = "Problems decoded together.") int batch;
     @Option(names = "--seed", defaultValue = "0") long seed;
     @Option(names = "--limit", defaultValue = "0", description = "Only the first N problems (0: all).") int limit;
@@ -28,16 +27,20 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Path model = modelOption.dir();
         OutputPath.checkFile(out, "eval", EvalCommand::isResults, overwrite);
-        var problems = Dataset.load(data);
+        var problems = dataOptions.load("test");
         if (limit > 0 && limit < problems.size()) problems = problems.subList(0, limit);
         try (ModelFiles m = ModelFiles.open(model)) {
-            steerscope.model.Generator.checkRoom(m.model.config, maxNewTokens);
+            var prompts = promptOptions.build(m);
+            int newTokens = PromptOptions.maxNewTokens(maxNewTokens, m.defaultMaxNewTokens != null ? m.defaultMaxNewTokens : 512,
+                    m.model.config.maxPositionEmbeddings(), PromptOptions.longestPrompt(prompts, problems));
+            steerscope.model.Generator.checkRoom(m.model.config, newTokens);
             OutputPath.requireWritable(out.toAbsolutePath().getParent());
             steerscope.util.Interrupts.onInterrupt(() -> "the results are written only at the end, so " + out
                     + " is unchanged; run the same command again");
-            Evaluator ev = new Evaluator(m.model, m.tokenizer, promptOptions.build(m));
-            Evaluator.Options opt = new Evaluator.Options(samples, temperature, maxNewTokens, seed, batch);
+            Evaluator ev = new Evaluator(m.model, m.tokenizer, prompts);
+            Evaluator.Options opt = new Evaluator.Options(samples, temperature, newTokens, seed, batch);
             Evaluator.Result r = spark == null ? ev.evaluate(problems, steeringOptions.resolve(m.model.config), opt, true)
                     : steerscope.spark.SparkCommands.eval(sparkOptions.target(spark), steerscope.spark.ModelSpec.of(model, promptOptions.template(m),
                             promptOptions.system, promptOptions.noChat), problems, steeringOptions.resolve(m.model.config), opt);

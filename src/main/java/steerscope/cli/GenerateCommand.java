@@ -13,11 +13,11 @@ import steerscope.tokenizer.StreamDecoder;
 
 @Command(name = "generate", description = "Generate a continuation of a prompt, streamed as it is produced.")
 final class GenerateCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR") Path model;
+    @Mixin ModelOption modelOption;
     @Option(names = "--prompt", required = true) String prompt;
     @Option(names = "--chat", description = "Wrap the prompt as a user message with the model's chat template.") boolean chat;
     @Option(names = "--system", description = "System prompt (with --chat).") String system;
-    @Option(names = "--max-new-tokens", defaultValue = "128") int maxNewTokens;
+    @Option(names = "--max-new-tokens", description = "Default: 128, or what the model's context leaves after the prompt.") Integer maxNewTokens;
     @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default).") float temperature;
     @Option(names = "--top-p", defaultValue = "1.0") float topP;
     @Option(names = "--top-k", defaultValue = "0", description = "0 = no top-k filter.") int topK;
@@ -28,6 +28,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Path model = modelOption.dir();
         try (ModelFiles m = ModelFiles.open(model)) {
             String text = prompt;
             if (chat) {
@@ -39,7 +40,11 @@ final class GenerateCommand implements Callable<Integer> {
             if (ids.length == 0) throw new steerscope.util.UserError("--prompt gives no tokens");
             Generator gen = new Generator(m.model.transformer, m.tokenizer::decode);
             StreamDecoder stream = m.tokenizer.streamDecoder();
-            Generator.Options opt = new Generator.Options(maxNewTokens, new Sampler(temperature, topP, topK),
+            // with --truncate-prompt the prompt may give up to half the context to the default budget
+            int context = m.model.config.maxPositionEmbeddings();
+            int newTokens = PromptOptions.maxNewTokens(maxNewTokens, 128, context,
+                    truncate ? Math.min(ids.length, context / 2) : ids.length);
+            Generator.Options opt = new Generator.Options(newTokens, new Sampler(temperature, topP, topK),
                     stops == null ? List.of() : stops, true, truncate);
             gen.generate(List.of(new Generator.Request(ids, seed)), opt, steeringOptions.resolve(m.model.config), (row, tok) -> {
                 if (m.model.config.isEos(tok)) return;

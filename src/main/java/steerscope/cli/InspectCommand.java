@@ -4,15 +4,16 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import steerscope.model.ModelConfig;
 
 @Command(name = "inspect", description = "Architecture, parameter count, dtype and tokenizer of a checkpoint.")
 final class InspectCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR") Path model;
+    @Mixin ModelOption modelOption;
 
     @Override
     public Integer call() {
+        Path model = modelOption.dir();
         try (ModelFiles m = ModelFiles.open(model)) {
             ModelConfig c = m.model.config;
             System.out.printf(Locale.ROOT, "model:        %s%n", model);
@@ -25,6 +26,11 @@ final class InspectCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "rope:         theta %.0f%s%n", c.ropeTheta(), c.ropeScaling() == null ? "" : ", llama3 scaling x" + c.ropeScaling().factor());
             System.out.printf(Locale.ROOT, "tokenizer:    %s%n", m.tokenizer.summary());
             System.out.printf(Locale.ROOT, "chat:         %s%n", m.chat == null ? "no chat template" : "chat template present");
+            int[] biased = m.model.weights.downProjBiasLayers();
+            if (biased.length > 0) {
+                System.out.printf(Locale.ROOT, "vectors:      built in: mlp.down_proj.bias on layers %s, the paper's steering vectors; this loads as "
+                        + "base + vectors (vectors import --from-checkpoint extracts them)%n", java.util.Arrays.toString(biased));
+            }
             System.out.printf(Locale.ROOT, "steering:     %d vectors x %d = %,d trainable parameters (%.4f%% of the model)%n", c.nLayers(), c.hiddenSize(),
                     (long) c.nLayers() * c.hiddenSize(), 100.0 * c.nLayers() * c.hiddenSize() / c.parameterCount());
         }

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
                 ScoreCommand.class,
                 GenerateCommand.class,
                 VectorsCommand.class,
+                ExportCommand.class,
                 TrainCommand.class,
                 EvalCommand.class,
                 AnalyzeCommand.class,

@@ -23,6 +23,11 @@ final class ModelFiles implements AutoCloseable {
         this.defaultMaxNewTokens = defaultMaxNewTokens;
     }
 
+    /** A --model argument: a directory, or a Hub ID resolved offline in the local cache. */
+    static Path resolve(String model, String revision) {
+        return steerscope.io.HubCache.fromEnvironment().resolve(model, revision, steerscope.io.HubCache.Kind.MODEL);
+    }
+
     static ModelFiles open(Path dir) {
         Model model = Model.load(dir);
         try {

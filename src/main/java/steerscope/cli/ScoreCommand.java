@@ -16,7 +16,7 @@ import steerscope.util.UserError;
 
 @Command(name = "score", description = "Log-probability of every token of a text given the ones before it.")
 final class ScoreCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR") Path model;
+    @Mixin ModelOption modelOption;
     @Option(names = "--text", required = true) String text;
     @Option(names = "--add-special-tokens", description = "Apply the tokenizer's post-processor (e.g. Llama 3's BOS).") boolean special;
     @Option(names = "--json", description = "Print {\"tokens\": [...], \"logprobs\": [...]} with full-precision floats.") boolean json;
@@ -24,6 +24,7 @@ final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Path model = modelOption.dir();
         try (ModelFiles m = ModelFiles.open(model)) {
             int[] ids = m.tokenizer.encode(text, special);
             if (ids.length == 0) throw new UserError("--text gives no tokens");

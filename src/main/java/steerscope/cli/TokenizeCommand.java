@@ -7,19 +7,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import steerscope.io.Json;
 import steerscope.tokenizer.Tokenizer;
 
 @Command(name = "tokenize", description = "Token ids and pieces of a text.")
 final class TokenizeCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR") Path model;
+    @Mixin ModelOption modelOption;
     @Option(names = "--text", required = true) String text;
     @Option(names = "--add-special-tokens", description = "Apply the tokenizer's post-processor (e.g. Llama 3's BOS).") boolean special;
     @Option(names = "--json") boolean json;
 
     @Override
     public Integer call() {
+        Path model = modelOption.dir();
         Tokenizer tok = Tokenizer.load(model.resolve("tokenizer.json"));
         int[] ids = tok.encode(text, special);
         if (json) {

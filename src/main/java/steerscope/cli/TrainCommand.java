@@ -23,14 +23,13 @@ import steerscope.rl.reward.FormatReward;
 import steerscope.rl.reward.LengthPenalty;
 import steerscope.rl.reward.Reward;
 import steerscope.steer.SteeringVectors;
-import steerscope.task.Dataset;
 import steerscope.task.Problem;
 import steerscope.util.UserError;
 
 @Command(name = "train", description = "RL-train steering vectors (default) or every weight, with GRPO/RLOO on verifiable rewards.")
 final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR") Path model;
-    @Option(names = "--data", required = true, paramLabel = "FILE.jsonl") Path data;
+    @Mixin ModelOption modelOption;
+    @Mixin(name = "data") DataOptions dataOptions;
     @Option(names = "--out", required = true, paramLabel = "RUN_DIR") Path out;
     @Option(names = "--preset", defaultValue = "paper", description = "Defaults to start from (paper: RLOO, 16x16, T=1, lr 1e-3 vectors / 1e-6 full, no KL/clip).") String preset;
     @Option(names = "--params", defaultValue = "vectors", description = "vectors | full") String params;
@@ -52,7 +51,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--answer-fallback", description = "Also read \"The answer is\" and then the last number when there is no \\boxed{} (paper: last box only).") boolean answerFallback;
     @Option(names = "--schedule", description = "constant | cosine") String schedule;
     @Option(names = "--beta", description = "KL coefficient to the frozen base (k3).") Double beta;
-    @Option(names = "--max-new-tokens") Integer maxNewTokens;
+    @Option(names = "--max-new-tokens", description = "Default: the preset's (512), or what the model's context leaves after the longest prompt.") Integer maxNewTokens;
     @Option(names = "--stop", description = "A rollout also ends at this string (repeatable).") List<String> stop;
     @Option(names = "--temperature") Double temperature;
     @Option(names = "--top-p") Double topP;
@@ -73,12 +72,18 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Path model = modelOption.dir();
         RlConfig cfg = config();
         if (resume && overwrite) throw new UserError("--resume continues the run in --out and --overwrite starts it over: give one");
         if (spark != null) steerscope.spark.SparkCommands.requireVectors(cfg, model);
-        List<Problem> problems = Dataset.load(data);
+        List<Problem> problems = dataOptions.load("train");
         try (ModelFiles m = ModelFiles.open(model)) {
             Prompts prompts = promptOptions.build(m);
+            if (maxNewTokens == null) {
+                int def = m.defaultMaxNewTokens != null ? m.defaultMaxNewTokens : cfg.maxNewTokens();
+                cfg = cfg.with(Map.of("maxNewTokens", PromptOptions.maxNewTokens(null, def,
+                        m.model.config.maxPositionEmbeddings(), PromptOptions.longestPrompt(prompts, problems))));
+            }
             // everything the model and the data can refuse is refused here, before --out is touched
             steerscope.model.Generator.checkRoom(m.model.config, cfg.maxNewTokens());
             if (cfg.layers() != null) {

@@ -9,7 +9,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import steerscope.io.Json;
+import steerscope.model.Model;
+import steerscope.model.ModelConfig;
 import steerscope.model.ModelWeights;
+import steerscope.steer.DownProjBias;
 import steerscope.steer.GgufControlVector;
 import steerscope.steer.SteeringVectors;
 import steerscope.steer.VectorFiles;
@@ -28,7 +31,8 @@ final class VectorsCommand implements Runnable {
     @Command(name = "show", description = "Layers and norms; with --model, the top tokens of each vector's logit lens.")
     static final class Show implements Callable<Integer> {
         @Parameters(paramLabel = "FILE") Path file;
-        @Option(names = "--model", paramLabel = "DIR") Path model;
+        @Option(names = "--model", paramLabel = "DIR|ID") String model;
+        @Option(names = "--revision", paramLabel = "REV", description = "With a Hub ID: a branch, tag or commit hash (default: main).") String revision;
         @Option(names = "--top", defaultValue = "10") int top;
 
         @Override
@@ -36,7 +40,7 @@ final class VectorsCommand implements Runnable {
             SteeringVectors v = VectorFiles.read(file);
             System.out.printf(Locale.ROOT, "%s: %d layers x d_model %d, vectors on %d layers%n", file, v.nLayers(), v.dModel(), v.layers().length);
             v.metadata().forEach((k, val) -> System.out.printf("  %s = %s%n", k, val.length() > 120 ? val.substring(0, 117) + "..." : val));
-            ModelFiles m = model == null ? null : ModelFiles.open(model);
+            ModelFiles m = model == null ? null : ModelFiles.open(ModelFiles.resolve(model, revision));
             try {
                 if (m != null && (m.model.config.nLayers() != v.nLayers() || m.model.config.hiddenSize() != v.dModel())) {
                     throw UserError.inFile(file, "made for n_layers=" + v.nLayers() + ", d_model=" + v.dModel() + "; " + model + " has n_layers="
@@ -79,10 +83,11 @@ final class VectorsCommand implements Runnable {
         }
     }
 
-    @Command(name = "export", description = "Write vectors as GGUF (llama.cpp --control-vector) or steerscope safetensors.")
+    @Command(name = "export", description = "Write vectors as GGUF (llama.cpp --control-vector), steerscope safetensors, or the paper's "
+            + "mlp.down_proj biases (safetensors for PyTorch's load_state_dict(strict=False)).")
     static final class Export implements Callable<Integer> {
         @Parameters(paramLabel = "FILE") Path file;
-        @Option(names = "--format", required = true, description = "gguf | safetensors") String format;
+        @Option(names = "--format", required = true, description = "gguf | safetensors | down-proj-bias") String format;
         @Option(names = "--out", required = true, paramLabel = "PATH") Path out;
         @Option(names = "--allow-drop-layer0", description = "GGUF: leave out the block-0 vector, which llama.cpp cannot load.") boolean dropLayer0;
         @Option(names = "--overwrite", description = "Replace --out even if it is not a steering-vector file.") boolean overwrite;
@@ -94,27 +99,55 @@ final class VectorsCommand implements Runnable {
             switch (format) {
                 case "gguf" -> GgufControlVector.write(v, out, dropLayer0);
                 case "safetensors" -> VectorFiles.write(v, out);
-                default -> throw new UserError("--format must be gguf or safetensors, got '" + format + "'");
+                case "down-proj-bias" -> DownProjBias.write(v, out, v.metadata());
+                default -> throw new UserError("--format must be gguf, safetensors or down-proj-bias, got '" + format + "'");
             }
             System.out.println("wrote " + out);
             return 0;
         }
     }
 
-    @Command(name = "import", description = "Convert a llama.cpp GGUF control vector to steerscope safetensors.")
+    @Command(name = "import", description = "Convert a llama.cpp GGUF control vector, or the paper's mlp.down_proj biases in a checkpoint, "
+            + "to steerscope safetensors.")
     static final class Import implements Callable<Integer> {
-        @Parameters(paramLabel = "FILE.gguf") Path file;
+        @Parameters(paramLabel = "FILE.gguf", arity = "0..1") Path file;
+        @Option(names = "--from-checkpoint", paramLabel = "DIR|ID|FILE",
+                description = "Extract model.layers.N.mlp.down_proj.bias from a checkpoint directory (or Hub ID), or from one safetensors file.")
+        String checkpoint;
+        @Option(names = "--revision", paramLabel = "REV", description = "With a Hub ID: a branch, tag or commit hash (default: main).") String revision;
         @Option(names = "--out", required = true, paramLabel = "FILE.safetensors") Path out;
         @Option(names = "--layers", description = "The model's layer count, when the file does not record it.", defaultValue = "0") int layers;
         @Option(names = "--overwrite", description = "Replace --out even if it is not a steering-vector file.") boolean overwrite;
 
         @Override
         public Integer call() {
-            SteeringVectors v = GgufControlVector.read(file, layers);
+            if ((file == null) == (checkpoint == null)) throw new UserError("vectors import: give either FILE.gguf or --from-checkpoint DIR|ID|FILE");
+            SteeringVectors v = file != null ? GgufControlVector.read(file, layers) : fromCheckpoint(ModelFiles.resolve(checkpoint, revision));
             OutputPath.checkFile(out, "vectors import", VectorsCommand::isVectorFile, overwrite);
             VectorFiles.write(v, out);
-            System.out.println("wrote " + out);
+            System.out.printf(Locale.ROOT, "wrote %s: vectors on layers %s%n", out, java.util.Arrays.toString(v.layers()));
             return 0;
+        }
+
+        /** The biases of a checkpoint directory, tagged with the base model's identity; or of one safetensors file. */
+        private SteeringVectors fromCheckpoint(Path source) {
+            SteeringVectors v;
+            if (java.nio.file.Files.isDirectory(source)) {
+                try (Model m = Model.load(source)) {
+                    v = DownProjBias.of(m.weights);
+                    if (v.layers().length == 0) throw UserError.inFile(source, "carries no model.layers.N.mlp.down_proj.bias (expected the paper's steering vectors)");
+                    v.metadata().put("base_model", source.toAbsolutePath().normalize().toString());
+                    v.metadata().put("model_type", m.config.modelType());
+                    v.metadata().put("model_hash", ModelHash.of(m)); // the base's: the hash leaves the biases out
+                }
+            } else {
+                Path config = source.toAbsolutePath().getParent().resolve("config.json");
+                int n = layers > 0 ? layers : java.nio.file.Files.isRegularFile(config) ? ModelConfig.load(config.getParent()).nLayers() : 0;
+                if (n == 0) throw UserError.inFile(source, "no config.json beside it: pass --layers N (the model's layer count)");
+                v = DownProjBias.readFile(source, n);
+            }
+            v.metadata().put("source", source + " (mlp.down_proj.bias)");
+            return v;
         }
     }
 }

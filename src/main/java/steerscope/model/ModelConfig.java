@@ -169,6 +169,15 @@ public record ModelConfig(
         m.put("hidden_act", "silu");
         m.put("rms_norm_eps", rmsNormEps);
         m.put("rope_theta", ropeTheta);
+        if (ropeScaling != null) {
+            Map<String, Object> rs = new LinkedHashMap<>();
+            rs.put("rope_type", "llama3");
+            rs.put("factor", ropeScaling.factor());
+            rs.put("low_freq_factor", ropeScaling.lowFreqFactor());
+            rs.put("high_freq_factor", ropeScaling.highFreqFactor());
+            rs.put("original_max_position_embeddings", ropeScaling.originalMaxPositionEmbeddings());
+            m.put("rope_scaling", rs);
+        }
         m.put("max_position_embeddings", maxPositionEmbeddings);
         m.put("tie_word_embeddings", tieWordEmbeddings);
         m.put("attention_bias", attentionBias);

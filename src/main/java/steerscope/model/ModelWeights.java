@@ -23,6 +23,12 @@ public final class ModelWeights implements AutoCloseable {
     public static final class Layer {
         public Mat wq, wk, wv, wo, wGate, wUp, wDown;
         public float[] bq, bk, bv;
+        /**
+         * {@code mlp.down_proj.bias}: null in Qwen2/Llama/Mistral; a checkpoint of the paper's authors carries it,
+         * their steering vector, added to the MLP output and so to {@code hook_resid_post} at every position.
+         * Frozen in full fine-tuning (no gradient), kept when the weights are saved.
+         */
+        public float[] bDown;
         public float[] attnNorm, mlpNorm;
     }
 
@@ -113,6 +119,7 @@ public final class ModelWeights implements AutoCloseable {
             L.wGate = b.mat(p + "mlp.gate_proj.weight", ff, d);
             L.wUp = b.mat(p + "mlp.up_proj.weight", ff, d);
             L.wDown = b.mat(p + "mlp.down_proj.weight", d, ff);
+            if (byTensor.containsKey(p + "mlp.down_proj.bias")) L.bDown = b.vec(p + "mlp.down_proj.bias", d);
         }
     }
 
@@ -137,6 +144,11 @@ public final class ModelWeights implements AutoCloseable {
             entry(name, n);
             return byTensor.get(name).floats(name);
         }
+    }
+
+    /** The layers whose {@code mlp.down_proj} has a bias (the paper's steering vectors), in order. */
+    public int[] downProjBiasLayers() {
+        return java.util.stream.IntStream.range(0, layers.length).filter(l -> layers[l].bDown != null).toArray();
     }
 
     /** The dtype of the (first) weight matrix, as stored. */
@@ -173,6 +185,7 @@ public final class ModelWeights implements AutoCloseable {
                 fn.accept(p + "self_attn.k_proj.bias", L.bk);
                 fn.accept(p + "self_attn.v_proj.bias", L.bv);
             }
+            if (L.bDown != null) fn.accept(p + "mlp.down_proj.bias", L.bDown);
         }
         fn.accept("model.norm.weight", finalNorm);
     }
@@ -191,6 +204,7 @@ public final class ModelWeights implements AutoCloseable {
             t.bq = s.bq == null ? null : s.bq.clone();
             t.bk = s.bk == null ? null : s.bk.clone();
             t.bv = s.bv == null ? null : s.bv.clone();
+            t.bDown = s.bDown == null ? null : s.bDown.clone();
         }
         return w;
     }
@@ -238,6 +252,7 @@ public final class ModelWeights implements AutoCloseable {
             L.wGate = mat.apply(p + "mlp.gate_proj.weight", new int[] {ff, d});
             L.wUp = mat.apply(p + "mlp.up_proj.weight", new int[] {ff, d});
             L.wDown = mat.apply(p + "mlp.down_proj.weight", new int[] {d, ff});
+            L.bDown = arrays.get(p + "mlp.down_proj.bias");
         }
         return w;
     }

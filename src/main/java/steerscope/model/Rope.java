@@ -10,16 +10,21 @@ final class Rope {
     private volatile float[] cos = new float[0], sin = new float[0];
 
     Rope(ModelConfig c) {
-        int hd = c.headDim();
-        half = hd / 2;
-        invFreq = new float[half];
+        half = c.headDim() / 2;
+        invFreq = inverseFrequencies(c, true);
+    }
+
+    /** The rotary frequencies, with Llama 3's scaling when {@code scaled} and configured. */
+    static float[] inverseFrequencies(ModelConfig c, boolean scaled) {
+        int hd = c.headDim(), half = hd / 2;
+        float[] invFreq = new float[half];
         for (int i = 0; i < half; i++) {
             // HF: 1 / base ** (arange(0, dim, 2) / dim), in float32
             float exponent = (float) (2 * i) / hd;
             invFreq[i] = (float) (1.0 / (float) Math.pow(c.ropeTheta(), exponent));
         }
         ModelConfig.RopeScaling s = c.ropeScaling();
-        if (s != null) {
+        if (scaled && s != null) {
             double lowWavelen = s.originalMaxPositionEmbeddings() / s.lowFreqFactor();
             double highWavelen = s.originalMaxPositionEmbeddings() / s.highFreqFactor();
             for (int i = 0; i < half; i++) {
@@ -34,6 +39,7 @@ final class Rope {
                 invFreq[i] = (float) f;
             }
         }
+        return invFreq;
     }
 
     private void ensure(int positions) {

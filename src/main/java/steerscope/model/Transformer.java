@@ -188,7 +188,7 @@ public final class Transformer {
         mlp(w, a, N, ff, reuse);
         float[] mlpOut = reuse(a.mlpOut, N * d, reuse);
         if (reuse) a.mlpOut = mlpOut;
-        matmul(mlpOut, a.act, N, w.wDown, null);
+        matmul(mlpOut, a.act, N, w.wDown, w.bDown);
         if (hooks != null) hooks.fire(hn.mlpOut[l], mlpOut, B, T, d);
         add(resid, 0, mlpOut, 0, N * d);
 

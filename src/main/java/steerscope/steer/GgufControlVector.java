@@ -1,6 +1,5 @@
 package steerscope.steer;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -18,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import steerscope.io.AtomicFiles;
+import steerscope.io.GgufWriter;
 import steerscope.io.SafeTensors;
 import steerscope.tensor.DType;
 import steerscope.util.UserError;
@@ -82,75 +82,20 @@ public final class GgufControlVector {
                     + " (llama.cpp refuses a control vector without direction tensors)");
         }
 
-        Map<String, Object> kv = new LinkedHashMap<>();
-        kv.put("general.architecture", "controlvector");
+        GgufWriter g = new GgufWriter().string("general.architecture", "controlvector");
         String hint = v.metadata().get(MODEL_TYPE_KEY);
-        if (hint != null && !hint.isEmpty()) kv.put("controlvector.model_hint", hint);
-        kv.put("controlvector.layer_count", layers.size()); // Integer -> INT32, as llama.cpp writes it
-        kv.put("steerscope.n_layers", v.nLayers());
-        kv.put("steerscope.d_model", v.dModel());
-        kv.put("steerscope.hook", SteeringVectors.HOOK);
-        for (Map.Entry<String, String> e : v.metadata().entrySet()) kv.put(META_PREFIX + e.getKey(), e.getValue());
-
-        Out out = new Out();
-        out.bytes(new byte[] {'G', 'G', 'U', 'F'});
-        out.u32(VERSION);
-        out.u64(layers.size());
-        out.u64(kv.size());
-        for (Map.Entry<String, Object> e : kv.entrySet()) {
-            out.string(e.getKey());
-            if (e.getValue() instanceof Integer i) {
-                out.u32(T_INT32);
-                out.u32(i);
-            } else {
-                out.u32(T_STRING);
-                out.string((String) e.getValue());
-            }
-        }
-        long tensorBytes = 4L * v.dModel();
-        long stride = pad(tensorBytes, DEFAULT_ALIGNMENT); // each tensor's data starts aligned, as ggml writes it
-        for (int i = 0; i < layers.size(); i++) {
-            out.string("direction." + layers.get(i));
-            out.u32(1);
-            out.u64(v.dModel());
-            out.u32(GGML_TYPE_F32);
-            out.u64(i * stride);
-        }
-        out.zeros(pad(out.size(), DEFAULT_ALIGNMENT) - out.size());
-        for (int l : layers) {
-            for (float f : v.get(l)) out.u32(Float.floatToRawIntBits(f));
-            out.zeros(stride - tensorBytes);
-        }
-        return out.toByteArray();
+        if (hint != null && !hint.isEmpty()) g.string("controlvector.model_hint", hint);
+        g.int32("controlvector.layer_count", layers.size()); // INT32, as llama.cpp writes it
+        g.int32("steerscope.n_layers", v.nLayers());
+        g.int32("steerscope.d_model", v.dModel());
+        g.string("steerscope.hook", SteeringVectors.HOOK);
+        for (Map.Entry<String, String> e : v.metadata().entrySet()) g.string(META_PREFIX + e.getKey(), e.getValue());
+        for (int l : layers) g.tensor("direction." + l, v.get(l));
+        return g.toBytes();
     }
 
     private static long pad(long x, long alignment) {
         return (x + alignment - 1) / alignment * alignment;
-    }
-
-    /** Little-endian byte builder. */
-    private static final class Out extends ByteArrayOutputStream {
-        void bytes(byte[] b) {
-            write(b, 0, b.length);
-        }
-
-        void u32(int x) {
-            for (int i = 0; i < 4; i++) write(x >>> (8 * i));
-        }
-
-        void u64(long x) {
-            for (int i = 0; i < 8; i++) write((int) (x >>> (8 * i)));
-        }
-
-        void string(String s) {
-            byte[] b = s.getBytes(StandardCharsets.UTF_8);
-            u64(b.length);
-            bytes(b);
-        }
-
-        void zeros(long n) {
-            for (long i = 0; i < n; i++) write(0);
-        }
     }
 
     // ---------------------------------------------------------------- reading

@@ -22,7 +22,8 @@ import steerscope.util.UserError;
 import steerscope.verify.MathVerifier;
 
 /**
- * Reads and writes problem sets as JSONL: one JSON object per line.
+ * Reads problem sets as JSONL (one JSON object per line) or Parquet (one row per problem, as the Hugging Face Hub
+ * serves datasets; read by DuckDB, see {@link ParquetRows}), and writes them as JSONL. Fields, by default:
  *
  * <ul>
  *   <li>question: the first of {@code question}, {@code problem}, {@code prompt} present;</li>
@@ -43,30 +44,48 @@ public final class Dataset {
 
     private Dataset() {}
 
+    /**
+     * Which columns hold the question and the gold answer, when they are not the default names (null: the
+     * defaults). The answer column's text gives what follows its last {@code ####}, else its last
+     * {@code \boxed{}}, else itself.
+     */
+    public record Fields(String question, String answer) {
+        public static final Fields DEFAULT = new Fields(null, null);
+    }
+
     public static List<Problem> load(Path file) {
-        List<Problem> problems = new ArrayList<>();
-        List<String> errors = new ArrayList<>();
-        Map<String, Integer> idLine = new HashMap<>();
+        return load(file, Fields.DEFAULT);
+    }
+
+    /** A JSONL or Parquet file (told apart by content: Parquet starts with "PAR1"). */
+    public static List<Problem> load(Path file, Fields fields) {
+        if (ParquetRows.isParquet(file)) return fromRecords(file, ParquetRows.read(file), "row", fields);
+        return loadJsonl(file, fields);
+    }
+
+    /**
+     * The shards of one split, read as one dataset (row numbers run on across shards, in the order given); errors
+     * name {@code source}, the directory they came from.
+     */
+    public static List<Problem> load(List<Path> shards, Path source, Fields fields) {
+        if (shards.size() == 1) return load(shards.get(0), fields);
+        List<String> records = new ArrayList<>();
+        for (Path f : shards) records.addAll(ParquetRows.isParquet(f) ? ParquetRows.read(f) : jsonlLines(f));
+        return fromRecords(source, records, "row", fields);
+    }
+
+    private static List<Problem> loadJsonl(Path file, Fields fields) {
+        return fromRecords(file, jsonlLines(file), "line", fields);
+    }
+
+    private static List<String> jsonlLines(Path file) {
+        List<String> lines = new ArrayList<>();
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            int lineNo = 0;
             for (String line; (line = in.readLine()) != null; ) {
-                lineNo++;
-                if (lineNo == 1 && line.startsWith("\uFEFF")) {
+                if (lines.isEmpty() && line.startsWith("\uFEFF")) {
                     line = line.substring(1); // a byte-order mark some editors write
                 }
-                if (line.isBlank()) {
-                    continue;
-                }
-                try {
-                    Problem p = parseLine(line, lineNo);
-                    Integer first = idLine.putIfAbsent(p.id(), lineNo);
-                    if (first != null) {
-                        throw new BadLine("duplicate id \"" + p.id() + "\" (first on line " + first + ")");
-                    }
-                    problems.add(p);
-                } catch (BadLine e) {
-                    errors.add("line " + lineNo + ": " + e.getMessage());
-                }
+                lines.add(line);
             }
         } catch (NoSuchFileException e) {
             throw UserError.inFile(file, "file not found");
@@ -75,10 +94,36 @@ public final class Dataset {
         } catch (IOException e) {
             throw UserError.inFile(file, "cannot read: " + steerscope.io.IoErrors.describe(e));
         }
+        return lines;
+    }
+
+    /** Problems from JSON objects, one per record (a line, or a Parquet row as JSON); blank records are skipped. */
+    private static List<Problem> fromRecords(Path file, List<String> records, String unit, Fields fields) {
+        List<Problem> problems = new ArrayList<>();
+        List<String> errors = new ArrayList<>();
+        Map<String, Integer> idLine = new HashMap<>();
+        for (int i = 0; i < records.size(); i++) {
+            int lineNo = i + 1;
+            String line = records.get(i);
+            if (line.isBlank()) {
+                continue;
+            }
+            try {
+                Problem p = parseLine(line, lineNo, fields);
+                Integer first = idLine.putIfAbsent(p.id(), lineNo);
+                if (first != null) {
+                    throw new BadLine("duplicate id \"" + p.id() + "\" (first on " + unit + " " + first + ")");
+                }
+                problems.add(p);
+            } catch (BadLine e) {
+                errors.add(unit + " " + lineNo + ": " + e.getMessage());
+            }
+        }
         if (!errors.isEmpty()) {
             StringBuilder msg = new StringBuilder();
-            msg.append(errors.size()).append(errors.size() == 1 ? " bad line" : " bad lines")
-                    .append(" (expected one JSON object per line with a question/problem/prompt and an answer/solution): ");
+            msg.append(errors.size()).append(" bad ").append(unit).append(errors.size() == 1 ? "" : "s")
+                    .append(unit.equals("line") ? " (expected one JSON object per line with a question/problem/prompt and an answer/solution): "
+                            : " (expected a question/problem/prompt column and an answer/solution column, or --field-question/--field-answer): ");
             msg.append(String.join("; ", errors.subList(0, Math.min(ERRORS_SHOWN, errors.size()))));
             if (errors.size() > ERRORS_SHOWN) {
                 msg.append("; and ").append(errors.size() - ERRORS_SHOWN).append(" more");
@@ -86,7 +131,7 @@ public final class Dataset {
             throw UserError.inFile(file, msg.toString());
         }
         if (problems.isEmpty()) {
-            throw UserError.inFile(file, "no problems in file (expected one JSON object per line)");
+            throw UserError.inFile(file, unit.equals("line") ? "no problems in file (expected one JSON object per line)" : "no rows in file");
         }
         return List.copyOf(problems);
     }
@@ -110,7 +155,7 @@ public final class Dataset {
         AtomicFiles.writeString(file, out.toString());
     }
 
-    private static Problem parseLine(String line, int lineNo) {
+    private static Problem parseLine(String line, int lineNo, Fields fields) {
         JsonNode node;
         try {
             node = Json.MAPPER.readTree(line);
@@ -128,7 +173,8 @@ public final class Dataset {
             }
         });
 
-        String questionField = firstPresent(node, QUESTION_FIELDS)
+        String questionField = fields.question() != null ? present(node, fields.question(), "--field-question")
+                : firstPresent(node, QUESTION_FIELDS)
                 .orElseThrow(() -> new BadLine("no question field (expected \"question\", \"problem\" or \"prompt\")"));
         JsonNode q = extra.remove(questionField);
         if (!q.isTextual() || q.asText().isBlank()) {
@@ -136,8 +182,11 @@ public final class Dataset {
         }
 
         String answer;
-        if (node.hasNonNull("answer")) {
-            answer = goldFromAnswer(extra.remove("answer"));
+        if (fields.answer() != null) {
+            JsonNode a = extra.remove(present(node, fields.answer(), "--field-answer"));
+            answer = goldFromAnswer(a, fields.answer(), true);
+        } else if (node.hasNonNull("answer")) {
+            answer = goldFromAnswer(extra.remove("answer"), "answer", false);
         } else if (node.hasNonNull("solution")) {
             JsonNode s = extra.remove("solution");
             if (!s.isTextual()) {
@@ -161,29 +210,39 @@ public final class Dataset {
         return new Problem(id, q.asText(), answer, extra);
     }
 
-    private static String goldFromAnswer(JsonNode a) {
+    private static String goldFromAnswer(JsonNode a, String field, boolean named) {
         String text;
         if (a.isTextual()) {
             text = a.asText();
         } else if (a.isNumber()) {
             text = a.asText();
         } else {
-            throw new BadLine("field \"answer\" must be a string or a number");
+            throw new BadLine("field \"" + field + "\" must be a string or a number");
         }
         int hashes = text.lastIndexOf("####");
         if (hashes >= 0) {
             // GSM8K: worked solution, then "#### 1,234"
             text = text.substring(hashes + 4).replace(",", "").strip();
             if (text.isEmpty()) {
-                throw new BadLine("field \"answer\" has nothing after ####");
+                throw new BadLine("field \"" + field + "\" has nothing after ####");
             }
             return text;
         }
+        if (named) {
+            // a column named by --field-answer may hold a worked solution: its last \boxed{} is the answer
+            Optional<String> boxed = MathVerifier.boxedAnswer(text);
+            if (boxed.isPresent()) return boxed.get();
+        }
         text = text.strip();
         if (text.isEmpty()) {
-            throw new BadLine("field \"answer\" is empty");
+            throw new BadLine("field \"" + field + "\" is empty");
         }
         return text;
+    }
+
+    private static String present(JsonNode node, String field, String option) {
+        if (!node.hasNonNull(field)) throw new BadLine("no field \"" + field + "\" (named by " + option + ")");
+        return field;
     }
 
     private static Optional<String> firstPresent(JsonNode node, List<String> fields) {
