@@ -95,7 +95,8 @@ public final class Verdicts {
     static Verdict penultimate(RunData d) {
         int pen = d.lastLayer() - 1;
         JsonNode avm = d.attentionVsMlp();
-        JsonNode row = RunData.layer(avm.path("layers"), pen);
+        // the penultimate vector is added after block L-2, so the first block it can change is L-1
+        JsonNode row = RunData.layer(avm.path("layers"), pen + 1);
         List<Check> checks = new ArrayList<>();
 
         double js = num(avm.path("penultimate_attention_js"));
