@@ -25,9 +25,14 @@ public final class Bootstrap {
 
     /** Mean of a − b over paired units, and its interval. */
     public static double[] meanDiff(double[] a, double[] b, long seed) {
+        return mean(diff(a, b), seed);
+    }
+
+    /** a − b, element by element. */
+    static double[] diff(double[] a, double[] b) {
         double[] d = new double[a.length];
         for (int i = 0; i < a.length; i++) d[i] = a[i] - b[i];
-        return mean(d, seed);
+        return d;
     }
 
     /**

@@ -46,9 +46,7 @@ final class DeltaP {
             if (seqs.size() >= maxSequences) continue;
             int[] prompt = prompts.get(s.problem());
             int p = prompt.length, c = s.tokens().length;
-            int[] ids = new int[p + c];
-            System.arraycopy(prompt, 0, ids, 0, p);
-            System.arraycopy(s.tokens(), 0, ids, p, c);
+            int[] ids = Sampled.concat(prompt, s.tokens());
             float[] a = TeacherForcing.normed(tf, ids, p, steered, null), b = TeacherForcing.normed(tf, ids, p, zeroed, null);
             double[] kl = new double[c], topDp = new double[c], bottomDp = new double[c], hs = new double[c], hz = new double[c];
             int[] top = new int[c], bottom = new int[c];

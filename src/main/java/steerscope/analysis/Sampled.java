@@ -37,6 +37,15 @@ public final class Sampled {
 
     public static Result run(Model model, Tokenizer tokenizer, List<Problem> problems, List<int[]> prompts, Steering steering,
                              Hooks hooks, Options opt) {
+        return run(model, tokenizer, problems, prompts, steering, hooks, new int[0], opt);
+    }
+
+    /**
+     * With {@code forced} tokens appended to every prompt and counted as the start of each completion (what the
+     * answer is checked on): the prefix-token control.
+     */
+    public static Result run(Model model, Tokenizer tokenizer, List<Problem> problems, List<int[]> prompts, Steering steering,
+                             Hooks hooks, int[] forced, Options opt) {
         Generator gen = new Generator(model.transformer, tokenizer::decode);
         AnswerChecker checker = new AnswerChecker();
         Generator.Options g = new Generator.Options(opt.maxNewTokens(), new Sampler(1f, 1f, 0), List.of(), true);
@@ -46,19 +55,26 @@ public final class Sampled {
         for (int s = 0; s < problems.size(); s += perBatch) {
             int e = Math.min(problems.size(), s + perBatch);
             List<Generator.Request> reqs = new ArrayList<>();
-            for (int i = s; i < e; i++) for (int j = 0; j < opt.k(); j++) reqs.add(new Generator.Request(prompts.get(i), RolloutStep.sampleSeed(opt.seed(), i, j)));
+            for (int i = s; i < e; i++) for (int j = 0; j < opt.k(); j++) reqs.add(new Generator.Request(concat(prompts.get(i), forced), RolloutStep.sampleSeed(opt.seed(), i, j)));
             List<Generator.Result> res = gen.generate(reqs, g, steering, hooks, null);
             for (int i = s; i < e; i++) {
                 int ok = 0;
                 for (int j = 0; j < opt.k(); j++) {
                     Generator.Result r = res.get((i - s) * opt.k() + j);
-                    boolean correct = checker.matches(tokenizer.decode(r.tokens(), true), problems.get(i).answer());
+                    int[] completion = concat(forced, r.tokens());
+                    boolean correct = checker.matches(tokenizer.decode(completion, true), problems.get(i).answer());
                     if (correct) ok++;
-                    samples.add(new Sample(i, r.tokens(), r.finishReason().equals("eos"), correct));
+                    samples.add(new Sample(i, completion, r.finishReason().equals("eos"), correct));
                 }
                 per[i] = ok / (double) opt.k();
             }
         }
         return new Result(per, samples, Bootstrap.mean(per, opt.seed() ^ 0xB00757L));
+    }
+
+    static int[] concat(int[] a, int[] b) {
+        int[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 }

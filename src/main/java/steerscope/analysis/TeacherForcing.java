@@ -42,7 +42,11 @@ public final class TeacherForcing {
 
     /** Calls {@code f} for rows from..to-1 of the hidden states, in order. */
     public static void rows(Transformer tf, float[] normed, int from, int to, Rows f) {
-        int d = tf.config.hiddenSize(), V = tf.config.vocabSize(), chunk = chunkRows(V);
+        rows(tf, normed, from, to, chunkRows(tf.config.vocabSize()), f);
+    }
+
+    static void rows(Transformer tf, float[] normed, int from, int to, int chunk, Rows f) {
+        int d = tf.config.hiddenSize(), V = tf.config.vocabSize();
         float[] logits = new float[chunk * V];
         for (int r0 = from; r0 < to; r0 += chunk) {
             int n = Math.min(chunk, to - r0);
@@ -65,9 +69,13 @@ public final class TeacherForcing {
 
     /** log p(ids[i + 1] | ids[0..i]) for every completion token: [ids.length − promptLen]. */
     public static float[] completionLogProbs(Transformer tf, int[] ids, int promptLen, Steering steering, Hooks hooks) {
+        return completionLogProbs(tf, ids, promptLen, steering, hooks, chunkRows(tf.config.vocabSize()));
+    }
+
+    static float[] completionLogProbs(Transformer tf, int[] ids, int promptLen, Steering steering, Hooks hooks, int chunk) {
         float[] out = new float[ids.length - promptLen];
         int V = tf.config.vocabSize();
-        rows(tf, normed(tf, ids, promptLen, steering, hooks), promptLen - 1, ids.length - 1,
+        rows(tf, normed(tf, ids, promptLen, steering, hooks), promptLen - 1, ids.length - 1, chunk,
                 (i, logits, off) -> out[i - promptLen + 1] = logits[off + ids[i + 1]] - Kernels.logSumExp(logits, off, V));
         return out;
     }
