@@ -34,9 +34,8 @@ class AnalyzeEndToEndTest {
 
     @Test
     void writesEveryFileOfTheFormat() throws Exception {
-        TinyPolicy tiny = new TinyPolicy(tmp.resolve("tiny"), 11);
+        TinyPolicy tiny = savedTiny();
         Path modelDir = tmp.resolve("model");
-        Trainer.saveModel(tiny.vectors(), modelDir);
         int L = tiny.model.config.nLayers(), d = tiny.model.config.hiddenSize();
         SteeringVectors v = SteeringVectors.zeros(L, d, null);
         SplittableRandom r = new SplittableRandom(1);
@@ -171,9 +170,8 @@ class AnalyzeEndToEndTest {
      */
     @Test
     void singleLayerSweepAndThePaperChecksThroughTheCli() throws Exception {
-        TinyPolicy tiny = new TinyPolicy(tmp.resolve("tiny"), 11);
+        TinyPolicy tiny = savedTiny();
         Path modelDir = tmp.resolve("model");
-        Trainer.saveModel(tiny.vectors(), modelDir);
         int L = tiny.model.config.nLayers(), d = tiny.model.config.hiddenSize();
         Path vecFile = tmp.resolve("vectors.safetensors");
         VectorFiles.write(SteeringVectors.zeros(L, d, null), vecFile);
@@ -210,6 +208,13 @@ class AnalyzeEndToEndTest {
         assertEquals(2, Main.run("analyze", "--model", modelDir.toString(), "--vectors", vecFile.toString(), "--data", data.toString(),
                 "--out", tmp.resolve("bad").toString(), "--limit", "2", "--max-new-tokens", "2", "--template", "{question}",
                 "--last-layer-vectors", vecFile.toString(), "--penultimate-vectors", vecFile.toString()));
+    }
+
+    /** The tiny model, also saved as Hugging Face files in tmp/model. */
+    private TinyPolicy savedTiny() {
+        TinyPolicy tiny = new TinyPolicy(tmp.resolve("tiny"), 11);
+        Trainer.saveModel(tiny.vectors(), tmp.resolve("model"));
+        return tiny;
     }
 
     @Test

@@ -38,12 +38,13 @@ class PaperChecksTest {
     @BeforeAll
     static void setUp() {
         policy = new TinyPolicy(dir, 7);
+        var c = policy.model.config;
         tf = policy.model.transformer;
-        L = policy.model.config.nLayers();
-        d = policy.model.config.hiddenSize();
-        V = policy.model.config.vocabSize();
-        eos = policy.tokenizer.tokenId("<|endoftext|>").getAsInt();
+        L = c.nLayers();
+        d = c.hiddenSize();
+        V = c.vocabSize();
         vocab = new Vocab(policy.tokenizer, V);
+        eos = policy.tokenizer.tokenId("<|endoftext|>").getAsInt();
         String[] qs = {"Say something.", "Please answer now.", "What comes first?", "Reply with one letter.", "Say it.", "Now."};
         for (int i = 0; i < qs.length; i++) {
             problems.add(new Problem("p" + i, qs[i], "7"));
