@@ -24,7 +24,7 @@ final class DeltaP {
 
     /** What one sequence measured, per completion position. */
     private record Seq(int problem, int[] tokens, double[] kl, int[] top, double[] topDp, int[] bottom, double[] bottomDp,
-                       double[] hSteered, double[] hZeroed) {}
+                       double[] hSteered, double[] hZeroed, double[][] massShift) {}
 
     /**
      * @param samples completions sampled from the steered model; only those ending with EOS are used, at most maxSequences
@@ -50,6 +50,7 @@ final class DeltaP {
             float[] a = TeacherForcing.normed(tf, ids, p, steered, null), b = TeacherForcing.normed(tf, ids, p, zeroed, null);
             double[] kl = new double[c], topDp = new double[c], bottomDp = new double[c], hs = new double[c], hz = new double[c];
             int[] top = new int[c], bottom = new int[c];
+            double[][] shift = new double[2][c]; // per category (process, structure): Σ Δp over its tokens
             TeacherForcing.pairs(tf, a, b, p - 1, p - 1 + c, (row, la, lb, off) -> {
                 int j = row - (p - 1);
                 double lseS = Divergence.logSumExp(la, off, V), lseZ = Divergence.logSumExp(lb, off, V);
@@ -67,6 +68,7 @@ final class DeltaP {
                 for (int i = 0; i < n; i++) {
                     double dp = ps[i] - pz[i];
                     sum[i] += dp;
+                    if (cat[i] < 2) shift[cat[i]][j] += dp;
                     if (dp > ps[hi] - pz[hi]) hi = i;
                     if (dp < ps[lo] - pz[lo]) lo = i;
                 }
@@ -84,7 +86,7 @@ final class DeltaP {
                 tally(topBy, top[j], topDp[j], true);
                 tally(bottomBy, bottom[j], bottomDp[j], false);
             }
-            seqs.add(new Seq(s.problem(), s.tokens(), kl, top, topDp, bottom, bottomDp, hs, hz));
+            seqs.add(new Seq(s.problem(), s.tokens(), kl, top, topDp, bottom, bottomDp, hs, hz, shift));
         }
         int S = seqs.size();
         double[] kl0 = new double[S], klLater = new double[S], klSum = new double[S], diff = new double[S];
@@ -171,24 +173,31 @@ final class DeltaP {
     }
 
     /**
-     * Per category (process, structure): the share of positions whose top-Δp token is in it, the share of the
-     * generated tokens at those positions that are in it (the base rate), and their difference per sequence.
+     * Per category (process, structure): the share of positions whose top-Δp token is in it and the share of the
+     * generated tokens at those positions that are (descriptive), and the mass shift p_steered(category) −
+     * p_zeroed(category) = Σ Δp over its tokens, at pos 0 and averaged over all positions: above 0 when the
+     * vector moves probability onto the category.
      */
     private static Map<String, Object> categories(List<Seq> seqs, int[] cat, long seed) {
         Map<String, Object> out = Out.map();
         for (int c = 0; c < 2; c++) {
-            double[] top = new double[seqs.size()], gen = new double[seqs.size()];
-            for (int i = 0; i < seqs.size(); i++) {
+            int S = seqs.size();
+            double[] top = new double[S], gen = new double[S], shift = new double[S], shift0 = new double[S];
+            for (int i = 0; i < S; i++) {
                 Seq q = seqs.get(i);
-                for (int j = 0; j < q.top.length; j++) {
-                    if (q.top[j] < cat.length && cat[q.top[j]] == c) top[i] += 1.0 / q.top.length;
-                    if (q.tokens[j] < cat.length && cat[q.tokens[j]] == c) gen[i] += 1.0 / q.top.length;
+                int n = q.top.length;
+                for (int j = 0; j < n; j++) {
+                    if (q.top[j] < cat.length && cat[q.top[j]] == c) top[i] += 1.0 / n;
+                    if (q.tokens[j] < cat.length && cat[q.tokens[j]] == c) gen[i] += 1.0 / n;
+                    shift[i] += q.massShift[c][j] / n;
                 }
+                shift0[i] = q.massShift[c][0];
             }
             out.put(TokenCategories.CATEGORIES.get(c), Out.map(
                     "top_dp_share", Out.num(Bootstrap.mean(top, seed)[0]),
                     "generated_share", Out.num(Bootstrap.mean(gen, seed)[0]),
-                    "excess", Bootstrap.json(Bootstrap.meanDiff(top, gen, seed))));
+                    "mass_shift", Bootstrap.json(Bootstrap.mean(shift, seed)),
+                    "mass_shift_pos0", Bootstrap.json(Bootstrap.mean(shift0, seed))));
         }
         return out;
     }

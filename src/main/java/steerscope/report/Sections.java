@@ -591,13 +591,15 @@ final class Sections {
         b.append("</table>");
         b.append(caption("Share of KL at pos 0: the summed KL at the first generated token over the summed KL of all positions. "
                 + "Boosted tokens: the largest mean Δp = p_steered − p_zeroed over the pos-0 rows."));
-        b.append("<table><tr><th>vector</th><th>category</th><th>share of positions whose top-Δp token is in it</th><th>share of generated tokens in it</th><th>difference</th></tr>");
+        b.append("<table><tr><th>vector</th><th>category</th><th>top-Δp token in it</th><th>generated token in it</th>"
+                + "<th>p moved onto it at pos 0</th><th>p moved onto it per position</th></tr>");
         for (String which : List.of("last", "penultimate")) {
             JsonNode v = dp.path(which);
             for (String cat : List.of("process", "structure")) {
                 JsonNode c = v.path("categories").path(cat);
                 b.append("<tr><td>L").append(v.path("layer").asInt()).append("</td><td>").append(cat).append("</td>").append(numCell(num(c.path("top_dp_share")), 3))
-                        .append(numCell(num(c.path("generated_share")), 3)).append("<td class=\"num\">").append(Html.text(interval(c.path("excess"), 3))).append("</td></tr>");
+                        .append(numCell(num(c.path("generated_share")), 3)).append("<td class=\"num\">").append(Html.text(interval(c.path("mass_shift_pos0"), 3)))
+                        .append("</td><td class=\"num\">").append(Html.text(interval(c.path("mass_shift"), 3))).append("</td></tr>");
             }
         }
         b.append("</table>");

@@ -130,8 +130,8 @@ public final class Verdicts {
         String token = pre.path("token").path("text").isTextual() ? "token '" + Html.visible(pre.path("token").path("text").asText()) + "'" : null;
         String why = pre.path("fraction").isObject() ? token : pre.path("fraction_reason").isTextual() ? pre.path("fraction_reason").asText() : missing(pre, "prefix.json");
         checks.add(check("prefix-token control: fraction of the vector's gain", pre.path("fraction"), PREFIX_FRACTION_MIN, "above", layer, -1, why));
-        checks.add(check("process tokens among the top-Δp tokens, minus their share of the generated tokens",
-                dp.path("categories").path("process").path("excess"), 0, "above", layer, -1, missing(dp, "delta_p.json")));
+        checks.add(check("probability moved onto process tokens at pos 0, p_steered − p_zeroed",
+                dp.path("categories").path("process").path("mass_shift_pos0"), 0, "above", layer, -1, missing(dp, "delta_p.json")));
         return new Verdict("last-layer", "(i) The last-layer vector acts on the first generated token, boosting process tokens like 'To'/'Step'", checks);
     }
 
@@ -148,8 +148,8 @@ public final class Verdicts {
                 SKIP_ATTENTION_RETAINED_MIN, "above", layer, block,
                 skip == null ? missing(c, "circuit.json") : skip.path("retained").path("value").isNull() ? "the vector's gain is not clearly positive" : null));
         for (String cat : List.of("process", "structure")) {
-            checks.add(check(cat + " tokens among the top-Δp tokens, minus their share of the generated tokens",
-                    dp.path("categories").path(cat).path("excess"), 0, "above", layer, block, missing(dp, "delta_p.json")));
+            checks.add(check("probability moved onto " + cat + " tokens, p_steered − p_zeroed per position",
+                    dp.path("categories").path(cat).path("mass_shift"), 0, "above", layer, block, missing(dp, "delta_p.json")));
         }
         return new Verdict("penultimate", "(ii) The penultimate-layer vector leaves block L−1's attention mostly unchanged and boosts process and structure tokens", checks);
     }

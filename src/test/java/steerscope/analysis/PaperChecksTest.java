@@ -127,6 +127,9 @@ class PaperChecksTest {
         assertEquals(1.0, value(out, "pos0_kl_share"), 1e-12);
         assertTrue((Double) ((List<?>) m(out, "kl_pos0_minus_later").get("ci")).get(0) > 0);
         assertEquals(SEVEN, ((Map<?, ?>) ((List<?>) out.get("pos0_boosted")).get(0)).get("id"));
+        // '7' is a structure token: the vector moves probability onto structure tokens at pos 0
+        Map<?, ?> structure = m(m(out, "categories"), "structure");
+        assertTrue((Double) ((List<?>) m(structure, "mass_shift_pos0").get("ci")).get(0) > 0.05, structure.toString());
         // the per-position numbers of the first sequence, against each prefix run alone
         List<?> pos = (List<?>) ((Map<?, ?>) ((List<?>) out.get("sequences")).get(0)).get("positions");
         int[] p = prompts.get(cs.get(0).problem()), ids = Sampled.concat(p, cs.get(0).tokens());

@@ -118,7 +118,7 @@ class ReportWriterTest {
         String html = ReportWriter.render(RunData.load(none));
         assertEquals("inconclusive", verdictClass(html, "last-layer"));
         assertTrue(verdictRow(html, "last-layer").contains("not clearly positive"));
-        Path noProcess = copyWith("delta_p.json", d -> ((ObjectNode) d.path("last").path("categories").path("process").path("excess"))
+        Path noProcess = copyWith("delta_p.json", d -> ((ObjectNode) d.path("last").path("categories").path("process").path("mass_shift_pos0"))
                 .putArray("ci").add(-0.1).add(-0.02));
         assertEquals("not_reproduced", verdictClass(ReportWriter.render(RunData.load(noProcess)), "last-layer"));
         Path everywhere = copyWith("delta_p.json", d -> ((ObjectNode) d.path("last").path("kl_pos0_minus_later")).putArray("ci").add(-0.2).add(-0.1));
