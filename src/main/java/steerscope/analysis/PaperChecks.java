@@ -83,6 +83,8 @@ public final class PaperChecks {
         dpPen.put("layer", L - 2);
         dpLast.put("accuracy", last.json());
         dpPen.put("accuracy", pen.json());
+        dpLast.put("gain_over_base", Bootstrap.json(Bootstrap.meanDiff(last.perProblem(), base.perProblem(), opt.seed())));
+        dpPen.put("gain_over_base", Bootstrap.json(Bootstrap.meanDiff(pen.perProblem(), base.perProblem(), opt.seed())));
         Out.write(outDir, "delta_p.json", Out.map("k", opt.k(), "temperature", 1.0, "n_problems", problems.size(), "base", base.json(),
                 "last", dpLast, "penultimate", dpPen, "seconds", seconds(t)));
         step(progress, 1, "delta_p");

@@ -59,9 +59,12 @@ public final class ReportWriter {
             b.append("<tr id=\"verdict-").append(v.id()).append("\" class=\"").append(cls)
                     .append("\"><td class=\"mark\" title=\"").append(cls).append("\">")
                     .append(v.status().mark).append("</td><td>").append(Html.text(v.claim())).append("</td><td><ul>");
-            for (Verdicts.Check c : v.checks()) {
+            List<Verdicts.Check> all = new java.util.ArrayList<>();
+            if (v.premise() != null) all.add(v.premise());
+            all.addAll(v.checks());
+            for (Verdicts.Check c : all) {
                 Verdicts.Status s = c.status();
-                b.append("<li>").append(s == Verdicts.Status.INCONCLUSIVE ? "<span class=\"nm\">–</span> "
+                b.append("<li>").append(c == v.premise() ? "premise: " : "").append(s == Verdicts.Status.INCONCLUSIVE ? "<span class=\"nm\">–</span> "
                                 : s == Verdicts.Status.REPRODUCED ? "<span class=\"ok\">✓</span> " : "<span class=\"bad\">✗</span> ")
                         .append(Html.text(c.name())).append(": <b>").append(Html.text(Html.num(c.value(), 3))).append("</b> [")
                         .append(Html.text(Html.num(c.lo(), 3))).append(", ").append(Html.text(Html.num(c.hi(), 3))).append("] ")
@@ -76,7 +79,7 @@ public final class ReportWriter {
         b.append("</table>\n");
         b.append(Sections.caption("✓ reproduced: every check's 95% bootstrap interval lies on the claimed side of its threshold; "
                 + "✗ not reproduced: some check's interval lies wholly on the other side; –: inconclusive (an interval straddles its "
-                + "threshold, or it was not measured). The measurements are on vectors trained alone on one layer; thresholds are "
+                + "threshold, or it was not measured, or the claim's premise, the vector's own gain, is not clearly positive). The measurements are on vectors trained alone on one layer; thresholds are "
                 + "fixed in steerscope.report.Verdicts and the whole table is also written as verdicts.json."));
         return b.toString();
     }

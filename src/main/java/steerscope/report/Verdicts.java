@@ -69,8 +69,17 @@ public final class Verdicts {
         }
     }
 
-    public record Verdict(String id, String claim, List<Check> checks) {
+    /**
+     * A claim and its checks. A claim about how a vector achieves its gain has a premise, that gain (its
+     * interval above 0): when the premise does not hold there is nothing to explain and the claim is inconclusive.
+     */
+    public record Verdict(String id, String claim, Check premise, List<Check> checks) {
+        Verdict(String id, String claim, List<Check> checks) {
+            this(id, claim, null, checks);
+        }
+
         public Status status() {
+            if (premise != null && premise.status() != Status.REPRODUCED) return Status.INCONCLUSIVE;
             if (checks.stream().anyMatch(c -> c.status() == Status.NOT_REPRODUCED)) return Status.NOT_REPRODUCED;
             if (!checks.isEmpty() && checks.stream().allMatch(c -> c.status() == Status.REPRODUCED)) return Status.REPRODUCED;
             return Status.INCONCLUSIVE;
@@ -91,6 +100,7 @@ public final class Verdicts {
             m.put("claim", v.claim());
             m.put("id", v.id());
             m.put("status", v.status().json());
+            m.put("premise", v.premise() == null ? null : v.premise().json());
             m.put("checks", v.checks().stream().map(Check::json).toList());
             claims.add(m);
         }
@@ -132,7 +142,8 @@ public final class Verdicts {
         checks.add(check("prefix-token control: fraction of the vector's gain", pre.path("fraction"), PREFIX_FRACTION_MIN, "above", layer, -1, why));
         checks.add(check("probability moved onto process tokens at pos 0, p_steered − p_zeroed",
                 dp.path("categories").path("process").path("mass_shift_pos0"), 0, "above", layer, -1, missing(dp, "delta_p.json")));
-        return new Verdict("last-layer", "(i) The last-layer vector acts on the first generated token, boosting process tokens like 'To'/'Step'", checks);
+        return new Verdict("last-layer", "(i) The last-layer vector acts on the first generated token, boosting process tokens like 'To'/'Step'",
+                premise(dp, layer), checks);
     }
 
     /** Claim (ii): the penultimate-only vector acts on block L−1 through its MLP, leaving attention mostly unchanged. */
@@ -151,7 +162,8 @@ public final class Verdicts {
             checks.add(check("probability moved onto " + cat + " tokens, p_steered − p_zeroed per position",
                     dp.path("categories").path(cat).path("mass_shift"), 0, "above", layer, block, missing(dp, "delta_p.json")));
         }
-        return new Verdict("penultimate", "(ii) The penultimate-layer vector leaves block L−1's attention mostly unchanged and boosts process and structure tokens", checks);
+        return new Verdict("penultimate", "(ii) The penultimate-layer vector leaves block L−1's attention mostly unchanged and boosts process and structure tokens",
+                premise(dp, layer), checks);
     }
 
     /** Claim (iii): middle-layer vectors push the distractor language's tokens down. */
@@ -162,6 +174,12 @@ public final class Verdicts {
         return new Verdict("middle-layers", "(iii) Middle-layer vectors de-emphasise the distractor language's tokens",
                 List.of(check("share of distractor tokens among the bottom lens tokens of middle-layer vectors (threshold: chance)",
                         m.path("distractor_share"), Double.isNaN(chance) ? 0 : chance, "above", -1, -1, note)));
+    }
+
+    /** The single-layer vector's own sampled-accuracy gain over the base model, above 0. */
+    private static Check premise(JsonNode dp, int layer) {
+        return check("the single-layer vector's sampled-accuracy gain over the base model", dp.path("gain_over_base"), 0, "above", layer, -1,
+                missing(dp, "delta_p.json"));
     }
 
     /** A check from a {value, ci: [lo, hi]} node (null or missing: not measured). */

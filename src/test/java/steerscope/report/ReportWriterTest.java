@@ -126,6 +126,18 @@ class ReportWriterTest {
     }
 
     @Test
+    void aVectorWithoutAClearGainLeavesItsClaimInconclusiveWhateverItsChecksSay() throws IOException {
+        Path dir = copyWith("delta_p.json", d -> {
+            ((ObjectNode) d.path("last").path("gain_over_base")).putArray("ci").add(-0.05).add(0.02);
+            ((ObjectNode) d.path("last").path("kl_pos0_minus_later")).putArray("ci").add(-0.2).add(-0.1);
+        });
+        String html = ReportWriter.render(RunData.load(dir));
+        assertEquals("inconclusive", verdictClass(html, "last-layer"));
+        assertTrue(verdictRow(html, "last-layer").contains("premise: "));
+        assertEquals("reproduced", verdictClass(html, "penultimate"));
+    }
+
+    @Test
     void attentionMovingMoreThanARandomVectorsOrLostSkipAttentionGainFlipThePenultimateVerdict() throws IOException {
         Path moved = copyWith("circuit.json", c -> ((ObjectNode) c.path("attention_js").path("vector_minus_random")).putArray("ci").add(0.01).add(0.02));
         assertEquals("not_reproduced", verdictClass(ReportWriter.render(RunData.load(moved)), "penultimate"));
