@@ -16,7 +16,8 @@ import steerscope.steer.Steering;
  * position 0..p-1 (the prompt positions and the first generated position, p-1); and the relative changes
  * ||steered − base|| / ||base|| of hook_attn_out and hook_mlp_out, norms taken over those same positions.
  * A vector added after block l cannot change block l's attention or MLP: only blocks after the first vector
- * can move.
+ * can move. So the penultimate vector (layer L−2) acts on block L−1, and the {@code penultimate_*} fields are
+ * read from block L−1 ({@code penultimate_block}).
  */
 final class AttentionMlp {
     private AttentionMlp() {}
@@ -86,10 +87,17 @@ final class AttentionMlp {
                     "attn_out_norm_change", Out.num(Math.sqrt(part.attnDiff[l] / part.attnBase[l])),
                     "mlp_out_change", Out.num(Math.sqrt(part.mlpDiff[l] / part.mlpBase[l]))));
         }
-        int pen = L - 2;
-        Object penJs = pen >= 0 ? ((Map<?, ?>) layers.get(pen)).get("attn_js_mean") : null;
-        Object penMlp = pen >= 0 ? ((Map<?, ?>) layers.get(pen)).get("mlp_out_change") : null;
-        return Out.map("layers", layers, "penultimate_attention_js", penJs, "penultimate_mlp_change", penMlp);
+        int block = penultimateBlock(L);
+        Object penJs = block >= 1 ? ((Map<?, ?>) layers.get(block)).get("attn_js_mean") : null;
+        Object penMlp = block >= 1 ? ((Map<?, ?>) layers.get(block)).get("mlp_out_change") : null;
+        Object penAttn = block >= 1 ? ((Map<?, ?>) layers.get(block)).get("attn_out_norm_change") : null;
+        return Out.map("layers", layers, "penultimate_block", block >= 1 ? block : null, "penultimate_attention_js", penJs,
+                "penultimate_mlp_change", penMlp, "penultimate_attn_out_change", penAttn);
+    }
+
+    /** The block the penultimate vector (added after block L−2) can change: the last one, L−1. */
+    static int penultimateBlock(int nLayers) {
+        return nLayers - 1;
     }
 
     /** Adds ||steered − base||² and ||base||² over the batch's real tokens. */

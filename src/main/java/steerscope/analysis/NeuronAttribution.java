@@ -9,13 +9,11 @@ import steerscope.model.Hooks;
 import steerscope.model.ModelWeights;
 import steerscope.model.Transformer;
 import steerscope.steer.Steering;
-import steerscope.tensor.Kernels;
 
 /**
  * Analysis 7, MLP neurons of the last two blocks ({@code neurons.json}). A neuron's hidden activation
- * silu(gate·x) · (up·x), x = RMSNorm(hook_resid_mid) with the block's post_attention_layernorm weight, is
- * recomputed from the hooked hook_resid_mid at position p-1 (the first-token position), base (no vectors)
- * and steered (all vectors). activation_change = the mean over prompts of steered − base; contribution =
+ * silu(gate·x) · (up·x) is read at {@code blocks.{l}.mlp.hook_post}, position p-1 (the first-token
+ * position), base (no vectors) and steered (all vectors). activation_change = the mean over prompts of steered − base; contribution =
  * activation_change × (down_proj column of the neuron · u), where u = final_norm.weight ⊙ (mean unembedding
  * row of the boosted tokens − mean unembedding row of the vocabulary): how much the neuron's change moves the
  * boosted tokens' logits above the average token (before the final norm's 1/rms). The boosted tokens are the
@@ -48,8 +46,7 @@ final class NeuronAttribution {
         for (int l = first; l < L; l++) {
             for (List<int[]> chunk : Batch.chunks(prompts, batch)) {
                 Batch b = Batch.ofPrompts(chunk);
-                float[] base = activations(tf, l, residMid(tf, b, null, l), b.size);
-                float[] st = activations(tf, l, residMid(tf, b, steered, l), b.size);
+                float[] base = activations(tf, b, null, l), st = activations(tf, b, steered, l);
                 for (int r = 0; r < b.size; r++) for (int i = 0; i < ff; i++) change[l - first][i] += st[r * ff + i] - base[r * ff + i];
             }
         }
@@ -86,28 +83,15 @@ final class NeuronAttribution {
         return Out.map("boosted", boostedEntries, "layers", layers);
     }
 
-    /** hook_resid_mid of layer l at the first-token rows: [B, d]. */
-    static float[] residMid(Transformer tf, Batch b, Steering s, int l) {
-        int d = tf.config.hiddenSize();
+    /** The MLP hidden activations of block l ({@code mlp.hook_post}) at the first-token rows: [B, ff]. */
+    static float[] activations(Transformer tf, Batch b, Steering s, int l) {
+        int ff = tf.config.intermediateSize();
         int[] rows = b.firstTokenRows();
-        float[] out = new float[rows.length * d];
-        b.run(tf, s, new Hooks().add(tf.hookNames.residMid[l], a -> {
-            for (int r = 0; r < rows.length; r++) System.arraycopy(a.data(), rows[r] * d, out, r * d, d);
+        float[] out = new float[rows.length * ff];
+        b.run(tf, s, new Hooks().add(tf.hookNames.mlpPost[l], a -> {
+            for (int r = 0; r < rows.length; r++) System.arraycopy(a.data(), rows[r] * ff, out, r * ff, ff);
         }));
         return out;
-    }
-
-    /** The MLP hidden activations [n, ff] of block l for n rows of its hook_resid_mid. */
-    static float[] activations(Transformer tf, int l, float[] residMid, int n) {
-        ModelWeights.Layer w = tf.weights.layers[l];
-        int d = tf.config.hiddenSize(), ff = tf.config.intermediateSize();
-        float[] x = new float[n * d];
-        Kernels.rmsnorm(x, residMid, w.mlpNorm, null, n, d, tf.config.rmsNormEps());
-        float[] gate = new float[n * ff], up = new float[n * ff];
-        Kernels.matmul(gate, x, n, w.wGate, null);
-        Kernels.matmul(up, x, n, w.wUp, null);
-        Kernels.siluMul(gate, gate, up, 0, n * ff);
-        return gate;
     }
 
     /** final_norm.weight ⊙ (mean unembedding of the boosted tokens − mean unembedding of the vocabulary). */

@@ -25,9 +25,9 @@ import steerscope.steer.SteeringVectors;
 final class TokenCategories {
     static final List<String> CATEGORIES = List.of("process", "structure", "other");
     static final Set<String> PROCESS_WORDS = Set.of("step", "steps", "to", "first", "second", "third", "let", "we", "so",
-            "therefore", "then", "next", "find", "now", "thus", "hence", "since", "because", "need", "solve", "calculate",
+            "therefore", "then", "next", "find", "now", "thus", "hence", "since", "because", "need", "solve",
             "compute", "determine", "given", "know", "note", "recall", "finally", "start", "begin", "consider", "substitute",
-            "simplify", "check", "verify", "answer");
+            "simplify", "check", "verify");
     private static final Pattern LATEX_WORDS = Pattern.compile("\\\\?(boxed|d?frac|cdot|sqrt)|\\\\(times|div|left|right|text|quad|le|ge|neq|pm)");
     private static final Pattern STRUCTURE_CHARS = Pattern.compile("[0-9:=+\\-*/^\\\\{}()\\[\\]$.,%\\s]*");
 
@@ -42,16 +42,21 @@ final class TokenCategories {
         return STRUCTURE_CHARS.matcher(rest).matches() ? "structure" : "other";
     }
 
+    /** The category index (into {@link #CATEGORIES}) of every token of the vocabulary; special tokens are "other". */
+    static int[] ofVocab(Vocab vocab) {
+        int[] cat = new int[vocab.size];
+        for (int id = 0; id < vocab.size; id++) cat[id] = vocab.tokenizer.isSpecial(id) ? 2 : CATEGORIES.indexOf(category(vocab.text(id)));
+        return cat;
+    }
+
     static Map<String, Object> analyse(Lens lens, Vocab vocab, SteeringVectors vectors,
                                        List<Completions.Completion> base, List<Completions.Completion> steered) {
-        int[] cat = new int[vocab.size];
+        int[] cat = ofVocab(vocab);
         int[] counts = new int[3];
         List<List<String>> examples = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         for (int id = 0; id < vocab.size; id++) {
-            String text = vocab.text(id);
-            cat[id] = vocab.tokenizer.isSpecial(id) ? 2 : CATEGORIES.indexOf(category(text));
             counts[cat[id]]++;
-            if (examples.get(cat[id]).size() < 30) examples.get(cat[id]).add(text);
+            if (examples.get(cat[id]).size() < 30) examples.get(cat[id]).add(vocab.text(id));
         }
         List<Object> layers = new ArrayList<>();
         for (int l : vectors.layers()) {

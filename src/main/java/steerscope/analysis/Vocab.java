@@ -87,6 +87,13 @@ final class Vocab {
         return out;
     }
 
+    /** Token entries for ids, valued from values[id]. */
+    List<Map<String, Object>> entries(int[] ids, double[] values) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (int id : ids) out.add(entry(id, values[id]));
+        return out;
+    }
+
     /** Token entries for ids, valued from values[off + id]. */
     List<Map<String, Object>> entries(int[] ids, float[] values, int off) {
         List<Map<String, Object>> out = new ArrayList<>();

@@ -59,6 +59,11 @@ public final class Generator {
     }
 
     public List<Result> generate(List<Request> requests, Options opt, Steering steering, Listener listener) {
+        return generate(requests, opt, steering, null, listener);
+    }
+
+    /** With hooks fired in every forward (the prefill, then one token per row per step), e.g. to patch a block. */
+    public List<Result> generate(List<Request> requests, Options opt, Steering steering, Hooks hooks, Listener listener) {
         ModelConfig c = tf.config;
         int context = c.maxPositionEmbeddings();
         checkRoom(c, opt.maxNewTokens());
@@ -82,7 +87,7 @@ public final class Generator {
             lps.add(new ArrayList<>());
         }
 
-        Transformer.Forward f = tf.forward(cache, batch.ids(), batch.valid(), P, steering, null, Transformer.Save.NONE);
+        Transformer.Forward f = tf.forward(cache, batch.ids(), batch.valid(), P, steering, hooks, Transformer.Save.NONE);
         int[] lastRows = new int[B];
         for (int b = 0; b < B; b++) lastRows[b] = b * P + P - 1;
         float[] logits = tf.logits(f, lastRows);
@@ -113,7 +118,7 @@ public final class Generator {
                 }
             }
             if (live == 0) break;
-            f = tf.forward(cache, next, nextValid, 1, steering, null, Transformer.Save.NONE);
+            f = tf.forward(cache, next, nextValid, 1, steering, hooks, Transformer.Save.NONE);
             logits = tf.logits(f);
         }
         List<Result> results = new ArrayList<>(B);

@@ -10,7 +10,10 @@ import java.util.function.Predicate;
  * Functions called at named hook points during a forward pass (TransformerLens style). A hook sees the live
  * activation buffer and may read it or overwrite it in place; the forward continues from what it leaves.
  * Shapes: residual-stream points are [B, T, d_model]; {@code attn.hook_pattern} is [B, n_heads, T, S]
- * (S = keys seen so far). With no hook registered the forward pays one map lookup per point.
+ * (S = keys seen so far); {@code attn.hook_q} and {@code attn.hook_z} are [B, T, n_heads, head_dim],
+ * {@code attn.hook_k} and {@code attn.hook_v} [B, T, n_kv_heads, head_dim] (q and k before RoPE, as in
+ * TransformerLens; a hook that writes them changes what is rotated and cached); {@code mlp.hook_post} is
+ * [B, T, intermediate_size], silu(gate) · up. With no hook registered the forward pays one map lookup per point.
  */
 public final class Hooks {
     /** An activation at a hook point: {@code data} holds {@code shape} row-major values from offset 0. */

@@ -186,6 +186,7 @@ public final class Transformer {
         a.rstd2 = reuse(a.rstd2, N, reuse);
         rmsnorm(a.ln2, resid, w.mlpNorm, a.rstd2, N, d, c.rmsNormEps());
         mlp(w, a, N, ff, reuse);
+        if (hooks != null) hooks.fire(hn.mlpPost[l], a.act, B, T, ff);
         float[] mlpOut = reuse(a.mlpOut, N * d, reuse);
         if (reuse) a.mlpOut = mlpOut;
         matmul(mlpOut, a.act, N, w.wDown, w.bDown);
@@ -225,6 +226,11 @@ public final class Transformer {
         matmul(q, a.ln1, N, w.wq, w.bq);
         matmul(k, a.ln1, N, w.wk, w.bk);
         matmul(v, a.ln1, N, w.wv, w.bv);
+        if (hooks != null) {
+            hooks.fire(hookNames.attnQ[l], q, B, T, H, hd);
+            hooks.fire(hookNames.attnK[l], k, B, T, KVH, hd);
+            hooks.fire(hookNames.attnV[l], v, B, T, KVH, hd);
+        }
         Parallel.forRange(N, 16, (n0, n1) -> {
             for (int n = n0; n < n1; n++) {
                 rope.rotate(q, n * qDim, H, pos[n], false);
@@ -268,7 +274,10 @@ public final class Transformer {
                 Kernels.weightedRows(att, row, self + 1, vc, b * cap * kvDim + kvh * hd, kvDim, out, oo, hd);
             }
         });
-        if (hooks != null) hooks.fire(hookNames.attnPattern[l], att, B, H, T, S);
+        if (hooks != null) {
+            hooks.fire(hookNames.attnPattern[l], att, B, H, T, S);
+            hooks.fire(hookNames.attnZ[l], out, B, T, H, hd);
+        }
         a.att = att;
         return out;
     }

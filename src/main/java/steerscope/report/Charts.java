@@ -82,6 +82,48 @@ public final class Charts {
         return svg.end();
     }
 
+    /**
+     * Point estimates with 95% intervals, one row per label (a dot and a whisker), on a shared horizontal axis;
+     * a dashed reference line at {@code reference} (NaN: none). A row whose value is NaN says "not measured".
+     */
+    public static String intervals(String title, List<String> labels, double[] value, double[] lo, double[] hi, String xLabel, double reference) {
+        int rowH = 22, left = 230, n = labels.size();
+        int height = TOP + rowH * Math.max(1, n) + 44;
+        Svg svg = new Svg(WIDTH, height, title);
+        double a = Double.isNaN(reference) ? Double.POSITIVE_INFINITY : reference, b = Double.isNaN(reference) ? Double.NEGATIVE_INFINITY : reference;
+        for (int i = 0; i < n; i++) {
+            for (double v : new double[] {value[i], lo[i], hi[i]}) if (!Double.isNaN(v)) { a = Math.min(a, v); b = Math.max(b, v); }
+        }
+        if (!(a < b)) { a = Double.isFinite(a) ? a - 0.5 : 0; b = a + 1; }
+        double[] ticks = niceTicks(a, b, 5);
+        double x0 = Math.min(a, ticks[0]), x1 = Math.max(b, ticks[ticks.length - 1]);
+        double plotW = WIDTH - left - RIGHT, bottom = TOP + rowH * Math.max(1, n);
+        java.util.function.DoubleUnaryOperator x = v -> left + plotW * (v - x0) / (x1 - x0);
+        for (double t : ticks) {
+            svg.line(x.applyAsDouble(t), TOP, x.applyAsDouble(t), bottom, GRID, 1, false);
+            svg.text(x.applyAsDouble(t), bottom + 14, Html.compact(t), "middle", "tick");
+        }
+        svg.text(left + plotW / 2, bottom + 34, xLabel, "middle", "axis");
+        if (!Double.isNaN(reference)) svg.line(x.applyAsDouble(reference), TOP - 4, x.applyAsDouble(reference), bottom, AXIS, 1.2, true);
+        for (int i = 0; i < n; i++) {
+            double cy = TOP + rowH * (i + 0.5);
+            svg.text(left - 8, cy + 4, labels.get(i), "end", "tick");
+            if (Double.isNaN(value[i])) {
+                svg.text(left + 4, cy + 4, "not measured", "start", "val");
+                continue;
+            }
+            String colour = PALETTE[0];
+            if (!Double.isNaN(lo[i]) && !Double.isNaN(hi[i])) {
+                svg.line(x.applyAsDouble(lo[i]), cy, x.applyAsDouble(hi[i]), cy, colour, 2, false);
+                svg.line(x.applyAsDouble(lo[i]), cy - 5, x.applyAsDouble(lo[i]), cy + 5, colour, 1.5, false);
+                svg.line(x.applyAsDouble(hi[i]), cy - 5, x.applyAsDouble(hi[i]), cy + 5, colour, 1.5, false);
+            }
+            svg.circle(x.applyAsDouble(value[i]), cy, 4, colour);
+            svg.text(Math.min(WIDTH - RIGHT - 30, x.applyAsDouble(Double.isNaN(hi[i]) ? value[i] : hi[i]) + 8), cy + 4, Html.compact(value[i]), "start", "val");
+        }
+        return svg.end();
+    }
+
     /** A line chart over numeric x; with {@code logY} the y axis is log10 (values must be positive). */
     public static String lines(String title, List<Line> lines, String xLabel, String yLabel, boolean logY) {
         int height = 320;

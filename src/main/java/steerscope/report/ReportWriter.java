@@ -17,9 +17,15 @@ import steerscope.io.AtomicFiles;
 public final class ReportWriter {
     private ReportWriter() {}
 
-    /** Reads the analysis files in {@code dir} (whatever of them exists) and writes the report atomically. */
+    /**
+     * Reads the analysis files in {@code dir} (whatever of them exists) and writes the report atomically, and
+     * beside it {@code verdicts.json}, the verdict table as data.
+     */
     public static void write(Path dir, Path outHtml) {
-        AtomicFiles.writeString(outHtml, render(RunData.load(dir)));
+        RunData d = RunData.load(dir);
+        AtomicFiles.writeString(outHtml, render(d));
+        Path parent = outHtml.toAbsolutePath().getParent();
+        Verdicts.write(d, parent.resolve("verdicts.json"));
     }
 
     /** The whole page as a string. */
@@ -47,20 +53,34 @@ public final class ReportWriter {
     }
 
     static String verdict(RunData d) {
-        StringBuilder b = new StringBuilder("<table class=\"verdict\"><tr><th></th><th>claim</th><th>this run</th><th>threshold</th></tr>\n");
+        StringBuilder b = new StringBuilder("<table class=\"verdict\"><tr><th></th><th>claim</th><th>checks (value [95% interval] vs threshold)</th></tr>\n");
         for (Verdicts.Verdict v : Verdicts.compute(d)) {
-            b.append("<tr id=\"verdict-").append(v.id()).append("\" class=\"").append(v.status().name().toLowerCase(Locale.ROOT))
-                    .append("\"><td class=\"mark\" title=\"").append(v.status().name().toLowerCase(Locale.ROOT)).append("\">")
+            String cls = v.status().json();
+            b.append("<tr id=\"verdict-").append(v.id()).append("\" class=\"").append(cls)
+                    .append("\"><td class=\"mark\" title=\"").append(cls).append("\">")
                     .append(v.status().mark).append("</td><td>").append(Html.text(v.claim())).append("</td><td><ul>");
-            for (Verdicts.Check c : v.checks())
-                b.append("<li>").append(c.ok() == null ? "<span class=\"nm\">–</span> " : c.ok() ? "<span class=\"ok\">✓</span> " : "<span class=\"bad\">✗</span> ")
-                        .append(Html.text(c.what())).append(": ").append(Html.text(c.measured())).append("</li>");
-            b.append("</ul></td><td class=\"rule\">").append(Html.text(v.rule())).append("</td></tr>\n");
+            List<Verdicts.Check> all = new java.util.ArrayList<>();
+            if (v.premise() != null) all.add(v.premise());
+            all.addAll(v.checks());
+            for (Verdicts.Check c : all) {
+                Verdicts.Status s = c.status();
+                b.append("<li>").append(c == v.premise() ? "premise: " : "").append(s == Verdicts.Status.INCONCLUSIVE ? "<span class=\"nm\">–</span> "
+                                : s == Verdicts.Status.REPRODUCED ? "<span class=\"ok\">✓</span> " : "<span class=\"bad\">✗</span> ")
+                        .append(Html.text(c.name())).append(": <b>").append(Html.text(Html.num(c.value(), 3))).append("</b> [")
+                        .append(Html.text(Html.num(c.lo(), 3))).append(", ").append(Html.text(Html.num(c.hi(), 3))).append("] ")
+                        .append(c.side().equals("above") ? "&gt; " : "&lt; ").append(Html.text(Html.num(c.threshold(), 3)));
+                if (c.layer() >= 0) b.append(", vector of L").append(c.layer());
+                if (c.block() >= 0) b.append(", block ").append(c.block());
+                if (c.note() != null) b.append(" <span class=\"nm\">(").append(Html.text(c.note())).append(")</span>");
+                b.append("</li>");
+            }
+            b.append("</ul></td></tr>\n");
         }
         b.append("</table>\n");
-        b.append(Sections.caption("✓: every check behind the claim was measured and passes its threshold; ✗: a measured check "
-                + "fails; –: not enough was measured to decide. The thresholds are fixed in steerscope.report.Verdicts; the "
-                + "sections below show the numbers they rest on."));
+        b.append(Sections.caption("✓ reproduced: every check's 95% bootstrap interval lies on the claimed side of its threshold; "
+                + "✗ not reproduced: some check's interval lies wholly on the other side; –: inconclusive (an interval straddles its "
+                + "threshold, or it was not measured, or the claim's premise, the vector's own gain, is not clearly positive). The measurements are on vectors trained alone on one layer; thresholds are "
+                + "fixed in steerscope.report.Verdicts and the whole table is also written as verdicts.json."));
         return b.toString();
     }
 
@@ -125,8 +145,8 @@ public final class ReportWriter {
             table.verdict td.mark { font-size: 24px; text-align: center; width: 36px; font-weight: 700; }
             table.verdict ul { margin: 0; padding-left: 0; list-style: none; }
             table.verdict td.rule { color: #666; font-size: 12.5px; width: 24%; }
-            tr.pass td.mark { color: #2e7d32; } tr.fail td.mark { color: #c0392b; } tr.undecided td.mark { color: #999; }
-            tr.pass { background: #f3faf3; } tr.fail { background: #fdf3f2; }
+            tr.reproduced td.mark { color: #2e7d32; } tr.not_reproduced td.mark { color: #c0392b; } tr.inconclusive td.mark { color: #999; }
+            tr.reproduced { background: #f3faf3; } tr.not_reproduced { background: #fdf3f2; }
             .cols { display: grid; grid-template-columns: 1fr 1fr; gap: 20px; }
             .sample { margin: 14px 0 22px; }
             .sample .q { margin: 4px 0; }

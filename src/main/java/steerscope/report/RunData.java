@@ -21,7 +21,8 @@ import steerscope.util.UserError;
 public final class RunData {
     /** The analysis files, in the order the report uses them. */
     public static final List<String> FILES = List.of("summary", "logit_lens_vectors", "logit_lens_resid", "ablations",
-            "path_patching", "attention_vs_mlp", "token_categories", "neurons", "samples");
+            "path_patching", "attention_vs_mlp", "token_categories", "neurons", "samples",
+            "single_layer", "delta_p", "prefix", "circuit", "persistence", "middle_layers");
 
     public final Path dir;
     private final Map<String, JsonNode> files = new LinkedHashMap<>();
@@ -49,6 +50,12 @@ public final class RunData {
         }
         for (String run : List.of("vectors", "full")) d.metrics.put(run, d.readMetrics(run));
         return d;
+    }
+
+    /** The file NAME.json (one of {@link #FILES}), or a MissingNode. */
+    public JsonNode file(String name) {
+        JsonNode n = files.get(name);
+        return n == null ? MissingNode.getInstance() : n;
     }
 
     public JsonNode summary() { return files.get("summary"); }

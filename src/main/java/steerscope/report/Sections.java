@@ -26,6 +26,12 @@ final class Sections {
         List<String[]> out = new ArrayList<>();
         out.add(new String[] {"accuracy", "Accuracy: base, vectors, full fine-tune", accuracy()});
         out.add(new String[] {"first-token", "First generated token", firstToken()});
+        out.add(new String[] {"single-layer", "Single-layer vectors: accuracy per layer", singleLayer()});
+        out.add(new String[] {"delta-p", "Δp per position (single-layer vectors)", deltaP()});
+        out.add(new String[] {"prefix", "Prefix-token control", prefix()});
+        out.add(new String[] {"circuit", "Circuit patching of block L−1 (penultimate vector)", circuit()});
+        out.add(new String[] {"persistence", "Persistence of single-layer vectors", persistence()});
+        out.add(new String[] {"middle-layers", "Middle layers and the distractor language", middleLayers()});
         out.add(new String[] {"training", "RL training curves", training()});
         out.add(new String[] {"norms", "Vector norms and directions per layer", norms()});
         out.add(new String[] {"logit-lens", "Logit lens of the vectors", logitLens()});
@@ -354,7 +360,8 @@ final class Sections {
                         + "(‖steered − base‖ / ‖base‖). The claim is that at the penultimate layer (marked *) the MLP bar is the larger one."));
         b.append(figure(Charts.bars("Mean attention-pattern change (Jensen-Shannon) per layer", labels, js, "JS divergence", Charts.PALETTE[6]),
                 "Mean Jensen-Shannon divergence between base and steered attention patterns, over heads and positions "
-                        + "(0 = unchanged, ln 2 ≈ 0.69 = disjoint). Below " + Verdicts.PENULTIMATE_JS_MAX + " counts as \"mostly unchanged\"."));
+                        + "(0 = unchanged, ln 2 ≈ 0.69 = disjoint). These are the jointly trained vectors; the verdict reads block L−1 "
+                        + "under the penultimate vector alone, against a random vector of its norm (circuit.json)."));
         if (heads > 0) {
             List<String> cols = new ArrayList<>();
             for (int h = 0; h < heads; h++) cols.add("h" + h);
@@ -366,7 +373,7 @@ final class Sections {
             b.append(figure(Charts.heatMap("Attention JS divergence per head", labels, cols, m, "JS divergence"),
                     "The same divergence per attention head: a single dark cell is one head whose pattern the vectors redirect."));
         }
-        b.append("<p>Penultimate layer: attention JS <b>").append(Html.text(Html.num(num(a.path("penultimate_attention_js")), 4)))
+        b.append("<p>Block L−1 (the first block the penultimate vector reaches): attention JS <b>").append(Html.text(Html.num(num(a.path("penultimate_attention_js")), 4)))
                 .append("</b>, MLP output change <b>").append(Html.text(Html.num(num(a.path("penultimate_mlp_change")), 3))).append("</b>.</p>");
         return b.toString();
     }
@@ -502,6 +509,183 @@ final class Sections {
         for (JsonNode t : strs) {
             if (n++ >= max) break;
             b.append("<span class=\"tok\">").append(Html.token(t.asText())).append("</span> ");
+        }
+        return b.toString();
+    }
+
+    /** {value, ci: [lo, hi]} as "v [lo, hi]", or "–". */
+    static String interval(JsonNode vc, int digits) {
+        double v = num(vc.path("value"));
+        if (Double.isNaN(v)) return "–";
+        return Html.num(v, digits) + " [" + Html.num(num(vc.path("ci").path(0)), digits) + ", " + Html.num(num(vc.path("ci").path(1)), digits) + "]";
+    }
+
+    /** An accuracy node {accuracy, ci} as v, lo, hi. */
+    private static double[] acc(JsonNode a) {
+        return new double[] {num(a.path("accuracy")), num(a.path("ci").path(0)), num(a.path("ci").path(1))};
+    }
+
+    String singleLayer() {
+        JsonNode s = d.file("single_layer");
+        if (s.path("layers").isEmpty()) return missing("single_layer.json");
+        List<String> labels = new ArrayList<>();
+        List<double[]> rows = new ArrayList<>();
+        labels.add("base (no vector)");
+        rows.add(acc(s.path("base")));
+        for (JsonNode l : s.path("layers")) {
+            labels.add("layer " + l.path("layer").asInt() + " alone");
+            rows.add(acc(l));
+        }
+        return figure(intervalsOf("Sampled accuracy of each single-layer vector", labels, rows, "accuracy (T = 1)", rows.get(0)[0]),
+                "One RL run per layer, the vector trained alone on that layer (the paper's Figure 1); accuracy is the mean over "
+                        + s.path("n_problems").asInt() + " problems of the fraction of " + s.path("k").asInt() + " samples at T = 1 "
+                        + "that are correct, with a 95% bootstrap interval over problems. The dashed line is the base model.");
+    }
+
+    private static String intervalsOf(String title, List<String> labels, List<double[]> rows, String xLabel, double reference) {
+        double[] v = new double[rows.size()], lo = new double[rows.size()], hi = new double[rows.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            v[i] = rows.get(i)[0];
+            lo[i] = rows.get(i)[1];
+            hi[i] = rows.get(i)[2];
+        }
+        return Charts.intervals(title, labels, v, lo, hi, xLabel, reference);
+    }
+
+    private static double[] vci(JsonNode vc) {
+        return new double[] {num(vc.path("value")), num(vc.path("ci").path(0)), num(vc.path("ci").path(1))};
+    }
+
+    String deltaP() {
+        JsonNode dp = d.file("delta_p");
+        if (dp.isMissingNode()) return missing("delta_p.json");
+        StringBuilder b = new StringBuilder();
+        List<String> labels = new ArrayList<>();
+        List<double[]> rows = new ArrayList<>();
+        for (String which : List.of("last", "penultimate")) {
+            JsonNode v = dp.path(which);
+            for (String cls : List.of("pos0", "later")) {
+                labels.add("L" + v.path("layer").asInt() + " vector, " + (cls.equals("pos0") ? "pos 0" : "later positions"));
+                rows.add(vci(v.path("position_classes").path(cls).path("kl")));
+            }
+        }
+        b.append(figure(intervalsOf("Per-token KL(P_zeroed ‖ P_steered) by position class", labels, rows, "KL (nats)", 0),
+                "Completions sampled from the model steered by one single-layer vector at T = 1, ending with end-of-sequence, "
+                        + "teacher-forced with the vector on and zeroed; the mean KL per sequence at the first generated token (pos 0) "
+                        + "and at the later ones, with 95% bootstrap intervals over sequences."));
+        b.append("<table><tr><th>vector</th><th>sequences</th><th>share of KL at pos 0</th><th>KL pos 0 − later</th><th>tokens boosted at pos 0 (mean Δp)</th></tr>");
+        for (String which : List.of("last", "penultimate")) {
+            JsonNode v = dp.path(which);
+            StringBuilder toks = new StringBuilder();
+            int n = 0;
+            for (JsonNode t : v.path("pos0_boosted")) {
+                if (n++ >= 6) break;
+                toks.append("<span class=\"tok\">").append(Html.token(t.path("text").asText())).append("</span> ")
+                        .append(Html.text(Html.num(num(t.path("value")), 3))).append(' ');
+            }
+            b.append("<tr><td>L").append(v.path("layer").asInt()).append("</td><td class=\"num\">").append(v.path("n_sequences").asInt())
+                    .append(" of ").append(v.path("n_eos").asInt()).append(" with EOS</td><td class=\"num\">")
+                    .append(Html.text(interval(v.path("pos0_kl_share"), 3))).append("</td><td class=\"num\">")
+                    .append(Html.text(interval(v.path("kl_pos0_minus_later"), 3))).append("</td><td>").append(toks).append("</td></tr>");
+        }
+        b.append("</table>");
+        b.append(caption("Share of KL at pos 0: the summed KL at the first generated token over the summed KL of all positions. "
+                + "Boosted tokens: the largest mean Δp = p_steered − p_zeroed over the pos-0 rows."));
+        b.append("<table><tr><th>vector</th><th>category</th><th>top-Δp token in it</th><th>generated token in it</th>"
+                + "<th>p moved onto it at pos 0</th><th>p moved onto it per position</th></tr>");
+        for (String which : List.of("last", "penultimate")) {
+            JsonNode v = dp.path(which);
+            for (String cat : List.of("process", "structure")) {
+                JsonNode c = v.path("categories").path(cat);
+                b.append("<tr><td>L").append(v.path("layer").asInt()).append("</td><td>").append(cat).append("</td>").append(numCell(num(c.path("top_dp_share")), 3))
+                        .append(numCell(num(c.path("generated_share")), 3)).append("<td class=\"num\">").append(Html.text(interval(c.path("mass_shift_pos0"), 3)))
+                        .append("</td><td class=\"num\">").append(Html.text(interval(c.path("mass_shift"), 3))).append("</td></tr>");
+            }
+        }
+        b.append("</table>");
+        return b.toString();
+    }
+
+    String prefix() {
+        JsonNode p = d.file("prefix");
+        if (p.isMissingNode()) return missing("prefix.json");
+        if (p.path("prefix").isMissingNode()) return "<p class=\"nm\">" + Html.text(p.path("fraction_reason").asText("not measured")) + "</p>";
+        List<String> labels = List.of("base", "base + '" + Html.visible(p.path("token").path("text").asText()) + "' as the first token", "last-layer vector");
+        List<double[]> rows = List.of(acc(p.path("base")), acc(p.path("prefix")), acc(p.path("vector")));
+        StringBuilder b = new StringBuilder(figure(intervalsOf("Sampled accuracy: the vector's top first token as a prefix", labels, rows, "accuracy (T = 1)", Double.NaN),
+                "The base model with the last-layer vector's most boosted first token appended to the prompt, no vector."));
+        b.append("<p>Gain of the prefix: <b>").append(Html.text(interval(p.path("gain_prefix"), 3))).append("</b>; of the vector: <b>")
+                .append(Html.text(interval(p.path("gain_vector"), 3))).append("</b>; fraction: <b>")
+                .append(p.path("fraction").isObject() ? Html.text(interval(p.path("fraction"), 2)) : "none (" + Html.text(p.path("fraction_reason").asText()) + ")")
+                .append("</b>.</p>");
+        return b.toString();
+    }
+
+    String circuit() {
+        JsonNode c = d.file("circuit");
+        if (c.path("conditions").isEmpty()) return missing("circuit.json");
+        List<String> labels = new ArrayList<>();
+        List<double[]> accs = new ArrayList<>(), kls = new ArrayList<>();
+        for (JsonNode cond : c.path("conditions")) {
+            labels.add(cond.path("name").asText());
+            accs.add(acc(cond));
+            kls.add(vci(cond.path("kl")));
+        }
+        double steered = accs.isEmpty() ? Double.NaN : accs.get(0)[0];
+        StringBuilder b = new StringBuilder();
+        b.append(figure(intervalsOf("Sampled accuracy per patch of block " + c.path("block").asInt(), labels, accs, "accuracy (T = 1)", steered),
+                "The penultimate vector (layer " + c.path("vector_layer").asInt() + ") alone, with block " + c.path("block").asInt()
+                        + " patched: skip_attention (its attention reads the residual without the vector), skip_layer (the whole block "
+                        + "does), patch_q/k/v[_head/_group] (those heads' queries, keys or values do), inverse_* (only those read the "
+                        + "steered residual). Dashed: the unpatched steered model."));
+        b.append(figure(intervalsOf("Per-token KL(P_steered ‖ P_patched)", labels, kls, "KL (nats)", 0),
+                "On completions sampled from the steered model, teacher-forced; 95% intervals over sequences."));
+        JsonNode js = c.path("attention_js");
+        b.append("<p>Attention JS of block ").append(js.path("block").asInt()).append(": vector <b>").append(Html.text(interval(js.path("vector"), 4)))
+                .append("</b>, random vector of the same norm <b>").append(Html.text(interval(js.path("random_same_norm"), 4)))
+                .append("</b>, difference <b>").append(Html.text(interval(js.path("vector_minus_random"), 4))).append("</b>.</p>");
+        return b.toString();
+    }
+
+    String persistence() {
+        JsonNode p = d.file("persistence");
+        if (p.path("vectors").isEmpty()) return missing("persistence.json");
+        List<Charts.Line> lines = new ArrayList<>();
+        int i = 0;
+        for (JsonNode v : p.path("vectors")) {
+            JsonNode layers = v.path("layers");
+            double[] x = new double[layers.size()], dv = new double[layers.size()], dd = new double[layers.size()];
+            for (int k = 0; k < layers.size(); k++) {
+                x[k] = layers.get(k).path("layer").asInt();
+                dv[k] = num(layers.get(k).path("diff_vector").path("value"));
+                dd[k] = num(layers.get(k).path("diff_diff").path("value"));
+            }
+            String colour = Charts.PALETTE[i++ % Charts.PALETTE.length];
+            lines.add(new Charts.Line("L" + v.path("vector_layer").asInt() + " Diff-Vector", x, dv, colour, false));
+            lines.add(new Charts.Line("L" + v.path("vector_layer").asInt() + " Diff-Diff", x, dd, colour, true));
+        }
+        return figure(Charts.lines("Cosine of the propagated difference with the vector and with the mean difference", lines, "layer", "cosine", false),
+                "For a vector trained alone on layer l: at each layer m ≥ l, the residual difference steered − base at each prompt token, "
+                        + "its cosine with the vector (Diff-Vector, solid) and with the mean difference at that layer (Diff-Diff, dashed), "
+                        + "averaged over tokens and prompts. Both are 1 at layer l.");
+    }
+
+    String middleLayers() {
+        JsonNode m = d.file("middle_layers");
+        if (m.isMissingNode()) return missing("middle_layers.json");
+        StringBuilder b = new StringBuilder("<table><tr><th>layer</th><th>bottom lens tokens (distractor tokens marked *)</th></tr>");
+        for (JsonNode l : m.path("layers")) {
+            StringBuilder t = new StringBuilder();
+            for (JsonNode tok : l.path("bottom"))
+                t.append("<span class=\"tok\">").append(Html.token(tok.path("text").asText())).append("</span>").append(tok.path("distractor").asBoolean(false) ? "* " : " ");
+            b.append("<tr><td>L").append(l.path("layer").asInt()).append("</td><td>").append(t).append("</td></tr>");
+        }
+        b.append("</table>");
+        if (m.path("distractor_share").isObject()) {
+            b.append("<p>Distractor share of the bottom tokens: <b>").append(Html.text(interval(m.path("distractor_share"), 3)))
+                    .append("</b> against chance <b>").append(Html.text(Html.num(num(m.path("chance")), 3))).append("</b>.</p>");
+        } else {
+            b.append("<p class=\"nm\">").append(Html.text(m.path("reason").asText("not measured"))).append("</p>");
         }
         return b.toString();
     }

@@ -3,164 +3,196 @@ package steerscope.report;
 import static steerscope.report.RunData.num;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.Map;
+import steerscope.io.AtomicFiles;
+import steerscope.io.Json;
 
 /**
- * The paper's three claims, each checked against this run's numbers with a stated threshold. A claim passes
- * when every check it rests on was measured and passes, fails when any measured check fails, and is
- * undecided ("–") otherwise.
+ * The paper's claims, each judged on the measurement the paper used, on single-layer vectors
+ * (docs/analysis-format.md, {@code verdicts.json}). Every check is a number with a 95% bootstrap interval and a
+ * threshold on one side: it is reproduced when the whole interval lies on the claimed side, not reproduced when
+ * the whole interval lies on the other side, and inconclusive otherwise (or when it was not measured). A claim
+ * is reproduced when all its checks are, not reproduced when any is not, else inconclusive.
  */
 public final class Verdicts {
-    /** Claim 1: vectors recover at least this fraction of the full fine-tune's accuracy gain over the base. */
+    /** Claim 1: vectors recover at least this fraction of the full fine-tune's sampled-accuracy gain. */
     public static final double RECOVERED_MIN = 0.8;
-    /** Claim 2: steering only the first generated token recovers at least this fraction of the vectors' gain. */
-    public static final double FIRST_TOKEN_RECOVERY_MIN = 0.5;
-    /** Claim 2: at least this share of the last-layer vector's effect on the boosted tokens is direct. */
-    public static final double LAST_DIRECT_SHARE_MIN = 0.5;
-    /** Claim 2: a process token must be among this many top logit-lens tokens of the last-layer vector. */
-    public static final int PROCESS_TOP_K = 10;
-    /** Claim 3: the penultimate vector changes attention patterns by less than this mean Jensen-Shannon divergence. */
-    public static final double PENULTIMATE_JS_MAX = 0.05;
-    /** Used when token_categories.json does not list its process examples. */
-    public static final List<String> DEFAULT_PROCESS_TOKENS = List.of("To", "Step", "First", "Let", "We", "So", "Now",
-            "Then", "Next", "Therefore", "Since", "Thus");
+    /** Claim (i): the base model with the vector's top first token recovers at least this fraction of its gain (the paper: about 3/4). */
+    public static final double PREFIX_FRACTION_MIN = 0.5;
+    /** Claim (ii): skipping block L−1's attention keeps at least this fraction of the penultimate vector's gain. */
+    public static final double SKIP_ATTENTION_RETAINED_MIN = 0.8;
 
     public enum Status {
-        PASS("✓"), FAIL("✗"), UNDECIDED("–");
+        REPRODUCED("✓"), NOT_REPRODUCED("✗"), INCONCLUSIVE("–");
         public final String mark;
 
         Status(String mark) {
             this.mark = mark;
         }
+
+        public String json() {
+            return name().toLowerCase(Locale.ROOT);
+        }
     }
 
-    /** One measured check behind a claim; {@code ok} is null when it was not measured. */
-    public record Check(String what, String measured, Boolean ok) {}
+    /**
+     * One check: a value with its interval, the threshold and on which side the claim puts it ("above" or
+     * "below"), where it was measured (layer of the vector, block read; -1 when not applicable), and a note
+     * (why it is not measured, or what it is made of).
+     */
+    public record Check(String name, double value, double lo, double hi, double threshold, String side, int layer, int block, String note) {
+        public Status status() {
+            if (Double.isNaN(lo) || Double.isNaN(hi)) return Status.INCONCLUSIVE;
+            boolean above = side.equals("above");
+            if (above ? lo > threshold : hi < threshold) return Status.REPRODUCED;
+            if (above ? hi < threshold : lo > threshold) return Status.NOT_REPRODUCED;
+            return Status.INCONCLUSIVE;
+        }
 
-    public record Verdict(String id, String claim, String rule, List<Check> checks, Status status) {}
+        Map<String, Object> json() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", name);
+            m.put("value", fin(value));
+            m.put("ci", java.util.Arrays.asList(fin(lo), fin(hi)));
+            m.put("threshold", threshold);
+            m.put("side", side);
+            m.put("layer", layer < 0 ? null : layer);
+            m.put("block", block < 0 ? null : block);
+            m.put("status", status().json());
+            m.put("note", note);
+            return m;
+        }
+    }
+
+    /**
+     * A claim and its checks. A claim about how a vector achieves its gain has a premise, that gain (its
+     * interval above 0): when the premise does not hold there is nothing to explain and the claim is inconclusive.
+     */
+    public record Verdict(String id, String claim, Check premise, List<Check> checks) {
+        Verdict(String id, String claim, List<Check> checks) {
+            this(id, claim, null, checks);
+        }
+
+        public Status status() {
+            if (premise != null && premise.status() != Status.REPRODUCED) return Status.INCONCLUSIVE;
+            if (checks.stream().anyMatch(c -> c.status() == Status.NOT_REPRODUCED)) return Status.NOT_REPRODUCED;
+            if (!checks.isEmpty() && checks.stream().allMatch(c -> c.status() == Status.REPRODUCED)) return Status.REPRODUCED;
+            return Status.INCONCLUSIVE;
+        }
+    }
 
     private Verdicts() {}
 
     public static List<Verdict> compute(RunData d) {
-        return List.of(recovery(d), lastLayer(d), penultimate(d));
+        return List.of(recovery(d), lastLayer(d), penultimate(d), middleLayers(d));
     }
 
+    /** verdicts.json: {claims: [{claim, id, status, checks: [...]}]}. */
+    public static void write(RunData d, Path file) {
+        List<Object> claims = new ArrayList<>();
+        for (Verdict v : compute(d)) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("claim", v.claim());
+            m.put("id", v.id());
+            m.put("status", v.status().json());
+            m.put("premise", v.premise() == null ? null : v.premise().json());
+            m.put("checks", v.checks().stream().map(Check::json).toList());
+            claims.add(m);
+        }
+        AtomicFiles.writeString(file, Json.writePretty(Map.of("claims", claims)));
+    }
+
+    /** Claim 1 on the demo's sampled accuracies: summary.json's recovered_fraction and its interval. */
     static Verdict recovery(RunData d) {
-        JsonNode s = d.summary();
-        double base = num(s.path("base_accuracy")), vec = num(s.path("vectors_accuracy")), full = num(s.path("full_finetune_accuracy"));
+        JsonNode s = d.summary(), acc = s.path("accuracy");
         double rec = num(s.path("recovered_fraction"));
-        String source = "recovered_fraction";
-        if (Double.isNaN(rec) && !Double.isNaN(base + vec + full) && full != base) {
-            rec = (vec - base) / (full - base);
-            source = "(vectors − base) / (full − base)";
-        }
-        String measured = Double.isNaN(rec) ? Html.NOT_MEASURED
-                : Html.num(rec, 2) + " via " + source + " (base " + Html.pct(base) + ", vectors " + Html.pct(vec) + ", full " + Html.pct(full) + ")";
-        Check c = new Check("fraction of the full fine-tune's gain", measured, Double.isNaN(rec) ? null : rec >= RECOVERED_MIN);
-        return verdict("recovery", "Steering vectors recover most of the full fine-tune's gain",
-                "recovered fraction ≥ " + RECOVERED_MIN, List.of(c));
-    }
-
-    static Verdict lastLayer(RunData d) {
-        int last = d.lastLayer();
-        List<Check> checks = new ArrayList<>();
-
-        List<String> top = lastLayerTopTokens(d, last);
-        Set<String> process = processTokens(d);
-        if (top.isEmpty()) {
-            checks.add(new Check("process tokens in the last-layer lens top " + PROCESS_TOP_K, Html.NOT_MEASURED, null));
+        JsonNode ci = s.path("recovered_fraction_ci");
+        String note;
+        if (acc.isObject()) {
+            note = "sampled accuracy: base " + pct(acc.path("base")) + ", vectors " + pct(acc.path("vectors")) + ", full " + pct(acc.path("full"));
+            if (Double.isNaN(rec)) note += "; the full fine-tune's gain is not clearly positive, so no fraction";
         } else {
-            List<String> hits = top.stream().filter(t -> process.contains(normalise(t))).toList();
-            String found = hits.isEmpty() ? "none of the top " + top.size() + " (" + quotedList(top, 5) + ")"
-                    : hits.size() + " of the top " + top.size() + ": " + quotedList(hits, 5);
-            checks.add(new Check("process tokens in the last-layer lens", found, !hits.isEmpty()));
+            note = Double.isNaN(rec) ? "no recovered fraction in summary.json" : "summary.json has no sampled accuracies with intervals";
         }
-
-        double ftr = num(d.ablations().path("first_token_only_recovery"));
-        if (Double.isNaN(ftr)) ftr = num(d.summary().path("analysis").path("first_token_only_recovery"));
-        checks.add(new Check("first-token-only recovery", Html.num(ftr, 2), Double.isNaN(ftr) ? null : ftr >= FIRST_TOKEN_RECOVERY_MIN));
-
-        double[] shares = shares(d, last);
-        checks.add(new Check("direct share of layer " + (last < 0 ? "?" : last) + "'s effect", Html.num(shares[0], 2),
-                Double.isNaN(shares[0]) ? null : shares[0] >= LAST_DIRECT_SHARE_MIN));
-        return verdict("last-layer", "The last-layer vector is a first-token substitution bias boosting process tokens like 'To'/'Step'",
-                "a process token in the top " + PROCESS_TOP_K + "; first-token-only recovery ≥ " + FIRST_TOKEN_RECOVERY_MIN
-                        + "; direct path share ≥ " + LAST_DIRECT_SHARE_MIN, checks);
+        return new Verdict("recovery", "Steering vectors recover most of the full fine-tune's gain",
+                List.of(new Check("recovered fraction of the gain (sampled, T = 1)", rec, num(ci.path(0)), num(ci.path(1)), RECOVERED_MIN, "above", -1, -1, note)));
     }
 
-    static Verdict penultimate(RunData d) {
-        int pen = d.lastLayer() - 1;
-        JsonNode avm = d.attentionVsMlp();
-        JsonNode row = RunData.layer(avm.path("layers"), pen);
+    private static String pct(JsonNode a) {
+        double m = num(a.path("sampled_mean"));
+        JsonNode ci = a.path("sampled_ci");
+        return Double.isNaN(m) ? "?" : String.format(Locale.ROOT, "%.1f%% [%.1f, %.1f]", 100 * m, 100 * num(ci.path(0)), 100 * num(ci.path(1)));
+    }
+
+    /** Claim (i): the last-layer-only vector acts at the first generated token (Δp, KL) and the prefix token stands in for it. */
+    static Verdict lastLayer(RunData d) {
+        JsonNode dp = d.file("delta_p").path("last");
+        int layer = dp.path("layer").asInt(-1);
         List<Check> checks = new ArrayList<>();
-
-        double js = num(avm.path("penultimate_attention_js"));
-        if (Double.isNaN(js)) js = num(row.path("attn_js_mean"));
-        if (Double.isNaN(js)) js = num(d.summary().path("analysis").path("penultimate_attention_js"));
-        checks.add(new Check("attention-pattern change (mean JS)", Html.num(js, 4), Double.isNaN(js) ? null : js < PENULTIMATE_JS_MAX));
-
-        double mlp = num(avm.path("penultimate_mlp_change"));
-        if (Double.isNaN(mlp)) mlp = num(row.path("mlp_out_change"));
-        if (Double.isNaN(mlp)) mlp = num(d.summary().path("analysis").path("penultimate_mlp_change"));
-        double attnOut = num(row.path("attn_out_norm_change"));
-        checks.add(new Check("MLP-output change vs attention-output change",
-                Html.num(mlp, 3) + " vs " + Html.num(attnOut, 3), Double.isNaN(mlp) || Double.isNaN(attnOut) ? null : mlp > attnOut));
-
-        double[] shares = shares(d, pen);
-        if (!Double.isNaN(shares[1]) || !Double.isNaN(shares[2]))
-            checks.add(new Check("MLP vs attention path share of layer " + pen,
-                    Html.num(shares[2], 2) + " vs " + Html.num(shares[1], 2),
-                    Double.isNaN(shares[1]) || Double.isNaN(shares[2]) ? null : shares[2] >= shares[1]));
-        return verdict("penultimate", "The penultimate-layer vector leaves attention mostly unchanged and acts through the MLP",
-                "attention JS < " + PENULTIMATE_JS_MAX + "; MLP change > attention-output change; MLP path share ≥ attention path share (when measured)",
-                checks);
+        checks.add(check("KL(P_zeroed ‖ P_steered) at pos 0 minus later positions", dp.path("kl_pos0_minus_later"), 0, "above", layer, -1,
+                missing(dp, "delta_p.json")));
+        JsonNode pre = d.file("prefix");
+        String token = pre.path("token").path("text").isTextual() ? "token '" + Html.visible(pre.path("token").path("text").asText()) + "'" : null;
+        String why = pre.path("fraction").isObject() ? token : pre.path("fraction_reason").isTextual() ? pre.path("fraction_reason").asText() : missing(pre, "prefix.json");
+        checks.add(check("prefix-token control: fraction of the vector's gain", pre.path("fraction"), PREFIX_FRACTION_MIN, "above", layer, -1, why));
+        checks.add(check("probability moved onto process tokens at pos 0, p_steered − p_zeroed",
+                dp.path("categories").path("process").path("mass_shift_pos0"), 0, "above", layer, -1, missing(dp, "delta_p.json")));
+        return new Verdict("last-layer", "(i) The last-layer vector acts on the first generated token, boosting process tokens like 'To'/'Step'",
+                premise(dp, layer), checks);
     }
 
-    private static Verdict verdict(String id, String claim, String rule, List<Check> checks) {
-        boolean anyFail = checks.stream().anyMatch(c -> Boolean.FALSE.equals(c.ok));
-        boolean allPass = checks.stream().allMatch(c -> Boolean.TRUE.equals(c.ok));
-        Status s = anyFail ? Status.FAIL : allPass ? Status.PASS : Status.UNDECIDED;
-        return new Verdict(id, claim, rule, checks, s);
+    /** Claim (ii): the penultimate-only vector acts on block L−1 through its MLP, leaving attention mostly unchanged. */
+    static Verdict penultimate(RunData d) {
+        JsonNode c = d.file("circuit"), dp = d.file("delta_p").path("penultimate");
+        int layer = c.path("vector_layer").asInt(-1), block = c.path("block").asInt(-1);
+        List<Check> checks = new ArrayList<>();
+        checks.add(check("attention JS of block L−1: vector minus a random vector of its norm", c.path("attention_js").path("vector_minus_random"),
+                0, "below", layer, block, missing(c, "circuit.json")));
+        JsonNode skip = null;
+        for (JsonNode cond : c.path("conditions")) if (cond.path("name").asText().equals("skip_attention")) skip = cond;
+        checks.add(check("skip-attention: fraction of the vector's gain kept", skip == null ? null : skip.path("retained"),
+                SKIP_ATTENTION_RETAINED_MIN, "above", layer, block,
+                skip == null ? missing(c, "circuit.json") : skip.path("retained").path("value").isNull() ? "the vector's gain is not clearly positive" : null));
+        for (String cat : List.of("process", "structure")) {
+            checks.add(check("probability moved onto " + cat + " tokens, p_steered − p_zeroed per position",
+                    dp.path("categories").path(cat).path("mass_shift"), 0, "above", layer, block, missing(dp, "delta_p.json")));
+        }
+        return new Verdict("penultimate", "(ii) The penultimate-layer vector leaves block L−1's attention mostly unchanged and boosts process and structure tokens",
+                premise(dp, layer), checks);
     }
 
-    /** Top tokens of the last-layer vector's logit lens, from logit_lens_vectors.json, else from the summary. */
-    static List<String> lastLayerTopTokens(RunData d, int last) {
-        List<String> out = new ArrayList<>();
-        for (JsonNode t : RunData.layer(d.lensVectors().path("layers"), last).path("top"))
-            if (out.size() < PROCESS_TOP_K && t.path("text").isTextual()) out.add(t.path("text").asText());
-        if (out.isEmpty())
-            for (JsonNode t : d.summary().path("analysis").path("last_layer_top_tokens"))
-                if (out.size() < PROCESS_TOP_K && t.isTextual()) out.add(t.asText());
-        return out;
+    /** Claim (iii): middle-layer vectors push the distractor language's tokens down. */
+    static Verdict middleLayers(RunData d) {
+        JsonNode m = d.file("middle_layers");
+        double chance = num(m.path("chance"));
+        String note = m.path("reason").isTextual() ? m.path("reason").asText() : missing(m, "middle_layers.json");
+        return new Verdict("middle-layers", "(iii) Middle-layer vectors de-emphasise the distractor language's tokens",
+                List.of(check("share of distractor tokens among the bottom lens tokens of middle-layer vectors (threshold: chance)",
+                        m.path("distractor_share"), Double.isNaN(chance) ? 0 : chance, "above", -1, -1, note)));
     }
 
-    static Set<String> processTokens(RunData d) {
-        Set<String> out = new LinkedHashSet<>();
-        for (JsonNode t : d.tokenCategories().path("examples").path("process")) if (t.isTextual()) out.add(normalise(t.asText()));
-        if (out.isEmpty()) for (String t : DEFAULT_PROCESS_TOKENS) out.add(normalise(t));
-        return out;
+    /** The single-layer vector's own sampled-accuracy gain over the base model, above 0. */
+    private static Check premise(JsonNode dp, int layer) {
+        return check("the single-layer vector's sampled-accuracy gain over the base model", dp.path("gain_over_base"), 0, "above", layer, -1,
+                missing(dp, "delta_p.json"));
     }
 
-    /** Path shares {direct, attention, mlp} of a layer, from path_patching.json, else from the summary. */
-    static double[] shares(RunData d, int layer) {
-        JsonNode s = RunData.layer(d.pathPatching().path("layers"), layer).path("shares");
-        if (s.isMissingNode()) s = RunData.layer(d.summary().path("analysis").path("path_shares"), layer);
-        return new double[] {num(s.path("direct")), num(s.path("attention")), num(s.path("mlp"))};
+    /** A check from a {value, ci: [lo, hi]} node (null or missing: not measured). */
+    private static Check check(String name, JsonNode vc, double threshold, String side, int layer, int block, String note) {
+        if (vc == null) vc = com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+        return new Check(name, num(vc.path("value")), num(vc.path("ci").path(0)), num(vc.path("ci").path(1)), threshold, side, layer, block, note);
     }
 
-    /** Token text compared without leading whitespace or BPE space markers, case-insensitively. */
-    static String normalise(String t) {
-        return t.replaceFirst("^[\\sĠ▁]+", "").strip().toLowerCase(Locale.ROOT);
+    private static String missing(JsonNode n, String file) {
+        return n.isMissingNode() ? "not measured (" + file + " missing)" : null;
     }
 
-    /** Up to {@code max} tokens, quoted with visible whitespace, then "…" if there were more. */
-    private static String quotedList(List<String> toks, int max) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < Math.min(max, toks.size()); i++) b.append(i > 0 ? ", " : "").append('\'').append(Html.visible(toks.get(i))).append('\'');
-        return toks.size() > max ? b + ", …" : b.toString();
+    private static Double fin(double x) {
+        return Double.isFinite(x) ? x : null;
     }
 }

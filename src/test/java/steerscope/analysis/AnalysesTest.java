@@ -274,11 +274,25 @@ class AnalysesTest {
         }
         assertEquals(js / queries, (Double) l1.get("attn_js_mean"), 1e-4 * js / queries, "attn_js_mean");
         assertTrue((Double) l1.get("mlp_out_change") > 1e-3);
-        assertEquals(l0.get("attn_js_mean"), first.get("penultimate_attention_js"));
     }
 
     @Test
-    void recomputedNeuronActivationsReproduceTheMlpOutputChange() {
+    void thePenultimateMetricsComeFromBlockLMinus1() {
+        // a penultimate-only vector (layer L-2) can change only block L-1: the penultimate fields are that block's,
+        // and they are not zero (reading block L-2, as the analysis once did, gives exactly 0 here)
+        Map<String, Object> pen = AttentionMlp.analyse(tf, prompts, Steering.of(vectors(6, 1f, L - 2)), 2);
+        Map<?, ?> block = (Map<?, ?>) ((List<?>) pen.get("layers")).get(L - 1);
+        Map<?, ?> before = (Map<?, ?>) ((List<?>) pen.get("layers")).get(L - 2);
+        assertEquals(L - 1, pen.get("penultimate_block"));
+        assertEquals(0.0, (Double) before.get("attn_js_mean"), 0.0);
+        assertTrue((Double) pen.get("penultimate_attention_js") > 1e-5);
+        assertEquals(block.get("attn_js_mean"), pen.get("penultimate_attention_js"));
+        assertEquals(block.get("mlp_out_change"), pen.get("penultimate_mlp_change"));
+        assertEquals(block.get("attn_out_norm_change"), pen.get("penultimate_attn_out_change"));
+    }
+
+    @Test
+    void hookedNeuronActivationsReproduceTheMlpOutputChange() {
         Steering all = Steering.of(vectors(8, 1f, 0, 1));
         Batch b = Batch.ofPrompts(prompts);
         int ff = policy.model.config.intermediateSize(), l = 1;
@@ -286,8 +300,8 @@ class AnalysesTest {
         ActivationCache base = new ActivationCache(), st = new ActivationCache();
         b.run(tf, null, new Hooks().cache(base, n -> n.equals(tf.hookNames.mlpOut[l])));
         b.run(tf, all, new Hooks().cache(st, n -> n.equals(tf.hookNames.mlpOut[l])));
-        float[] actB = NeuronAttribution.activations(tf, l, NeuronAttribution.residMid(tf, b, null, l), b.size);
-        float[] actS = NeuronAttribution.activations(tf, l, NeuronAttribution.residMid(tf, b, all, l), b.size);
+        float[] actB = NeuronAttribution.activations(tf, b, null, l);
+        float[] actS = NeuronAttribution.activations(tf, b, all, l);
         for (int r = 0; r < rows.length; r++) {
             for (int i = 0; i < d; i++) {
                 double sum = 0;

@@ -34,9 +34,8 @@ class AnalyzeEndToEndTest {
 
     @Test
     void writesEveryFileOfTheFormat() throws Exception {
-        TinyPolicy tiny = new TinyPolicy(tmp.resolve("tiny"), 11);
+        TinyPolicy tiny = savedTiny();
         Path modelDir = tmp.resolve("model");
-        Trainer.saveModel(tiny.vectors(), modelDir);
         int L = tiny.model.config.nLayers(), d = tiny.model.config.hiddenSize();
         SteeringVectors v = SteeringVectors.zeros(L, d, null);
         SplittableRandom r = new SplittableRandom(1);
@@ -94,7 +93,9 @@ class AnalyzeEndToEndTest {
 
         JsonNode am = all.get("attention_vs_mlp");
         assertEquals(tiny.model.config.nHeads(), am.get("layers").get(1).get("attn_js").size());
-        assertEquals(am.get("layers").get(L - 2).get("attn_js_mean").asDouble(), am.get("penultimate_attention_js").asDouble(), 0);
+        // the penultimate vector (layer L-2) can only change block L-1
+        assertEquals(am.get("layers").get(L - 1).get("attn_js_mean").asDouble(), am.get("penultimate_attention_js").asDouble(), 0);
+        assertEquals(L - 1, am.get("penultimate_block").asInt());
 
         JsonNode tc = all.get("token_categories");
         assertEquals(L, tc.get("lens").size());
@@ -149,8 +150,9 @@ class AnalyzeEndToEndTest {
             JsonNode am = Json.read(out.resolve("attention_vs_mlp.json"));
             assertEquals(0.0, am.get("layers").get(0).get("attn_js_mean").asDouble(), 0.0);
             assertEquals(0.0, am.get("layers").get(1).get("attn_js_mean").asDouble(), 0.0);
-            assertEquals(0.0, res.penultimateAttentionJs(), 0.0);
+            // block 2 (= L-1) reads the layer-1 (penultimate) vector
             assertTrue(am.get("layers").get(2).get("attn_js_mean").asDouble() > 0);
+            assertEquals(am.get("layers").get(2).get("attn_js_mean").asDouble(), res.penultimateAttentionJs(), 0.0);
             JsonNode pp = Json.read(out.resolve("path_patching.json"));
             assertEquals(2, pp.get("layers").size());
             assertEquals(1, pp.get("layers").get(0).get("attention").size());
@@ -159,6 +161,60 @@ class AnalyzeEndToEndTest {
             for (JsonNode t : lens.get("layers").get(0).get("top")) assertTrue(t.get("id").asInt() < m.config.vocabSize());
             assertEquals(3, Json.read(out.resolve("samples.json")).get("samples").size());
         }
+    }
+
+    /**
+     * {@code analyze --single-layer-steps}: one RL run per layer, then the paper's checks on the last and
+     * penultimate single-layer vectors; every file is written with its main fields, verdicts.json beside the
+     * report; and a distractor list next to the model is read.
+     */
+    @Test
+    void singleLayerSweepAndThePaperChecksThroughTheCli() throws Exception {
+        TinyPolicy tiny = savedTiny();
+        Path modelDir = tmp.resolve("model");
+        int L = tiny.model.config.nLayers(), d = tiny.model.config.hiddenSize();
+        Path vecFile = tmp.resolve("vectors.safetensors");
+        VectorFiles.write(SteeringVectors.zeros(L, d, null), vecFile);
+        List<Problem> problems = new ArrayList<>();
+        String[] qs = {"Say something.", "What comes first?", "Reply with one letter.", "Please answer now."};
+        for (int i = 0; i < qs.length; i++) problems.add(new Problem("q" + i, qs[i], "7"));
+        Path data = tmp.resolve("test.jsonl");
+        Dataset.write(data, problems);
+        Files.writeString(modelDir.resolve(DistractorTokens.FILE), "{\"ids\": [65, 66, 67]}");
+        Path out = tmp.resolve("paper");
+        long t0 = System.nanoTime();
+        int rc = Main.run("analyze", "--model", modelDir.toString(), "--vectors", vecFile.toString(), "--data", data.toString(),
+                "--out", out.toString(), "--limit", "4", "--max-new-tokens", "4", "--batch", "4", "--template", "{question}",
+                "--single-layer-steps", "2", "--train-data", data.toString(), "--paper-samples", "2");
+        System.out.printf("analyze with a 2-step single-layer sweep and the paper's checks, tiny model: %.2f s%n", (System.nanoTime() - t0) / 1e9);
+        assertEquals(0, rc);
+        JsonNode sl = Json.read(out.resolve("single_layer.json"));
+        assertEquals(L, sl.get("layers").size());
+        for (String k : List.of("layer", "accuracy", "ci", "gain_over_base", "vector_norm", "run_dir")) assertTrue(sl.get("layers").get(0).has(k), k);
+        for (String f : PaperChecks.FILES) assertTrue(Files.isRegularFile(out.resolve(f + ".json")), f);
+        JsonNode dp = Json.read(out.resolve("delta_p.json"));
+        assertEquals(L - 1, dp.get("last").get("layer").asInt());
+        assertEquals(L - 2, dp.get("penultimate").get("layer").asInt());
+        for (String k : List.of("n_eos", "n_sequences", "position_classes", "pos0_kl_share", "kl_pos0_minus_later", "pos0_boosted", "by_token", "categories"))
+            assertTrue(dp.get("last").has(k), k);
+        JsonNode circuit = Json.read(out.resolve("circuit.json"));
+        assertEquals(L - 1, circuit.get("block").asInt());
+        assertEquals("skip_attention", circuit.get("conditions").get(2).get("name").asText());
+        assertEquals(3, Json.read(out.resolve("middle_layers.json")).get("n_distractor_tokens").asInt());
+        JsonNode verdicts = Json.read(out.resolve("verdicts.json"));
+        assertEquals(4, verdicts.get("claims").size());
+        for (JsonNode c : verdicts.get("claims")) assertTrue(List.of("reproduced", "not_reproduced", "inconclusive").contains(c.get("status").asText()));
+        // a vectors file with more than the one layer is refused with exit 2
+        assertEquals(2, Main.run("analyze", "--model", modelDir.toString(), "--vectors", vecFile.toString(), "--data", data.toString(),
+                "--out", tmp.resolve("bad").toString(), "--limit", "2", "--max-new-tokens", "2", "--template", "{question}",
+                "--last-layer-vectors", vecFile.toString(), "--penultimate-vectors", vecFile.toString()));
+    }
+
+    /** The tiny model, also saved as Hugging Face files in tmp/model. */
+    private TinyPolicy savedTiny() {
+        TinyPolicy tiny = new TinyPolicy(tmp.resolve("tiny"), 11);
+        Trainer.saveModel(tiny.vectors(), tmp.resolve("model"));
+        return tiny;
     }
 
     @Test

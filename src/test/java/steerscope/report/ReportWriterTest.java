@@ -24,7 +24,8 @@ import steerscope.io.Json;
 /** Renders the hand-written fixture run (src/test/resources/report/run) and variations of it. */
 class ReportWriterTest {
     static final Path FIXTURE = Path.of("src/test/resources/report/run");
-    static final List<String> SECTIONS = List.of("verdict", "accuracy", "first-token", "training", "norms", "logit-lens", "resid-lens",
+    static final List<String> SECTIONS = List.of("verdict", "accuracy", "first-token", "single-layer", "delta-p", "prefix", "circuit",
+            "persistence", "middle-layers", "training", "norms", "logit-lens", "resid-lens",
             "ablations", "path-patching", "attention-mlp", "token-categories", "neurons", "samples", "inputs");
 
     @TempDir Path tmp;
@@ -39,7 +40,7 @@ class ReportWriterTest {
         // the fixture has every file, so no section should fall back to "not measured"
         assertFalse(html.contains("Not measured:"), "a section could not read its file");
         try (Stream<Path> files = Files.list(out.getParent())) {
-            assertEquals(List.of("report.html"), files.map(p -> p.getFileName().toString()).toList(), "no temp file left behind");
+            assertEquals(List.of("report.html", "verdicts.json"), files.map(p -> p.getFileName().toString()).sorted().toList(), "no temp file left behind");
         }
     }
 
@@ -52,8 +53,9 @@ class ReportWriterTest {
             HtmlAndChartsTest.parse(m.group());
             n++;
         }
-        // accuracy, 2 training, 3 norms, 2 resid-lens, 2 ablations, 3 path patching, 3 attention, 2 token categories
-        assertEquals(18, n, "charts drawn");
+        // accuracy, single-layer, delta-p, prefix, 2 circuit, persistence, 2 training, 3 norms, 2 resid-lens, 2 ablations,
+        // 3 path patching, 3 attention, 2 token categories
+        assertEquals(24, n, "charts drawn");
     }
 
     @Test
@@ -68,76 +70,89 @@ class ReportWriterTest {
         assertTrue(html.contains("&lt;b&gt;no&lt;/b&gt; 0"), "sample completion escaped");
     }
 
+    static final List<String> CLAIMS = List.of("recovery", "last-layer", "penultimate", "middle-layers");
+
     @Test
     void verdictsOfTheFixtureFollowItsNumbers() throws IOException {
+        // the fixture was written so that every check's interval clears its threshold
         String html = ReportWriter.render(RunData.load(FIXTURE));
-        JsonNode summary = Json.read(FIXTURE.resolve("summary.json"));
-        JsonNode avm = Json.read(FIXTURE.resolve("attention_vs_mlp.json"));
-        JsonNode abl = Json.read(FIXTURE.resolve("ablations.json"));
-        double rec = summary.path("recovered_fraction").asDouble();
-        // the fixture was written to support all three claims; check that against its own numbers first
-        assertTrue(rec >= Verdicts.RECOVERED_MIN);
-        assertTrue(abl.path("first_token_only_recovery").asDouble() >= Verdicts.FIRST_TOKEN_RECOVERY_MIN);
-        assertTrue(avm.path("penultimate_attention_js").asDouble() < Verdicts.PENULTIMATE_JS_MAX);
-        assertEquals("pass", verdictClass(html, "recovery"));
-        assertEquals("pass", verdictClass(html, "last-layer"));
-        assertEquals("pass", verdictClass(html, "penultimate"));
-        assertTrue(verdictRow(html, "recovery").contains(String.format(Locale.ROOT, "%.2f", rec)), "recovered fraction shown");
-        assertTrue(verdictRow(html, "last-layer").contains(String.format(Locale.ROOT, "%.2f", abl.path("first_token_only_recovery").asDouble())));
-        assertTrue(verdictRow(html, "penultimate").contains(String.format(Locale.ROOT, "%.4f", avm.path("penultimate_attention_js").asDouble())));
-        assertTrue(verdictRow(html, "last-layer").contains("&#39;\u2423To&#39;"), "the process token found is named");
+        for (String id : CLAIMS) assertEquals("reproduced", verdictClass(html, id), id);
+        assertTrue(verdictRow(html, "recovery").contains("0.867"), "recovered fraction shown");
+        assertTrue(verdictRow(html, "recovery").contains("[0.810, 0.930]"), "with its interval");
+        assertTrue(verdictRow(html, "last-layer").contains("0.770"), "prefix fraction shown");
+        assertTrue(verdictRow(html, "last-layer").contains("token &#39;\u2423To&#39;"), "the prefix token is named");
+        assertTrue(verdictRow(html, "penultimate").contains("block 3"), "the penultimate checks read block L-1");
+        // verdicts.json: the same table as data
+        Path out = tmp.resolve("v/report.html");
+        ReportWriter.write(FIXTURE, out);
+        JsonNode v = Json.read(out.resolveSibling("verdicts.json"));
+        assertEquals(4, v.path("claims").size());
+        for (JsonNode c : v.path("claims")) {
+            assertEquals("reproduced", c.path("status").asText(), c.path("claim").asText());
+            for (JsonNode ch : c.path("checks")) {
+                assertTrue(ch.path("ci").get(0).isNumber() && ch.path("ci").get(1).isNumber(), ch.toString());
+                assertTrue(ch.has("threshold") && ch.has("layer") && ch.has("block") && ch.has("name") && ch.has("value"));
+            }
+        }
     }
 
     @Test
-    void lowRecoveryFlipsTheFirstVerdict() throws IOException {
-        Path dir = copyWith("summary.json", s -> s.put("recovered_fraction", 0.42));
-        String html = ReportWriter.render(RunData.load(dir));
-        assertEquals("fail", verdictClass(html, "recovery"));
-        assertTrue(verdictRow(html, "recovery").contains("0.42"));
-        assertEquals("pass", verdictClass(html, "last-layer"));
+    void recoveryBelowTheThresholdIsNotReproducedAndStraddlingItIsInconclusive() throws IOException {
+        Path low = copyWith("summary.json", s -> {
+            s.put("recovered_fraction", 0.42);
+            s.putArray("recovered_fraction_ci").add(0.3).add(0.55);
+        });
+        assertEquals("not_reproduced", verdictClass(ReportWriter.render(RunData.load(low)), "recovery"));
+        Path straddle = copyWith("summary.json", s -> s.putArray("recovered_fraction_ci").add(0.7).add(0.95));
+        assertEquals("inconclusive", verdictClass(ReportWriter.render(RunData.load(straddle)), "recovery"));
+        // a point estimate without an interval decides nothing
+        Path bare = copyWith("summary.json", s -> s.remove("recovered_fraction_ci"));
+        assertEquals("inconclusive", verdictClass(ReportWriter.render(RunData.load(bare)), "recovery"));
     }
 
     @Test
-    void recoveryIsComputedFromAccuraciesWhenTheFractionIsMissing() throws IOException {
-        Path dir = copyWith("summary.json", s -> {
-            s.remove("recovered_fraction");
-            s.put("base_accuracy", 0.2).put("vectors_accuracy", 0.3).put("full_finetune_accuracy", 0.6);
+    void aWeakPrefixControlOrNoProcessTokensFlipTheLastLayerVerdict() throws IOException {
+        Path weak = copyWith("prefix.json", p -> ((ObjectNode) p.path("fraction")).putArray("ci").add(0.1).add(0.3));
+        assertEquals("not_reproduced", verdictClass(ReportWriter.render(RunData.load(weak)), "last-layer"));
+        Path none = copyWith("prefix.json", p -> p.putNull("fraction").put("fraction_reason", "the vector's gain is not clearly positive"));
+        String html = ReportWriter.render(RunData.load(none));
+        assertEquals("inconclusive", verdictClass(html, "last-layer"));
+        assertTrue(verdictRow(html, "last-layer").contains("not clearly positive"));
+        Path noProcess = copyWith("delta_p.json", d -> ((ObjectNode) d.path("last").path("categories").path("process").path("mass_shift_pos0"))
+                .putArray("ci").add(-0.1).add(-0.02));
+        assertEquals("not_reproduced", verdictClass(ReportWriter.render(RunData.load(noProcess)), "last-layer"));
+        Path everywhere = copyWith("delta_p.json", d -> ((ObjectNode) d.path("last").path("kl_pos0_minus_later")).putArray("ci").add(-0.2).add(-0.1));
+        assertEquals("not_reproduced", verdictClass(ReportWriter.render(RunData.load(everywhere)), "last-layer"));
+    }
+
+    @Test
+    void aVectorWithoutAClearGainLeavesItsClaimInconclusiveWhateverItsChecksSay() throws IOException {
+        Path dir = copyWith("delta_p.json", d -> {
+            ((ObjectNode) d.path("last").path("gain_over_base")).putArray("ci").add(-0.05).add(0.02);
+            ((ObjectNode) d.path("last").path("kl_pos0_minus_later")).putArray("ci").add(-0.2).add(-0.1);
         });
         String html = ReportWriter.render(RunData.load(dir));
-        String row = verdictRow(html, "recovery");
-        assertTrue(row.contains("0.25"), row);  // (0.3 - 0.2) / (0.6 - 0.2)
-        assertEquals("fail", verdictClass(html, "recovery"));
+        assertEquals("inconclusive", verdictClass(html, "last-layer"));
+        assertTrue(verdictRow(html, "last-layer").contains("premise: "));
+        assertEquals("reproduced", verdictClass(html, "penultimate"));
     }
 
     @Test
-    void weakFirstTokenRecoveryFlipsTheLastLayerVerdict() throws IOException {
-        Path dir = copyWith("ablations.json", a -> a.put("first_token_only_recovery", 0.1));
-        assertEquals("fail", verdictClass(ReportWriter.render(RunData.load(dir)), "last-layer"));
+    void attentionMovingMoreThanARandomVectorsOrLostSkipAttentionGainFlipThePenultimateVerdict() throws IOException {
+        Path moved = copyWith("circuit.json", c -> ((ObjectNode) c.path("attention_js").path("vector_minus_random")).putArray("ci").add(0.01).add(0.02));
+        assertEquals("not_reproduced", verdictClass(ReportWriter.render(RunData.load(moved)), "penultimate"));
+        Path lost = copyWith("circuit.json", c -> ((ObjectNode) c.path("conditions").get(2).path("retained")).putArray("ci").add(0.1).add(0.3));
+        assertEquals("not_reproduced", verdictClass(ReportWriter.render(RunData.load(lost)), "penultimate"));
     }
 
     @Test
-    void noProcessTokenInTheLensFlipsTheLastLayerVerdict() throws IOException {
-        // categories whose process examples are not among the last layer's top tokens
-        Path dir = copyWith("token_categories.json", t -> ((ObjectNode) t.path("examples")).putArray("process").add("Wait").add("Hmm"));
-        String html = ReportWriter.render(RunData.load(dir));
-        assertEquals("fail", verdictClass(html, "last-layer"));
-        assertTrue(verdictRow(html, "last-layer").contains("none of the top"));
-    }
-
-    @Test
-    void changedAttentionFlipsThePenultimateVerdict() throws IOException {
-        Path dir = copyWith("attention_vs_mlp.json", a -> a.put("penultimate_attention_js", 0.2));
-        String html = ReportWriter.render(RunData.load(dir));
-        assertEquals("fail", verdictClass(html, "penultimate"));
-        assertTrue(verdictRow(html, "penultimate").contains("0.2000"));
-    }
-
-    @Test
-    void attentionOutChangingMoreThanMlpFlipsThePenultimateVerdict() throws IOException {
-        Path dir = copyWith("attention_vs_mlp.json", a -> {
-            for (JsonNode l : a.path("layers")) ((ObjectNode) l).put("attn_out_norm_change", 5.0);
-        });
-        assertEquals("fail", verdictClass(ReportWriter.render(RunData.load(dir)), "penultimate"));
+    void middleLayersWithoutADistractorListAreInconclusiveAndBelowChanceNotReproduced() throws IOException {
+        Path none = copyWith("middle_layers.json", m -> m.putNull("distractor_share").putNull("chance").put("reason", "no distractor token list was given"));
+        String html = ReportWriter.render(RunData.load(none));
+        assertEquals("inconclusive", verdictClass(html, "middle-layers"));
+        assertTrue(verdictRow(html, "middle-layers").contains("no distractor token list"));
+        Path below = copyWith("middle_layers.json", m -> ((ObjectNode) m.path("distractor_share")).putArray("ci").add(0.0).add(0.05));
+        assertEquals("not_reproduced", verdictClass(ReportWriter.render(RunData.load(below)), "middle-layers"));
     }
 
     @Test
@@ -146,21 +161,20 @@ class ReportWriterTest {
         String html = ReportWriter.render(RunData.load(dir));
         assertSelfContained(html);
         for (String id : SECTIONS) assertTrue(html.contains("<section id=\"" + id + "\">"), "section " + id);
-        for (String id : List.of("recovery", "last-layer", "penultimate")) assertEquals("undecided", verdictClass(html, id));
-        for (String id : List.of("accuracy", "training", "norms", "logit-lens", "resid-lens", "ablations", "path-patching",
+        for (String id : CLAIMS) assertEquals("inconclusive", verdictClass(html, id));
+        for (String id : List.of("accuracy", "single-layer", "delta-p", "prefix", "circuit", "persistence", "middle-layers", "training", "norms", "logit-lens", "resid-lens", "ablations", "path-patching",
                 "attention-mlp", "token-categories", "neurons", "samples"))
             assertTrue(section(html, id).contains("Not measured"), "section " + id + " says not measured");
     }
 
     @Test
-    void summaryAloneStillDecidesFromItsAnalysisFields() throws IOException {
+    void summaryAloneDecidesOnlyTheRecoveryClaim() throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("summary-only"));
         Files.copy(FIXTURE.resolve("summary.json"), dir.resolve("summary.json"));
         String html = ReportWriter.render(RunData.load(dir));
-        assertEquals("pass", verdictClass(html, "recovery"));
-        assertEquals("pass", verdictClass(html, "last-layer"));
-        // attn_out_norm_change lives only in attention_vs_mlp.json: the MLP-vs-attention check cannot be made
-        assertEquals("undecided", verdictClass(html, "penultimate"));
+        assertEquals("reproduced", verdictClass(html, "recovery"));
+        // the single-layer measurements are in their own files: without them the claims are undecided
+        for (String id : List.of("last-layer", "penultimate", "middle-layers")) assertEquals("inconclusive", verdictClass(html, id));
         assertTrue(section(html, "inputs").contains("missing"));
     }
 
@@ -214,7 +228,7 @@ class ReportWriterTest {
     }
 
     private Path copy() throws IOException {
-        Path dir = tmp.resolve("copy");
+        Path dir = Files.createTempDirectory(tmp, "copy");
         try (Stream<Path> files = Files.walk(FIXTURE)) {
             for (Path p : files.toList()) {
                 Path target = dir.resolve(FIXTURE.relativize(p).toString());

@@ -1,0 +1,91 @@
+package steerscope.analysis;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import steerscope.io.Json;
+import steerscope.model.Model;
+import steerscope.rl.Policy;
+import steerscope.rl.Prompts;
+import steerscope.rl.RlConfig;
+import steerscope.rl.Trainer;
+import steerscope.rl.reward.Reward;
+import steerscope.steer.Steering;
+import steerscope.steer.SteeringVectors;
+import steerscope.steer.VectorFiles;
+import steerscope.task.Problem;
+import steerscope.tokenizer.Tokenizer;
+import steerscope.util.Progress;
+
+/**
+ * Single-layer steering vectors, the paper's unit of analysis: one RL run that trains a vector on one layer
+ * alone (the recipe's {@code layers} = [l]), and the per-layer sweep (one such run per layer, each vector's
+ * sampled accuracy with its 95% interval: the paper's Figure 1), written as {@code single_layer.json}.
+ * Runs live in {@code runsDir/layer-l/}; a finished run (its vectors file and the same config) is read back
+ * instead of retrained, and an interrupted one resumes from its last checkpoint.
+ */
+public final class SingleLayer {
+    /** What the sweep needs besides the model: training and test problems, the RL recipe, the reward, the evaluation. */
+    public record Setup(Model model, Tokenizer tokenizer, Prompts prompts, List<Problem> train, List<Problem> test, RlConfig recipe,
+                        Reward reward, Sampled.Options eval) {}
+
+    /** One layer's run: its vector (on that layer only) and sampled accuracy {mean, lo, hi}. */
+    public record Run(int layer, SteeringVectors vectors, double[] accuracy, Path runDir) {}
+
+    private SingleLayer() {}
+
+    /** The recipe restricted to one layer. */
+    public static RlConfig config(RlConfig recipe, int layer) {
+        return recipe.with(Map.of("params", "vectors", "layers", new int[] {layer}));
+    }
+
+    /** Trains (or reads back, or resumes) the vector of one layer alone in runDir. */
+    public static SteeringVectors train(Setup s, int layer, Path runDir) {
+        RlConfig cfg = config(s.recipe(), layer);
+        Path done = runDir.resolve("vectors.safetensors"), cfgFile = runDir.resolve("config.json");
+        if (Files.isRegularFile(done) && Files.isRegularFile(cfgFile) && Json.write(RlConfig.fromJson(cfgFile)).equals(Json.write(cfg))) {
+            return VectorFiles.read(done, s.model().config.nLayers(), s.model().config.hiddenSize());
+        }
+        int L = s.model().config.nLayers(), d = s.model().config.hiddenSize();
+        Policy policy = Policy.ofVectors(s.model(), SteeringVectors.zeros(L, d, new int[] {layer}), s.tokenizer(), s.prompts());
+        new Trainer(cfg, policy, s.train(), s.reward(), s.reward(), runDir, Map.of("experiment", "single-layer " + layer)).run(true);
+        return policy.vectors;
+    }
+
+    /**
+     * One run per layer in {@code layers}, each evaluated on the test problems; the base model too. Writes
+     * {@code outDir/single_layer.json} and returns the runs in the order of {@code layers}.
+     */
+    public static List<Run> sweep(Setup s, int[] layers, Path runsDir, Path outDir) {
+        List<int[]> prompts = new ArrayList<>();
+        for (Problem p : s.test()) prompts.add(s.prompts().encode(p));
+        long t0 = System.nanoTime();
+        Sampled.Result base = Sampled.run(s.model(), s.tokenizer(), s.test(), prompts, null, null, s.eval());
+        List<Run> runs = new ArrayList<>();
+        List<Object> rows = new ArrayList<>();
+        Progress progress = new Progress("single-layer sweep", layers.length, 0);
+        for (int l : layers) {
+            long t = System.nanoTime();
+            Path dir = runsDir.resolve("layer-" + l);
+            SteeringVectors v = train(s, l, dir);
+            Sampled.Result r = Sampled.run(s.model(), s.tokenizer(), s.test(), prompts, Steering.of(v), null, s.eval());
+            runs.add(new Run(l, v, r.accuracy(), dir));
+            rows.add(Out.map("layer", l, "accuracy", Out.num(r.accuracy()[0]), "ci", List.of(Out.num(r.accuracy()[1]), Out.num(r.accuracy()[2])),
+                    "gain_over_base", Bootstrap.json(Bootstrap.meanDiff(r.perProblem(), base.perProblem(), s.eval().seed())),
+                    "vector_norm", norm(v.get(l)), "run_dir", dir.toString(), "seconds", (System.nanoTime() - t) / 1e9));
+            progress.update(runs.size(), String.format(java.util.Locale.ROOT, "layer %d acc %.3f", l, r.accuracy()[0]));
+        }
+        Out.write(outDir, "single_layer.json", Out.map(
+                "recipe", Json.MAPPER.valueToTree(s.recipe()), "k", s.eval().k(), "temperature", 1.0, "n_problems", s.test().size(),
+                "base", base.json(), "layers", rows, "seconds", (System.nanoTime() - t0) / 1e9));
+        return runs;
+    }
+
+    static double norm(float[] v) {
+        double s = 0;
+        for (float x : v) s += (double) x * x;
+        return Math.sqrt(s);
+    }
+}
