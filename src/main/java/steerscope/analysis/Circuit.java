@@ -14,6 +14,7 @@ import steerscope.steer.SteeringVectors;
 import steerscope.task.Problem;
 import steerscope.tensor.Kernels;
 import steerscope.tokenizer.Tokenizer;
+import steerscope.util.Bootstrap;
 
 /**
  * The paper's circuit patching for the penultimate vector ({@code circuit.json}). The vector v of layer L−2,
@@ -181,10 +182,10 @@ final class Circuit {
         }
         long seed = opt.seed();
         return Out.map("name", name, "accuracy", Out.num(r.accuracy()[0]), "ci", List.of(Out.num(r.accuracy()[1]), Out.num(r.accuracy()[2])),
-                "minus_steered", Bootstrap.json(Bootstrap.meanDiff(r.perProblem(), steered.perProblem(), seed)),
-                "retained", Bootstrap.json(Bootstrap.ratio(Bootstrap.diff(r.perProblem(), base.perProblem()),
+                "minus_steered", Out.interval(Bootstrap.meanDiff(r.perProblem(), steered.perProblem(), seed)),
+                "retained", Out.interval(Bootstrap.ratio(Bootstrap.diff(r.perProblem(), base.perProblem()),
                         Bootstrap.diff(steered.perProblem(), base.perProblem()), seed)),
-                "kl", Bootstrap.json(Bootstrap.mean(kl, seed)));
+                "kl", Out.interval(Bootstrap.mean(kl, seed)));
     }
 
     /** Mean JS of block L−1's attention per prompt under the vector and under a random vector of its norm; and their difference. */
@@ -205,8 +206,8 @@ final class Circuit {
             jsV[i] = meanJs(AttentionMlp.part(tf, List.of(prompts.get(i)), Steering.of(penultimate), batch), block);
             jsR[i] = meanJs(AttentionMlp.part(tf, List.of(prompts.get(i)), Steering.of(random), batch), block);
         }
-        return Out.map("block", block, "vector", Bootstrap.json(Bootstrap.mean(jsV, seed)), "random_same_norm", Bootstrap.json(Bootstrap.mean(jsR, seed)),
-                "vector_minus_random", Bootstrap.json(Bootstrap.meanDiff(jsV, jsR, seed)));
+        return Out.map("block", block, "vector", Out.interval(Bootstrap.mean(jsV, seed)), "random_same_norm", Out.interval(Bootstrap.mean(jsR, seed)),
+                "vector_minus_random", Out.interval(Bootstrap.meanDiff(jsV, jsR, seed)));
     }
 
     private static double meanJs(AttentionMlp.Part p, int block) {

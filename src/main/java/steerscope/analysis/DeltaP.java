@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import steerscope.model.Transformer;
 import steerscope.steer.Steering;
+import steerscope.util.Bootstrap;
 
 /**
  * Δp per position ({@code delta_p.json}), the paper's central measurement. Completions sampled from the
@@ -114,8 +115,8 @@ final class DeltaP {
         return Out.map(
                 "n_samples", samples.size(), "n_eos", eos, "n_sequences", S, "positions", counts[0] + counts[1],
                 "position_classes", classes,
-                "pos0_kl_share", Bootstrap.json(Bootstrap.ratio(kl0, klSum, seed)),
-                "kl_pos0_minus_later", Bootstrap.json(Bootstrap.meanDiff(pos0, later, seed)),
+                "pos0_kl_share", Out.interval(Bootstrap.ratio(kl0, klSum, seed)),
+                "kl_pos0_minus_later", Out.interval(Bootstrap.meanDiff(pos0, later, seed)),
                 "pos0_boosted", vocab.entries(vocab.top(pos0Sum, TOP, true), pos0Sum),
                 "pos0_suppressed", vocab.entries(vocab.top(pos0Sum, TOP, false), pos0Sum),
                 "later_boosted", vocab.entries(vocab.top(laterSum, TOP, true), laterSum),
@@ -151,8 +152,8 @@ final class DeltaP {
         double[][] cols = new double[4][rows.size()];
         for (int i = 0; i < rows.size(); i++) for (int k = 0; k < 4; k++) cols[k][i] = rows.get(i)[k];
         return Out.map("positions", positions, "sequences", rows.size(),
-                "kl", Bootstrap.json(Bootstrap.mean(cols[0], seed)),
-                "top_dp", Bootstrap.json(Bootstrap.mean(cols[1], seed)),
+                "kl", Out.interval(Bootstrap.mean(cols[0], seed)),
+                "top_dp", Out.interval(Bootstrap.mean(cols[1], seed)),
                 "entropy_steered", Out.num(Bootstrap.mean(cols[2], seed)[0]),
                 "entropy_zeroed", Out.num(Bootstrap.mean(cols[3], seed)[0]));
     }
@@ -196,8 +197,8 @@ final class DeltaP {
             out.put(TokenCategories.CATEGORIES.get(c), Out.map(
                     "top_dp_share", Out.num(Bootstrap.mean(top, seed)[0]),
                     "generated_share", Out.num(Bootstrap.mean(gen, seed)[0]),
-                    "mass_shift", Bootstrap.json(Bootstrap.mean(shift, seed)),
-                    "mass_shift_pos0", Bootstrap.json(Bootstrap.mean(shift0, seed))));
+                    "mass_shift", Out.interval(Bootstrap.mean(shift, seed)),
+                    "mass_shift_pos0", Out.interval(Bootstrap.mean(shift0, seed))));
         }
         return out;
     }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import steerscope.steer.SteeringVectors;
+import steerscope.util.Bootstrap;
 
 /**
  * Claim (iii), middle layers de-emphasise the distractor language ({@code middle_layers.json}): the bottom
@@ -50,7 +51,7 @@ final class MiddleLayers {
         double chance = inVocab / (double) vocab.size;
         double[] x = hits.stream().mapToDouble(Double::doubleValue).toArray();
         return Out.map("layers", rows, "n_distractor_tokens", inVocab, "chance", chance,
-                "distractor_share", Bootstrap.json(Bootstrap.mean(x, seed)),
+                "distractor_share", Out.interval(Bootstrap.mean(x, seed)),
                 "reason", rows.isEmpty() ? "no vector on a middle layer" : null);
     }
 }

@@ -24,4 +24,9 @@ final class Out {
     static void write(Path dir, String name, Object value) {
         AtomicFiles.writeString(dir.resolve(name), Json.writePretty(value));
     }
+
+    /** {value, lo, hi} (a {@link steerscope.util.Bootstrap} result) as JSON: value and ci [lo, hi], nulls for what is not finite. */
+    static Map<String, Object> interval(double[] v) {
+        return map("value", num(v[0]), "ci", java.util.Arrays.asList(num(v[1]), num(v[2])));
+    }
 }

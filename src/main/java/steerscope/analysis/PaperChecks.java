@@ -14,6 +14,7 @@ import steerscope.steer.SteeringVectors;
 import steerscope.task.Problem;
 import steerscope.tokenizer.Tokenizer;
 import steerscope.util.UserError;
+import steerscope.util.Bootstrap;
 
 /**
  * The paper's own measurements on single-layer vectors, each written as its file (docs/analysis-format.md):
@@ -83,8 +84,8 @@ public final class PaperChecks {
         dpPen.put("layer", L - 2);
         dpLast.put("accuracy", last.json());
         dpPen.put("accuracy", pen.json());
-        dpLast.put("gain_over_base", Bootstrap.json(Bootstrap.meanDiff(last.perProblem(), base.perProblem(), opt.seed())));
-        dpPen.put("gain_over_base", Bootstrap.json(Bootstrap.meanDiff(pen.perProblem(), base.perProblem(), opt.seed())));
+        dpLast.put("gain_over_base", Out.interval(Bootstrap.meanDiff(last.perProblem(), base.perProblem(), opt.seed())));
+        dpPen.put("gain_over_base", Out.interval(Bootstrap.meanDiff(pen.perProblem(), base.perProblem(), opt.seed())));
         Out.write(outDir, "delta_p.json", Out.map("k", opt.k(), "temperature", 1.0, "n_problems", problems.size(), "base", base.json(),
                 "last", dpLast, "penultimate", dpPen, "seconds", seconds(t)));
         step(progress, 1, "delta_p");

@@ -7,6 +7,7 @@ import steerscope.model.ActivationCache;
 import steerscope.model.Hooks;
 import steerscope.model.Transformer;
 import steerscope.steer.SteeringVectors;
+import steerscope.util.Bootstrap;
 
 /**
  * Persistence of a single-layer vector ({@code persistence.json}): for the vector v of layer l, at every layer
@@ -63,8 +64,8 @@ final class Persistence {
                     toMean[p] += orZero(Divergence.cosine(row, mean)) / n;
                 }
             }
-            layers.add(Out.map("layer", l + m, "diff_vector", Bootstrap.json(Bootstrap.mean(toVector, seed)),
-                    "diff_diff", Bootstrap.json(Bootstrap.mean(toMean, seed)), "mean_diff_norm", Out.num(SingleLayer.norm(mean))));
+            layers.add(Out.map("layer", l + m, "diff_vector", Out.interval(Bootstrap.mean(toVector, seed)),
+                    "diff_diff", Out.interval(Bootstrap.mean(toMean, seed)), "mean_diff_norm", Out.num(SingleLayer.norm(mean))));
         }
         return Out.map("vector_layer", l, "vector_norm", Out.num(SingleLayer.norm(v)), "n_prompts", P, "layers", layers);
     }

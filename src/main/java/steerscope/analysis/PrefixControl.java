@@ -5,6 +5,7 @@ import java.util.Map;
 import steerscope.model.Model;
 import steerscope.task.Problem;
 import steerscope.tokenizer.Tokenizer;
+import steerscope.util.Bootstrap;
 
 /**
  * The prefix-token control ({@code prefix.json}): does the last-layer vector do more than put one token first?
@@ -33,8 +34,8 @@ final class PrefixControl {
                 : null;
         return Out.map("token", vocab.entry(token, Double.NaN), "k", opt.k(), "n_problems", problems.size(),
                 "base", base.json(), "prefix", prefix.json(), "vector", vector.json(),
-                "gain_prefix", Bootstrap.json(gainPrefix), "gain_vector", Bootstrap.json(gainVector),
-                "fraction", Double.isNaN(fraction[0]) ? null : Bootstrap.json(fraction), "fraction_reason", reason);
+                "gain_prefix", Out.interval(gainPrefix), "gain_vector", Out.interval(gainVector),
+                "fraction", Double.isNaN(fraction[0]) ? null : Out.interval(fraction), "fraction_reason", reason);
     }
 
     private static String interval(double[] v) {

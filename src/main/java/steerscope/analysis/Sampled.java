@@ -12,6 +12,7 @@ import steerscope.steer.Steering;
 import steerscope.task.AnswerChecker;
 import steerscope.task.Problem;
 import steerscope.tokenizer.Tokenizer;
+import steerscope.util.Bootstrap;
 
 /**
  * Sampled accuracy of one condition (a steering, optionally hooks that patch the forward): k completions per

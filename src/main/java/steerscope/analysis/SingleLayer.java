@@ -18,6 +18,7 @@ import steerscope.steer.VectorFiles;
 import steerscope.task.Problem;
 import steerscope.tokenizer.Tokenizer;
 import steerscope.util.Progress;
+import steerscope.util.Bootstrap;
 
 /**
  * Single-layer steering vectors, the paper's unit of analysis: one RL run that trains a vector on one layer
@@ -73,7 +74,7 @@ public final class SingleLayer {
             Sampled.Result r = Sampled.run(s.model(), s.tokenizer(), s.test(), prompts, Steering.of(v), null, s.eval());
             runs.add(new Run(l, v, r.accuracy(), dir));
             rows.add(Out.map("layer", l, "accuracy", Out.num(r.accuracy()[0]), "ci", List.of(Out.num(r.accuracy()[1]), Out.num(r.accuracy()[2])),
-                    "gain_over_base", Bootstrap.json(Bootstrap.meanDiff(r.perProblem(), base.perProblem(), s.eval().seed())),
+                    "gain_over_base", Out.interval(Bootstrap.meanDiff(r.perProblem(), base.perProblem(), s.eval().seed())),
                     "vector_norm", norm(v.get(l)), "run_dir", dir.toString(), "seconds", (System.nanoTime() - t) / 1e9));
             progress.update(runs.size(), String.format(java.util.Locale.ROOT, "layer %d acc %.3f", l, r.accuracy()[0]));
         }

@@ -85,15 +85,12 @@ public final class Demo {
         }
     }
 
-    /** The learning rates of the two methods on the organism (the paper's are for 1.5B-parameter models). */
     /**
      * The learning rates of the two methods on the organism. The paper's 1e-3 (vectors) and 1e-6 (full) are for
-     * 1.5B-parameter models; this organism has 3 layers of width 64, so each vector coordinate and each weight
-     * moves the output far less per unit of lr. Measured on the default organism (seed 1234, demo seed 0, 30
-     * steps): 1e-2 / 1e-4 take both methods from 17.5% to 92% (vectors) and 97% (full). The full fine-tune at
-     * 1e-4 switches to step-by-step within 2-3 steps; the vectors need 10-20.
+     * 1.5B-parameter models; a 6-layer model of width 64 moves far less per unit of lr. Chosen by the sweep in
+     * docs/demo-sweep.md ({@code scripts/demo-sweep lr}): the best sampled mean of each method at 30 steps.
      */
-    static final double VECTORS_LR = 1e-2, FULL_LR = 1e-4;
+    static final double VECTORS_LR = 1e-1, FULL_LR = 3e-4;
     /** A depth-5 step-by-step answer is about 65 tokens; 96 leaves room and keeps rollouts short. */
     static final int MAX_NEW_TOKENS = 96;
 
