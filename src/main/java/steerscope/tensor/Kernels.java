@@ -548,7 +548,8 @@ public final class Kernels {
         for (; i < bound; i += L) {
             FloatVector.fromArray(F, x, xo + i).fma(va, FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
         }
-        for (; i < n; i++) y[yo + i] += alpha * x[xo + i];
+        // fused like the vector lanes, so an element's bits do not depend on whether it falls in the tail (on L)
+        for (; i < n; i++) y[yo + i] = Math.fma(x[xo + i], alpha, y[yo + i]);
     }
 
     /** y[yo..] += x[xo..]. */
