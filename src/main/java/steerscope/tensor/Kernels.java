@@ -687,7 +687,7 @@ public final class Kernels {
         double sum = sum(x, off, n);
         float inv = (float) (1.0 / sum);
         for (int i = 0; i < n; i++) x[off + i] *= inv;
-        return (float) (max + Math.log(sum));
+        return (float) (max + StrictMath.log(sum));
     }
 
     /** log Σ exp(x[off..off+n)), without changing x. */
@@ -703,7 +703,7 @@ public final class Kernels {
             for (; i < len; i++) s += exp(x[off + b + i] - max);
             sum += s;
         }
-        return (float) (max + Math.log(sum));
+        return (float) (max + StrictMath.log(sum));
     }
 
     /** The largest of x[off..off+n) (−inf when n is 0). */
