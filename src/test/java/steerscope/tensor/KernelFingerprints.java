@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import steerscope.rl.optim.AdamW;
 
 /**
  * Every kernel run once on fixed inputs whose lengths are not multiples of a vector (so tails are taken), each
@@ -13,7 +14,7 @@ import java.util.SplittableRandom;
 final class KernelFingerprints {
     /** The kernels whose bits do not depend on the vector width L (docs/reproducibility.md says why). */
     static final java.util.List<String> WIDTH_INDEPENDENT = java.util.List.of("matmulBackwardInput", "matmulBackwardWeight",
-            "axpy", "add", "scale", "weightedRows", "expShifted", "softmax", "siluMul", "siluMulBackward", "rmsnormBackward");
+            "axpy", "add", "scale", "weightedRows", "expShifted", "softmax", "siluMul", "siluMulBackward", "rmsnormBackward", "adamw");
 
     private KernelFingerprints() {}
 
@@ -76,6 +77,10 @@ final class KernelFingerprints {
         float[] dxn = random(n * k, 11), dwn = new float[k];
         Kernels.rmsnormBackward(dxn, dwn, dx, x, random(k, 5), rstdOf(x, n, k), n, k);
         f.put("rmsnormBackward", hash(dxn) + hash(dwn));
+        float[] param = random(n * k, 13), grad = random(n * k, 14);
+        AdamW adam = new AdamW(java.util.List.of(new AdamW.Param("p", param, grad, true)), 1e-2, 0.9, 0.999, 1e-8, 0.01);
+        for (int step = 0; step < 3; step++) adam.step();
+        f.put("adamw", hash(param));
         return f;
     }
 

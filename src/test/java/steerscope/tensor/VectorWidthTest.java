@@ -14,16 +14,22 @@ import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
 /**
- * The two hardware-side inputs of docs/reproducibility.md, checked with child JVMs: the interpreter gives the bits of
- * compiled code (a resumed run must equal an uninterrupted one whenever each loop got compiled), and a narrower
- * vector ({@code -XX:MaxVectorSize}, as on an AVX2 machine when this one has AVX-512) changes only the kernels that
- * sum across lanes; the rest are listed in {@link KernelFingerprints#WIDTH_INDEPENDENT}.
+ * The hardware side of docs/reproducibility.md, checked with child JVMs: the interpreter gives the bits of compiled
+ * code (a resumed run must equal an uninterrupted one whenever each loop got compiled), so does a JVM without FMA
+ * instructions, and a narrower vector ({@code -XX:MaxVectorSize}, as on an AVX2 machine when this one has AVX-512)
+ * changes only the kernels that sum across lanes; the rest are listed in {@link KernelFingerprints#WIDTH_INDEPENDENT}.
  */
 class VectorWidthTest {
     @Test
     void theInterpreterGivesTheBitsOfCompiledCode() throws Exception {
         Map<String, String> here = warmFingerprints();
         assertEquals(here, child("-Xint"));
+    }
+
+    /** Without FMA instructions the JVM computes fused multiply-adds in software: slower, the same bits. */
+    @Test
+    void noFmaHardwareGivesTheSameBits() throws Exception {
+        assertEquals(warmFingerprints(), child("-XX:-UseFMA"));
     }
 
     @Test
