@@ -10,7 +10,7 @@ final class Divergence {
         double kl = 0;
         for (int i = 0; i < n; i++) {
             double a = p[po + i] - lp;
-            double pa = Math.exp(a);
+            double pa = StrictMath.exp(a);
             if (pa > 0) kl += pa * (a - (q[qo + i] - lq));
         }
         return Math.max(0, kl);
@@ -21,8 +21,8 @@ final class Divergence {
         double js = 0;
         for (int i = 0; i < n; i++) {
             double a = p[po + i], b = q[qo + i], m = 0.5 * (a + b);
-            if (a > 0) js += 0.5 * a * Math.log(a / m);
-            if (b > 0) js += 0.5 * b * Math.log(b / m);
+            if (a > 0) js += 0.5 * a * StrictMath.log(a / m);
+            if (b > 0) js += 0.5 * b * StrictMath.log(b / m);
         }
         return Math.max(0, js);
     }
@@ -31,15 +31,15 @@ final class Divergence {
         double max = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) max = Math.max(max, x[off + i]);
         double s = 0;
-        for (int i = 0; i < n; i++) s += Math.exp(x[off + i] - max);
-        return max + Math.log(s);
+        for (int i = 0; i < n; i++) s += StrictMath.exp(x[off + i] - max);
+        return max + StrictMath.log(s);
     }
 
     /** Softmax of a logit row into probabilities (double). */
     static double[] softmax(float[] x, int off, int n) {
         double lse = logSumExp(x, off, n);
         double[] p = new double[n];
-        for (int i = 0; i < n; i++) p[i] = Math.exp(x[off + i] - lse);
+        for (int i = 0; i < n; i++) p[i] = StrictMath.exp(x[off + i] - lse);
         return p;
     }
 

@@ -53,7 +53,7 @@ final class ScoreCommand implements Callable<Integer> {
                     sum += lp[t - 1];
                     System.out.printf("%8d  %-20s %10.4f%n", ids[t], Json.write(m.tokenizer.decode(new int[] {ids[t]})), lp[t - 1]);
                 }
-                System.out.printf("total log-prob %.4f over %d tokens (perplexity %.3f)%n", sum, T - 1, Math.exp(-sum / Math.max(1, T - 1)));
+                System.out.printf("total log-prob %.4f over %d tokens (perplexity %.3f)%n", sum, T - 1, StrictMath.exp(-sum / Math.max(1, T - 1)));
             }
         }
         return 0;

@@ -21,7 +21,7 @@ final class Rope {
         for (int i = 0; i < half; i++) {
             // HF: 1 / base ** (arange(0, dim, 2) / dim), in float32
             float exponent = (float) (2 * i) / hd;
-            invFreq[i] = (float) (1.0 / (float) Math.pow(c.ropeTheta(), exponent));
+            invFreq[i] = (float) (1.0 / (float) StrictMath.pow(c.ropeTheta(), exponent));
         }
         ModelConfig.RopeScaling s = c.ropeScaling();
         if (scaled && s != null) {
@@ -51,8 +51,9 @@ final class Rope {
             for (int p = 0; p < n; p++) {
                 for (int i = 0; i < half; i++) {
                     float angle = (float) p * invFreq[i];
-                    c[p * half + i] = (float) Math.cos(angle);
-                    s[p * half + i] = (float) Math.sin(angle);
+                    // StrictMath: the same table on every JVM and CPU (docs/reproducibility.md)
+                    c[p * half + i] = (float) StrictMath.cos(angle);
+                    s[p * half + i] = (float) StrictMath.sin(angle);
                 }
             }
             sin = s;

@@ -32,8 +32,9 @@ public record Sampler(float temperature, float topP, int topK) {
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < V; i++) max = Math.max(max, logits[off + i]);
         double sum = 0;
+        // StrictMath: Math.exp may differ by an ulp between JVMs and CPUs (docs/reproducibility.md)
         for (int i = 0; i < V; i++) {
-            p[i] = Math.exp((logits[off + i] - max) / temperature);
+            p[i] = StrictMath.exp((logits[off + i] - max) / temperature);
             sum += p[i];
         }
         for (int i = 0; i < V; i++) p[i] /= sum;

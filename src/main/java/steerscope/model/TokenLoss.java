@@ -35,11 +35,11 @@ public abstract class TokenLoss {
     /** The k3 estimate of KL(policy || reference) at one token, e^d − d − 1 with d = ref − logp. */
     public static double k3(double refLogp, double logp) {
         double d = refLogp - logp;
-        return Math.exp(d) - d - 1;
+        return StrictMath.exp(d) - d - 1;
     }
 
     /** d k3 / d logp = 1 − e^(ref − logp). */
     public static double k3Grad(double refLogp, double logp) {
-        return 1 - Math.exp(refLogp - logp);
+        return 1 - StrictMath.exp(refLogp - logp);
     }
 }

@@ -230,9 +230,9 @@ public final class OrganismTrainer {
         float[] a = new float[n];
         for (int i = 0; i < n; i += 2) { // Box-Muller, two values per draw
             double u1 = 1 - rng.nextDouble(), u2 = rng.nextDouble();
-            double r = Math.sqrt(-2 * Math.log(u1)) * std;
-            a[i] = (float) (r * Math.cos(2 * Math.PI * u2));
-            if (i + 1 < n) a[i + 1] = (float) (r * Math.sin(2 * Math.PI * u2));
+            double r = Math.sqrt(-2 * StrictMath.log(u1)) * std;
+            a[i] = (float) (r * StrictMath.cos(2 * Math.PI * u2));
+            if (i + 1 < n) a[i + 1] = (float) (r * StrictMath.sin(2 * Math.PI * u2));
         }
         return a;
     }

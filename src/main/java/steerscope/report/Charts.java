@@ -156,8 +156,8 @@ public final class Charts {
             for (double t : yt) {
                 double yy = py.applyAsDouble(t);
                 svg.line(LEFT, yy, LEFT + plotW, yy, GRID, 1, false);
-                svg.text(LEFT - 6, yy + 4, t >= 0 ? String.format(java.util.Locale.ROOT, "%,d", Math.round(Math.pow(10, t)))
-                        : Html.compact(Math.pow(10, t)), "end", "tick");
+                svg.text(LEFT - 6, yy + 4, t >= 0 ? String.format(java.util.Locale.ROOT, "%,d", Math.round(StrictMath.pow(10, t)))
+                        : Html.compact(StrictMath.pow(10, t)), "end", "tick");
             }
             svg.line(LEFT, top, LEFT, top + plotH, AXIS, 1, false);
             svg.rotatedText(14, top + plotH / 2, yLabel + " (log scale)", -90, "middle", "axis");
@@ -252,7 +252,7 @@ public final class Charts {
     static double[] niceTicks(double lo, double hi, int n) {
         double span = hi - lo;
         double raw = span / n;
-        double mag = Math.pow(10, Math.floor(Math.log10(raw)));
+        double mag = StrictMath.pow(10, Math.floor(StrictMath.log10(raw)));
         double step = raw / mag < 1.5 ? mag : raw / mag < 3 ? 2 * mag : raw / mag < 7 ? 5 * mag : 10 * mag;
         double start = Math.floor(lo / step + 1e-9) * step, stop = Math.ceil(hi / step - 1e-9) * step;
         int count = (int) Math.round((stop - start) / step) + 1;
@@ -276,7 +276,7 @@ public final class Charts {
     }
 
     private static double log(double v) {
-        return v > 0 ? Math.log10(v) : Double.NaN;
+        return v > 0 ? StrictMath.log10(v) : Double.NaN;
     }
 
     private static void yAxis(Svg svg, double[] ticks, java.util.function.DoubleUnaryOperator y, double plotW,

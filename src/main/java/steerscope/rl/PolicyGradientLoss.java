@@ -31,7 +31,7 @@ public final class PolicyGradientLoss extends TokenLoss {
             loss = -a * logp;  // value of the surrogate up to a constant; gradient is exact
             g = -a;
         } else {
-            double r = Math.exp(logp - oldLogp[i]);
+            double r = StrictMath.exp(logp - oldLogp[i]);
             double clipped = Math.max(1 - clipEps, Math.min(1 + clipEps, r));
             double unclippedObj = r * a, clippedObj = clipped * a;
             if (unclippedObj <= clippedObj) { // min picks the unclipped branch: gradient flows

@@ -170,7 +170,7 @@ public final class RolloutStep {
             if (refLp != null) {
                 for (int t = 0; t < n; t++) {
                     double d = refLp[k + t] - lp[k + t];
-                    c.klSum += Math.exp(d) - d - 1;
+                    c.klSum += StrictMath.exp(d) - d - 1;
                 }
             }
             k += n;

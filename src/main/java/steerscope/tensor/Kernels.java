@@ -548,7 +548,8 @@ public final class Kernels {
         for (; i < bound; i += L) {
             FloatVector.fromArray(F, x, xo + i).fma(va, FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
         }
-        for (; i < n; i++) y[yo + i] += alpha * x[xo + i];
+        // fused like the vector lanes, so an element's bits do not depend on whether it falls in the tail (on L)
+        for (; i < n; i++) y[yo + i] = Math.fma(x[xo + i], alpha, y[yo + i]);
     }
 
     /** y[yo..] += x[xo..]. */
@@ -686,7 +687,7 @@ public final class Kernels {
         double sum = sum(x, off, n);
         float inv = (float) (1.0 / sum);
         for (int i = 0; i < n; i++) x[off + i] *= inv;
-        return (float) (max + Math.log(sum));
+        return (float) (max + StrictMath.log(sum));
     }
 
     /** log Σ exp(x[off..off+n)), without changing x. */
@@ -702,7 +703,7 @@ public final class Kernels {
             for (; i < len; i++) s += exp(x[off + b + i] - max);
             sum += s;
         }
-        return (float) (max + Math.log(sum));
+        return (float) (max + StrictMath.log(sum));
     }
 
     /** The largest of x[off..off+n) (−inf when n is 0). */

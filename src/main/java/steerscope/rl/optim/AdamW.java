@@ -99,8 +99,8 @@ public final class AdamW {
     public void step(double lr) {
         checkLr(lr);
         step++;
-        double bc1 = 1 - Math.pow(beta1, step);
-        double bc2 = 1 - Math.pow(beta2, step);
+        double bc1 = 1 - StrictMath.pow(beta1, step);
+        double bc2 = 1 - StrictMath.pow(beta2, step);
         Scalars s = new Scalars(
                 (float) (1 - lr * weightDecay),
                 (float) beta1, (float) (1 - beta1),

@@ -46,7 +46,7 @@ public record LrSchedule(Kind kind, double baseLr, int warmupSteps, int totalSte
         if (step < warmupSteps) return (double) step / Math.max(1, warmupSteps);
         if (kind == Kind.CONSTANT) return 1.0;
         double progress = (double) (step - warmupSteps) / Math.max(1, totalSteps - warmupSteps);
-        double factor = 0.5 * (1.0 + Math.cos(Math.PI * 0.5 * 2.0 * progress));
+        double factor = 0.5 * (1.0 + StrictMath.cos(Math.PI * 0.5 * 2.0 * progress));
         factor = factor * (1 - minLrRatio) + minLrRatio;
         return Math.max(0.0, factor);
     }
