@@ -1,0 +1,73 @@
+package steerscope.tensor;
+
+import steerscope.util.UserError;
+
+/**
+ * Which kernels run the matmuls (the products of prefill, decode, the training forward and both backward
+ * products); everything else always runs on the Java kernels.
+ * <ul>
+ *   <li>{@link #JAVA}: the Vector API kernels. Deterministic at any thread count and batch invariant: a row's
+ *       result is bit-identical alone and inside any batch.</li>
+ *   <li>{@link #NATIVE}: oneDNN through {@link NativeMatmul} (BF16 and F32 weights; F16 stays on Java).
+ *       Deterministic run to run at a fixed thread count, not batch invariant; activations meeting BF16 weights
+ *       are rounded to BF16 first.</li>
+ * </ul>
+ * The process-wide choice; {@link #JAVA} until a command selects another (the CLI's {@code --kernels}).
+ */
+public enum Backend {
+    JAVA, NATIVE;
+
+    public static final String INSTALL_HINT = "install Debian's libdnnl2 (sudo apt-get install libdnnl2, or scripts/setup-bench-deps)";
+    private static volatile Backend current = JAVA;
+    private static volatile boolean warned;
+
+    public static Backend current() {
+        return current;
+    }
+
+    /** Selects b; NATIVE needs the library (IllegalStateException otherwise). */
+    public static void use(Backend b) {
+        if (b == NATIVE && !NativeMatmul.available()) {
+            throw new IllegalStateException("oneDNN is not available (" + NativeMatmul.loadError() + "): " + INSTALL_HINT);
+        }
+        current = b;
+    }
+
+    /**
+     * Selects the backend named by the {@code --kernels} option, "java", "native" or "auto" (native when
+     * libdnnl.so.2 loads, else java with one line on stderr saying so and how to install it).
+     */
+    public static Backend select(String choice) {
+        Backend b = switch (choice) {
+            case "java" -> JAVA;
+            case "native" -> {
+                if (!NativeMatmul.available()) {
+                    throw new UserError("--kernels native: oneDNN (" + Dnnl.LIBRARY + ") could not be loaded (" + NativeMatmul.loadError() + "); " + INSTALL_HINT);
+                }
+                yield NATIVE;
+            }
+            case "auto" -> {
+                if (NativeMatmul.available()) yield NATIVE;
+                if (!warned) {
+                    warned = true;
+                    System.err.println("steerscope: oneDNN (" + Dnnl.LIBRARY + ") not found, matmuls run on the Java kernels; for the native ones " + INSTALL_HINT);
+                }
+                yield JAVA;
+            }
+            default -> throw new UserError("--kernels: expected java, native or auto, got '" + choice + "'");
+        };
+        use(b);
+        return b;
+    }
+
+    /** Whether the matmuls with weights w run natively now. */
+    static boolean nativeFor(Mat w) {
+        return current == NATIVE && NativeMatmul.supports(w);
+    }
+
+    /** One line for reports: "native (oneDNN 2.6.3 (OpenMP), avx512_core_bf16)" or "java (Vector API, 16 float lanes)". */
+    public static String describe() {
+        return current == NATIVE ? "native (" + NativeMatmul.version() + ", ISA " + NativeMatmul.isa() + ")"
+                : "java (Vector API, " + Kernels.L + " float lanes)";
+    }
+}
