@@ -24,6 +24,7 @@ final class InspectCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "vocab:        %d, tied embeddings %b, attention bias %b%n", c.vocabSize(), c.tieWordEmbeddings(), c.attentionBias());
             System.out.printf(Locale.ROOT, "rope:         theta %.0f%s%n", c.ropeTheta(), c.ropeScaling() == null ? "" : ", llama3 scaling x" + c.ropeScaling().factor());
             System.out.printf(Locale.ROOT, "tokenizer:    %s%n", m.tokenizer.summary());
+            System.out.printf(Locale.ROOT, "kernels:      %s%n", steerscope.tensor.Backend.describe());
             System.out.printf(Locale.ROOT, "chat:         %s%n", m.chat == null ? "no chat template" : "chat template present");
             System.out.printf(Locale.ROOT, "steering:     %d vectors x %d = %,d trainable parameters (%.4f%% of the model)%n", c.nLayers(), c.hiddenSize(),
                     (long) c.nLayers() * c.hiddenSize(), 100.0 * c.nLayers() * c.hiddenSize() / c.parameterCount());

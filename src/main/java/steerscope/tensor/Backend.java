@@ -9,8 +9,9 @@ import steerscope.util.UserError;
  *   <li>{@link #JAVA}: the Vector API kernels. Deterministic at any thread count and batch invariant: a row's
  *       result is bit-identical alone and inside any batch.</li>
  *   <li>{@link #NATIVE}: oneDNN through {@link NativeMatmul} (BF16 and F32 weights; F16 stays on Java).
- *       Deterministic run to run at a fixed thread count, not batch invariant; activations meeting BF16 weights
- *       are rounded to BF16 first.</li>
+ *       Deterministic run to run at a fixed thread count, not batch invariant (oneDNN blocks a product by its
+ *       number of rows, so a row's last bits can depend on the rows beside it). As accurate as the Java kernels
+ *       (F32 activations, F32 accumulation; see {@link NativeMatmul} for BF16 weights).</li>
  * </ul>
  * The process-wide choice; {@link #JAVA} until a command selects another (the CLI's {@code --kernels}).
  */

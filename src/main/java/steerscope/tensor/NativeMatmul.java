@@ -22,8 +22,11 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Weights are passed in place: a mapped BF16 or F32 matrix is handed to oneDNN at its mapped address, the
  * row-major [m, k] read as the transposed weights of x · Wᵀ (format tag ba), so nothing is copied or converted
  * (heap F32 weights, those being trained, are copied into native memory per call). Activations are copied into
- * native buffers, and for BF16 weights rounded to BF16 (round to nearest even, as torch casts), because oneDNN
- * 2.x multiplies BF16 only by BF16; products are accumulated and returned in F32.
+ * native buffers. oneDNN 2.x multiplies BF16 weights only by BF16 activations, and rounding the activations to
+ * BF16 (what torch does with a BF16 model) moves logits by a few 1e-2; so for BF16 weights each activation x is
+ * split into two BF16 numbers, hi = bf16(x) and lo = bf16(x − hi), which sum to x within 2^-17 relative, stacked as
+ * 2n rows of one product, and the two halves of the F32 result are added: the accuracy of F32 activations with F32
+ * accumulation (what the Java kernels compute), for twice the dot products and the same weight reads.
  *
  * <p>A primitive is created once per shape and data type and kept (per thread, with its memory objects, so
  * threads never share a handle whose pointer another thread is setting). oneDNN's matmul is deterministic for a
@@ -118,12 +121,13 @@ public final class NativeMatmul {
         if (n == 0) return;
         Ctx ctx = CTX.get();
         int dt = w.dtype == DType.BF16 ? Dnnl.DT_BF16 : Dnnl.DT_F32;
-        Prim p = ctx.prim(new Key(FORWARD, n, k, m, dt), () -> create(ctx, n, k, m, dt, Dnnl.TAG_AB, dt, Dnnl.TAG_BA));
-        MemorySegment src = ctx.buffer(0, (long) n * k * (dt == Dnnl.DT_BF16 ? 2 : 4));
+        int rows = dt == Dnnl.DT_BF16 ? 2 * n : n; // BF16: the hi rows, then the lo rows
+        Prim p = ctx.prim(new Key(FORWARD, rows, k, m, dt), () -> create(ctx, rows, k, m, dt, Dnnl.TAG_AB, dt, Dnnl.TAG_BA));
+        MemorySegment src = ctx.buffer(0, (long) n * k * 4);
         copyIn(x, xOff, n * k, src, dt);
-        MemorySegment dst = ctx.buffer(2, (long) n * m * 4);
+        MemorySegment dst = ctx.buffer(2, (long) rows * m * 4);
         p.run(ctx, src, weights(ctx, w), dst);
-        copyOut(dst, out, outOff, n * m, accumulate);
+        copyOut(dst, out, outOff, n * m, dt == Dnnl.DT_BF16, accumulate);
     }
 
     /** dx[t, c] (+)= Σ_r dy[t, r] · w[r, c]: {@link Kernels#matmulBackwardInput}. */
@@ -135,12 +139,13 @@ public final class NativeMatmul {
         }
         Ctx ctx = CTX.get();
         int dt = w.dtype == DType.BF16 ? Dnnl.DT_BF16 : Dnnl.DT_F32;
-        Prim p = ctx.prim(new Key(BACK_INPUT, n, m, k, dt), () -> create(ctx, n, m, k, dt, Dnnl.TAG_AB, dt, Dnnl.TAG_AB));
-        MemorySegment src = ctx.buffer(0, (long) n * m * (dt == Dnnl.DT_BF16 ? 2 : 4));
+        int rows = dt == Dnnl.DT_BF16 ? 2 * n : n;
+        Prim p = ctx.prim(new Key(BACK_INPUT, rows, m, k, dt), () -> create(ctx, rows, m, k, dt, Dnnl.TAG_AB, dt, Dnnl.TAG_AB));
+        MemorySegment src = ctx.buffer(0, (long) n * m * 4);
         copyIn(dy, 0, n * m, src, dt);
-        MemorySegment dst = ctx.buffer(2, (long) n * k * 4);
+        MemorySegment dst = ctx.buffer(2, (long) rows * k * 4);
         p.run(ctx, src, weights(ctx, w), dst);
-        copyOut(dst, dx, 0, n * k, accumulate);
+        copyOut(dst, dx, 0, n * k, dt == Dnnl.DT_BF16, accumulate);
     }
 
     /** dw[r, c] += Σ_t dy[t, r] · x[t, c] in F32: {@link Kernels#matmulBackwardWeight}. */
@@ -155,7 +160,7 @@ public final class NativeMatmul {
         copyIn(x, 0, n * k, b, Dnnl.DT_F32);
         MemorySegment dst = ctx.buffer(2, (long) m * k * 4);
         p.run(ctx, a, b, dst);
-        copyOut(dst, dw, 0, m * k, true);
+        copyOut(dst, dw, 0, m * k, false, true);
     }
 
     /** The weights' address: the mapping itself, or for heap F32 weights a native copy. */
@@ -297,38 +302,63 @@ public final class NativeMatmul {
 
     // ------------------------------------------------------------------------------------ copies
 
-    /** count floats of x from off into dst, as F32 or rounded to BF16 (round to nearest even, NaN kept NaN). */
+    /**
+     * count floats of x from off into dst: as F32, or (BF16) as count hi values bf16(x) followed by count lo values
+     * bf16(x − hi), both rounded to nearest even like {@link DType#floatToBf16} (lo is 0 where x is not finite).
+     */
     static void copyIn(float[] x, int off, int count, MemorySegment dst, int dtype) {
         if (dtype == Dnnl.DT_F32) {
             Parallel.forRange(count, PARALLEL_COPY, (i0, i1) -> MemorySegment.copy(x, off + i0, dst, FLOAT, 4L * i0, i1 - i0));
             return;
         }
+        long loBase = 2L * count;
         Parallel.forRange(count, PARALLEL_COPY, (i0, i1) -> {
             int i = i0, bound = i0 + I.loopBound(i1 - i0);
             for (; i < bound; i += I.length()) {
-                IntVector bits = FloatVector.fromArray(F, x, off + i).reinterpretAsInts();
-                IntVector hi = bits.lanewise(VectorOperators.LSHR, 16);
-                IntVector rounded = bits.add(hi.and(1)).add(0x7fff).lanewise(VectorOperators.LSHR, 16);
-                VectorMask<Integer> nan = bits.and(0x7fffffff).compare(VectorOperators.GT, 0x7f800000);
-                IntVector r = rounded.blend(hi.or(0x40), nan);
-                ((ShortVector) r.convertShape(VectorOperators.I2S, S, 0)).intoMemorySegment(dst, 2L * i, ByteOrder.LITTLE_ENDIAN);
+                FloatVector v = FloatVector.fromArray(F, x, off + i);
+                IntVector hi = bf16Bits(v.reinterpretAsInts());
+                FloatVector rest = v.sub(hi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats());
+                IntVector lo = bf16Bits(rest.reinterpretAsInts()).blend(0, v.test(VectorOperators.IS_FINITE).not().cast(I));
+                ((ShortVector) hi.convertShape(VectorOperators.I2S, S, 0)).intoMemorySegment(dst, 2L * i, ByteOrder.LITTLE_ENDIAN);
+                ((ShortVector) lo.convertShape(VectorOperators.I2S, S, 0)).intoMemorySegment(dst, loBase + 2L * i, ByteOrder.LITTLE_ENDIAN);
             }
-            for (; i < i1; i++) dst.setAtIndex(SHORT_LE, i, DType.floatToBf16(x[off + i]));
+            for (; i < i1; i++) {
+                float v = x[off + i];
+                short hi = DType.floatToBf16(v);
+                dst.setAtIndex(SHORT_LE, i, hi);
+                dst.setAtIndex(SHORT_LE, count + i, Float.isFinite(v) ? DType.floatToBf16(v - DType.bf16ToFloat(hi)) : 0);
+            }
         });
     }
 
-    /** count F32 values of src into out from off, or added to it. */
-    private static void copyOut(MemorySegment src, float[] out, int off, int count, boolean accumulate) {
-        if (!accumulate) {
+    /** The BF16 bits (in the low 16 bits of each lane) of F32 bits: round to nearest even, NaN kept NaN. */
+    private static IntVector bf16Bits(IntVector bits) {
+        IntVector top = bits.lanewise(VectorOperators.LSHR, 16);
+        IntVector rounded = bits.add(top.and(1)).add(0x7fff).lanewise(VectorOperators.LSHR, 16);
+        VectorMask<Integer> nan = bits.and(0x7fffffff).compare(VectorOperators.GT, 0x7f800000);
+        return rounded.blend(top.or(0x40), nan);
+    }
+
+    /** count F32 values of src (split: plus the count values after them) into out from off, or added to it. */
+    private static void copyOut(MemorySegment src, float[] out, int off, int count, boolean split, boolean accumulate) {
+        if (!accumulate && !split) {
             Parallel.forRange(count, PARALLEL_COPY, (i0, i1) -> MemorySegment.copy(src, FLOAT, 4L * i0, out, off + i0, i1 - i0));
             return;
         }
+        long loBase = 4L * count;
         Parallel.forRange(count, PARALLEL_COPY, (i0, i1) -> {
             int i = i0, bound = i0 + F.loopBound(i1 - i0);
             for (; i < bound; i += F.length()) {
-                FloatVector.fromMemorySegment(F, src, 4L * i, ByteOrder.nativeOrder()).add(FloatVector.fromArray(F, out, off + i)).intoArray(out, off + i);
+                FloatVector v = FloatVector.fromMemorySegment(F, src, 4L * i, ByteOrder.nativeOrder());
+                if (split) v = v.add(FloatVector.fromMemorySegment(F, src, loBase + 4L * i, ByteOrder.nativeOrder()));
+                if (accumulate) v = v.add(FloatVector.fromArray(F, out, off + i));
+                v.intoArray(out, off + i);
             }
-            for (; i < i1; i++) out[off + i] += src.getAtIndex(FLOAT, i);
+            for (; i < i1; i++) {
+                float v = src.getAtIndex(FLOAT, i);
+                if (split) v += src.getAtIndex(FLOAT, count + i);
+                out[off + i] = accumulate ? v + out[off + i] : v;
+            }
         });
     }
 }

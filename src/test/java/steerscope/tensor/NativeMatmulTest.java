@@ -20,8 +20,8 @@ import steerscope.util.UserError;
 
 /**
  * The oneDNN backend (libdnnl2 must be installed: scripts/setup-test-deps) against double-precision loops: the
- * forward product and both backward products, F32 (heap and mapped) and BF16 weights; with BF16 weights the
- * activations are rounded to BF16 first, so the reference rounds them the same way and the tolerance stays F32's.
+ * forward product and both backward products, F32 (heap and mapped) and BF16 weights, all at F32's tolerance
+ * (with BF16 weights the activations go in as two BF16 halves, which keeps F32's accuracy).
  */
 class NativeMatmulTest {
     @BeforeEach
@@ -33,12 +33,6 @@ class NativeMatmulTest {
     @AfterEach
     void javaKernels() {
         Backend.use(Backend.JAVA);
-    }
-
-    private static float[] bf16Rounded(float[] x) {
-        float[] r = new float[x.length];
-        for (int i = 0; i < x.length; i++) r[i] = DType.bf16ToFloat(DType.floatToBf16(x[i]));
-        return r;
     }
 
     private static Mat weights(Arena arena, String kind, float[] wv, int m, int k) {
@@ -58,7 +52,6 @@ class NativeMatmulTest {
                 try (Arena arena = Arena.ofShared()) {
                     float[] wv = random(m * k, 11 + m);
                     Mat w = weights(arena, kind, wv, m, k); // wv now holds the stored (rounded) values
-                    boolean bf16 = kind.equals("bf16");
                     float[] x = random(n * k, 7 + n), bias = random(m, 3);
                     int outOff = 3, xOff = 5;
                     float[] xPadded = new float[xOff + x.length];
@@ -66,7 +59,7 @@ class NativeMatmulTest {
                     float[] out = new float[outOff + n * m];
                     java.util.Arrays.fill(out, 0.5f);
                     Kernels.matmul(out, outOff, xPadded, xOff, n, w, bias, accumulate);
-                    double[] want = naive(bf16 ? bf16Rounded(x) : x, n, wv, m, k, bias);
+                    double[] want = naive(x, n, wv, m, k, bias);
                     if (accumulate) for (int i = 0; i < want.length; i++) want[i] += 0.5;
                     assertClose(want, out, outOff, 1e-5 * Math.sqrt(k), kind + " forward acc=" + accumulate);
                     assertEquals(0.5f, out[0], "nothing written before outOff");
@@ -76,7 +69,7 @@ class NativeMatmulTest {
                     float[] dx = new float[n * k];
                     java.util.Arrays.fill(dx, 0.25f);
                     Kernels.matmulBackwardInput(dx, dy, n, w, accumulate);
-                    float[] dyUsed = bf16 ? bf16Rounded(dy) : dy;
+                    float[] dyUsed = dy;
                     double[] wantDx = new double[n * k];
                     for (int t = 0; t < n; t++) {
                         for (int c = 0; c < k; c++) {
@@ -105,16 +98,24 @@ class NativeMatmulTest {
     }
 
     @Test
-    void bf16RoundingOfActivationsIsTorchs() {
-        // ties to even, NaN stays NaN, infinities and tiny values as DType.floatToBf16 gives them
+    void activationsSplitIntoTwoBf16HalvesThatSumBack() {
+        // hi is torch's rounding (ties to even, NaN stays NaN); hi + lo is x within 2^-17 relative (for subnormals
+        // within BF16's smallest step, 2^-133)
         float[] x = {1f, 1.00390625f, 1.01171875f, -3.5e-39f, Float.NaN, Float.POSITIVE_INFINITY, -0f, 65504f,
-                3.3895314e38f, 1e-45f, 0.1f, -0.3f, 7.0e-3f, 1.5f, 2.5f, 123456.78f, 9.99e-20f};
+                3.3895314e38f, 1e-45f, 0.1f, -0.3f, 7.0e-3f, 1.5f, 2.5f, 123456.78f, 9.99e-20f, 0.33333334f};
         try (Arena arena = Arena.ofConfined()) {
-            var seg = arena.allocate(2L * x.length, 2);
+            var seg = arena.allocate(4L * x.length, 2);
             NativeMatmul.copyIn(x, 0, x.length, seg, Dnnl.DT_BF16);
             for (int i = 0; i < x.length; i++) {
-                short got = seg.getAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, i);
-                assertEquals(DType.floatToBf16(x[i]), got, "value " + x[i]);
+                short hi = seg.getAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, i);
+                short lo = seg.getAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, x.length + i);
+                assertEquals(DType.floatToBf16(x[i]), hi, "hi of " + x[i]);
+                if (!Float.isFinite(x[i])) {
+                    assertEquals(0, lo, "lo of " + x[i]);
+                    continue;
+                }
+                double sum = (double) DType.bf16ToFloat(hi) + DType.bf16ToFloat(lo);
+                assertTrue(Math.abs(sum - x[i]) <= Math.abs(x[i]) * 0x1p-17 + 0x1p-133, x[i] + " -> " + sum);
             }
         }
     }
