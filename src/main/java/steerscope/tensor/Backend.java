@@ -8,7 +8,8 @@ import steerscope.util.UserError;
  * <ul>
  *   <li>{@link #JAVA}: the Vector API kernels. Deterministic at any thread count and batch invariant: a row's
  *       result is bit-identical alone and inside any batch.</li>
- *   <li>{@link #NATIVE}: oneDNN through {@link NativeMatmul} (BF16 and F32 weights; F16 stays on Java).
+ *   <li>{@link #NATIVE}: oneDNN through {@link NativeMatmul} for products of at least {@link #NATIVE_MIN_ROWS}
+ *       activation rows with BF16 or F32 weights (smaller products and F16 weights stay on the Java kernels).
  *       Deterministic run to run at a fixed thread count, not batch invariant (oneDNN blocks a product by its
  *       number of rows, so a row's last bits can depend on the rows beside it). As accurate as the Java kernels
  *       (F32 activations, F32 accumulation; see {@link NativeMatmul} for BF16 weights).</li>
@@ -26,11 +27,17 @@ public enum Backend {
         return current;
     }
 
-    /** Selects b; NATIVE needs the library (IllegalStateException otherwise). */
+    /** Selects b (native products from {@link #NATIVE_MIN_ROWS} rows); NATIVE needs the library (IllegalStateException otherwise). */
     public static void use(Backend b) {
+        use(b, NATIVE_MIN_ROWS);
+    }
+
+    /** Selects b, with native products from minRows activation rows (tests pass 1: every product on oneDNN). */
+    public static void use(Backend b, int minRows) {
         if (b == NATIVE && !NativeMatmul.available()) {
             throw new IllegalStateException("oneDNN is not available (" + NativeMatmul.loadError() + "): " + INSTALL_HINT);
         }
+        nativeMinRows = minRows;
         current = b;
     }
 
@@ -61,9 +68,22 @@ public enum Backend {
         return b;
     }
 
-    /** Whether the matmuls with weights w run natively now. */
-    static boolean nativeFor(Mat w) {
-        return current == NATIVE && NativeMatmul.supports(w);
+    /**
+     * Fewest activation rows for which a product goes to oneDNN. Below it (decode steps, short prompts) the Java
+     * kernels stay: oneDNN 2.6's BF16 matmul pads a few rows to a full block and was 3-10x slower per CPU-second there
+     * on the AVX512-BF16 CPU this was measured on, while the Java matvec already runs near the read bandwidth.
+     */
+    public static final int NATIVE_MIN_ROWS = 256;
+    private static volatile int nativeMinRows = NATIVE_MIN_ROWS;
+
+    /** Whether a product of n activation rows with weights w runs natively now. */
+    static boolean nativeFor(Mat w, int n) {
+        return current == NATIVE && n >= nativeMinRows && NativeMatmul.supports(w);
+    }
+
+    /** Whether a weight gradient over n rows runs natively now. */
+    static boolean nativeFor(int n) {
+        return current == NATIVE && n >= nativeMinRows;
     }
 
     /** One line for reports: "native (oneDNN 2.6.3 (OpenMP), avx512_core_bf16)" or "java (Vector API, 16 float lanes)". */

@@ -23,8 +23,9 @@ final class Dnnl {
     static final int DT_BF16 = 2, DT_F32 = 3;
     /** Format tags: ab is row-major [d0, d1]; ba has d0 innermost (the transpose of a row-major matrix). */
     static final int TAG_AB = 3, TAG_BA = 22;
-    static final int ARG_SRC = 1, ARG_DST = 17, ARG_WEIGHTS = 33;
-    static final int QUERY_IMPL_INFO_STR = 8;
+    static final int ARG_SRC = 1, ARG_DST = 17, ARG_WEIGHTS = 33, ARG_SCRATCHPAD = 80;
+    static final int QUERY_IMPL_INFO_STR = 8, QUERY_SCRATCHPAD_MD = 136;
+    static final int SCRATCHPAD_MODE_USER = 1;
     static final int RUNTIME_SEQ = 1, RUNTIME_OMP = 2, RUNTIME_TBB = 4;
 
     private static final ValueLayout.OfLong DIM = ValueLayout.JAVA_LONG;
@@ -32,7 +33,8 @@ final class Dnnl {
 
     final MethodHandle engineCreate, streamCreate, memoryDescInitByTag, matmulDescInit, primitiveDescCreate,
             primitiveDescQuery, primitiveDescDestroy, primitiveCreate, primitiveExecute, memoryCreate, memorySetDataHandle,
-            effectiveCpuIsa, version, ompSetNumThreads, ompGetMaxThreads;
+            effectiveCpuIsa, version, ompSetNumThreads, ompGetMaxThreads, attrCreate, attrSetScratchpadMode, primitiveDescQueryMd,
+            memoryDescGetSize;
 
     private Dnnl(SymbolLookup dnnl, SymbolLookup gomp) {
         Linker linker = Linker.nativeLinker();
@@ -47,6 +49,10 @@ final class Dnnl {
         primitiveExecute = bind(linker, dnnl, "dnnl_primitive_execute", FunctionDescriptor.of(INT, ADDR, ADDR, INT, ADDR));
         memoryCreate = bind(linker, dnnl, "dnnl_memory_create", FunctionDescriptor.of(INT, ADDR, ADDR, ADDR, ADDR));
         memorySetDataHandle = bind(linker, dnnl, "dnnl_memory_set_data_handle", FunctionDescriptor.of(INT, ADDR, ADDR));
+        attrCreate = bind(linker, dnnl, "dnnl_primitive_attr_create", FunctionDescriptor.of(INT, ADDR));
+        attrSetScratchpadMode = bind(linker, dnnl, "dnnl_primitive_attr_set_scratchpad_mode", FunctionDescriptor.of(INT, ADDR, INT));
+        primitiveDescQueryMd = bind(linker, dnnl, "dnnl_primitive_desc_query_md", FunctionDescriptor.of(ADDR, ADDR, INT, INT));
+        memoryDescGetSize = bind(linker, dnnl, "dnnl_memory_desc_get_size", FunctionDescriptor.of(ValueLayout.JAVA_LONG, ADDR));
         effectiveCpuIsa = bind(linker, dnnl, "dnnl_get_effective_cpu_isa", FunctionDescriptor.of(INT));
         version = bind(linker, dnnl, "dnnl_version", FunctionDescriptor.of(ADDR));
         ompSetNumThreads = gomp == null ? null : bind(linker, gomp, "omp_set_num_threads", FunctionDescriptor.ofVoid(INT));

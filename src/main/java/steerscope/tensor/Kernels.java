@@ -113,7 +113,7 @@ public final class Kernels {
      */
     public static void matmul(float[] out, int outOff, float[] x, int xOff, int n, Mat w, float[] bias, boolean accumulate) {
         final int m = w.rows;
-        if (Backend.nativeFor(w)) {
+        if (Backend.nativeFor(w, n)) {
             NativeMatmul.matmul(out, outOff, x, xOff, n, w, accumulate);
         } else if (n < TB && w.dtype == DType.BF16 && !w.isHeap()) {
             // fewer tokens than a tile: converting rows into a buffer would cost as much as using them
@@ -318,7 +318,7 @@ public final class Kernels {
      * rows at a time (it stays in L1 while every token passes over it), and each dx value sums over r in order.
      */
     public static void matmulBackwardInput(float[] dx, float[] dy, int n, Mat w, boolean accumulate) {
-        if (Backend.nativeFor(w)) {
+        if (Backend.nativeFor(w, n)) {
             NativeMatmul.backwardInput(dx, dy, n, w, accumulate);
             return;
         }
@@ -430,7 +430,7 @@ public final class Kernels {
      * sets take every row). Packing moves values, not sums, so the result has the bits of the unpacked loop.
      */
     public static void matmulBackwardWeight(float[] dw, float[] dy, float[] x, int n, int m, int k) {
-        if (Backend.current() == Backend.NATIVE) {
+        if (Backend.nativeFor(n)) {
             NativeMatmul.backwardWeight(dw, dy, x, n, m, k);
             return;
         }

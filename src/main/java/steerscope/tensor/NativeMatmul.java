@@ -122,12 +122,15 @@ public final class NativeMatmul {
         Ctx ctx = CTX.get();
         int dt = w.dtype == DType.BF16 ? Dnnl.DT_BF16 : Dnnl.DT_F32;
         int rows = dt == Dnnl.DT_BF16 ? 2 * n : n; // BF16: the hi rows, then the lo rows
-        Prim p = ctx.prim(new Key(FORWARD, rows, k, m, dt), () -> create(ctx, rows, k, m, dt, Dnnl.TAG_AB, dt, Dnnl.TAG_BA));
+        // outᵀ [m, rows] = W [m, k] · xᵀ [k, rows]: the weights as the left operand, read in place in their
+        // row-major layout (as the right operand, oneDNN re-lays every weight into its blocked BF16 format per call:
+        // measured 10x slower for decode), and the few activation rows as the operand it copies
+        Prim p = ctx.prim(new Key(FORWARD, m, k, rows, dt), () -> create(ctx, m, k, rows, dt, Dnnl.TAG_AB, dt, Dnnl.TAG_BA));
         MemorySegment src = ctx.buffer(0, (long) n * k * 4);
         copyIn(x, xOff, n * k, src, dt);
         MemorySegment dst = ctx.buffer(2, (long) rows * m * 4);
-        p.run(ctx, src, weights(ctx, w), dst);
-        copyOut(dst, out, outOff, n * m, dt == Dnnl.DT_BF16, accumulate);
+        p.run(ctx, weights(ctx, w), src, dst);
+        copyOutTransposed(dst, out, outOff, n, m, dt == Dnnl.DT_BF16, accumulate);
     }
 
     /** dx[t, c] (+)= Σ_r dy[t, r] · w[r, c]: {@link Kernels#matmulBackwardInput}. */
@@ -175,8 +178,12 @@ public final class NativeMatmul {
 
     private record Key(int kind, int rows, int inner, int cols, int dtype) {}
 
-    /** A matmul primitive for one shape, and the three memory objects (no buffer of their own) it runs on. */
-    private record Prim(MemorySegment primitive, MemorySegment src, MemorySegment weights, MemorySegment dst) {
+    /**
+     * A matmul primitive for one shape, the three memory objects (no buffer of their own) it runs on, and its
+     * scratchpad (owned here: in oneDNN's default mode it allocates one per execution, tens of ms on this machine).
+     */
+    private record Prim(MemorySegment primitive, MemorySegment src, MemorySegment weights, MemorySegment dst, MemorySegment scratchpad,
+                        MemorySegment scratchpadBuffer) {
         void run(Ctx ctx, MemorySegment a, MemorySegment b, MemorySegment c) {
             try {
                 ctx.threads();
@@ -186,7 +193,8 @@ public final class NativeMatmul {
                 ctx.args.setAtIndex(ValueLayout.ADDRESS, 1, src);
                 ctx.args.setAtIndex(ValueLayout.ADDRESS, 3, weights);
                 ctx.args.setAtIndex(ValueLayout.ADDRESS, 5, dst);
-                Dnnl.check((int) DNNL.primitiveExecute.invokeExact(primitive, ctx.stream, 3, ctx.args), "dnnl_primitive_execute");
+                ctx.args.setAtIndex(ValueLayout.ADDRESS, 7, scratchpad);
+                Dnnl.check((int) DNNL.primitiveExecute.invokeExact(primitive, ctx.stream, 4, ctx.args), "dnnl_primitive_execute");
             } catch (RuntimeException | Error e) {
                 throw e;
             } catch (Throwable e) {
@@ -204,15 +212,24 @@ public final class NativeMatmul {
             MemorySegment desc = arena.allocate(Dnnl.MATMUL_DESC_BYTES, 64);
             Dnnl.check((int) DNNL.matmulDescInit.invokeExact(desc, aMd, bMd, MemorySegment.NULL, cMd), "dnnl_matmul_desc_init");
             MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
-            Dnnl.check((int) DNNL.primitiveDescCreate.invokeExact(out, desc, MemorySegment.NULL, ENGINE, MemorySegment.NULL),
+            Dnnl.check((int) DNNL.attrCreate.invokeExact(out), "dnnl_primitive_attr_create");
+            MemorySegment attr = out.get(ValueLayout.ADDRESS, 0);
+            Dnnl.check((int) DNNL.attrSetScratchpadMode.invokeExact(attr, Dnnl.SCRATCHPAD_MODE_USER), "dnnl_primitive_attr_set_scratchpad_mode");
+            ctx.threads(); // oneDNN partitions the work for the thread count it sees at creation
+            Dnnl.check((int) DNNL.primitiveDescCreate.invokeExact(out, desc, attr, ENGINE, MemorySegment.NULL),
                     "dnnl_primitive_desc_create (matmul " + rows + "x" + inner + "x" + cols + ")");
             MemorySegment pd = out.get(ValueLayout.ADDRESS, 0);
             Dnnl.check((int) DNNL.primitiveDescQuery.invokeExact(pd, Dnnl.QUERY_IMPL_INFO_STR, 0, out), "dnnl_primitive_desc_query");
             IMPLEMENTATIONS.add(out.get(ValueLayout.ADDRESS, 0).reinterpret(256).getString(0));
+            MemorySegment padMd = (MemorySegment) DNNL.primitiveDescQueryMd.invokeExact(pd, Dnnl.QUERY_SCRATCHPAD_MD, 0);
+            long padBytes = (long) DNNL.memoryDescGetSize.invokeExact(padMd);
+            MemorySegment pad = memory(arena, padMd);
+            MemorySegment padBuffer = Arena.ofAuto().allocate(Math.max(64, padBytes), 64); // alive as long as the Prim
+            Dnnl.check((int) DNNL.memorySetDataHandle.invokeExact(pad, padBuffer), "dnnl_memory_set_data_handle");
             Dnnl.check((int) DNNL.primitiveCreate.invokeExact(out, pd), "dnnl_primitive_create");
             MemorySegment primitive = out.get(ValueLayout.ADDRESS, 0);
             Dnnl.check((int) DNNL.primitiveDescDestroy.invokeExact(pd), "dnnl_primitive_desc_destroy");
-            return new Prim(primitive, memory(arena, aMd), memory(arena, bMd), memory(arena, cMd));
+            return new Prim(primitive, memory(arena, aMd), memory(arena, bMd), memory(arena, cMd), pad, padBuffer);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {
@@ -240,8 +257,8 @@ public final class NativeMatmul {
     /** A thread's stream, primitives and native buffers (never freed: threads are few and long-lived). */
     private static final class Ctx {
         final MemorySegment stream;
-        /** Three dnnl_exec_arg_t {int arg; dnnl_memory_t memory}: SRC, WEIGHTS, DST. */
-        final MemorySegment args = Arena.global().allocate(48, 16);
+        /** Four dnnl_exec_arg_t {int arg; dnnl_memory_t memory}: SRC, WEIGHTS, DST, SCRATCHPAD. */
+        final MemorySegment args = Arena.global().allocate(64, 16);
         final Map<Key, Prim> prims = new HashMap<>();
         final MemorySegment[] buffers = new MemorySegment[3];
         int ompThreads = -1;
@@ -259,6 +276,7 @@ public final class NativeMatmul {
             args.set(ValueLayout.JAVA_INT, 0, Dnnl.ARG_SRC);
             args.set(ValueLayout.JAVA_INT, 16, Dnnl.ARG_WEIGHTS);
             args.set(ValueLayout.JAVA_INT, 32, Dnnl.ARG_DST);
+            args.set(ValueLayout.JAVA_INT, 48, Dnnl.ARG_SCRATCHPAD);
         }
 
         Prim prim(Key key, java.util.function.Supplier<Prim> create) {
@@ -337,6 +355,29 @@ public final class NativeMatmul {
         IntVector rounded = bits.add(top.and(1)).add(0x7fff).lanewise(VectorOperators.LSHR, 16);
         VectorMask<Integer> nan = bits.and(0x7fffffff).compare(VectorOperators.GT, 0x7f800000);
         return rounded.blend(top.or(0x40), nan);
+    }
+
+    /**
+     * out[off + t·m + r] (+)= c[r, t] (split: + c[r, n + t]) for c = [m, cols] row-major with cols = n or 2n: the
+     * transpose of the weights-first product, 16 rows of c at a time so that its reads stay sequential.
+     */
+    private static void copyOutTransposed(MemorySegment c, float[] out, int off, int n, int m, boolean split, boolean accumulate) {
+        final int cols = split ? 2 * n : n, block = 16;
+        int grain = Math.max(1, PARALLEL_COPY / (block * n));
+        Parallel.forRange((m + block - 1) / block, grain, (b0, b1) -> {
+            for (int b = b0; b < b1; b++) {
+                int r0 = b * block, r1 = Math.min(m, r0 + block);
+                for (int t = 0; t < n; t++) {
+                    int o = off + t * m;
+                    for (int r = r0; r < r1; r++) {
+                        long at = (long) r * cols + t;
+                        float v = c.getAtIndex(FLOAT, at);
+                        if (split) v += c.getAtIndex(FLOAT, at + n);
+                        out[o + r] = accumulate ? v + out[o + r] : v;
+                    }
+                }
+            }
+        });
     }
 
     /** count F32 values of src (split: plus the count values after them) into out from off, or added to it. */

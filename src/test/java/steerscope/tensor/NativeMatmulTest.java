@@ -27,7 +27,7 @@ class NativeMatmulTest {
     @BeforeEach
     void nativeKernels() {
         assertTrue(NativeMatmul.available(), "libdnnl.so.2 did not load: " + NativeMatmul.loadError());
-        Backend.use(Backend.NATIVE);
+        Backend.use(Backend.NATIVE, 1); // every product on oneDNN, however few rows
     }
 
     @AfterEach
@@ -149,6 +149,21 @@ class NativeMatmulTest {
         Parallel.setThreads(1);
         assertEquals(1, NativeMatmul.ompMaxThreads());
         Parallel.setThreads(Runtime.getRuntime().availableProcessors());
+    }
+
+    @Test
+    void smallProductsStayOnJavaByDefault() {
+        // below NATIVE_MIN_ROWS rows the Java kernels run: their batch-invariant bits, exactly
+        Backend.use(Backend.NATIVE);
+        int n = 3, m = 40, k = 70;
+        try (Arena arena = Arena.ofShared()) {
+            Mat w = mapped(arena, DType.BF16, random(m * k, 4), m, k);
+            float[] x = random(n * k, 5), a = new float[n * m], b = new float[n * m];
+            Kernels.matmul(a, x, n, w, null);
+            Backend.use(Backend.JAVA);
+            Kernels.matmul(b, x, n, w, null);
+            assertArrayEquals(b, a);
+        }
     }
 
     @Test
