@@ -126,6 +126,32 @@ class OracleTest {
 
     @ParameterizedTest(name = "{0}, {1} kernels")
     @MethodSource("casesByBackend")
+    void forwardAndBackwardGiveTheSameBitsRunToRun(String caseName, Backend backend) {
+        Backend.use(backend, 1);
+        Path dir = OracleRunner.checkpoint(caseName, "all");
+        try (Model model = Model.load(dir)) {
+            ModelConfig c = model.config;
+            OracleBatch batch = new OracleBatch(dir, c);
+            WeightedLogProbLoss loss = WeightedLogProbLoss.of(batch.ids, batch.mask, batch.lossWeights, batch.klWeights,
+                    batch.refLogprobs, batch.klCoef);
+            float[][] first = null;
+            for (int run = 0; run < 2; run++) {
+                Transformer.Forward f = model.transformer.forward(batch.newCache(c), batch.flatIds(), batch.flatMask(), batch.T,
+                        batch.steering, null, Transformer.Save.ALL);
+                Gradients g = new Gradients(c, true);
+                model.transformer.backward(f, loss, g, null);
+                List<float[]> all = new ArrayList<>(List.of(model.transformer.logits(f)));
+                for (int l = 0; l < c.nLayers(); l++) all.add(g.vectors[l]);
+                g.forEachWeight((name, got) -> all.add(got));
+                float[][] now = all.toArray(new float[0][]);
+                if (first == null) first = now;
+                else for (int i = 0; i < now.length; i++) assertArrayEquals(first[i], now[i], "array " + i + " differs between runs");
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}, {1} kernels")
+    @MethodSource("casesByBackend")
     void incrementalDecodingMatchesFullForward(String caseName, Backend backend) {
         Backend.use(backend, 1); // native: every product on oneDNN, however few rows
         Path dir = OracleRunner.checkpoint(caseName, "all");
