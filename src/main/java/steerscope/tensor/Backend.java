@@ -70,8 +70,8 @@ public enum Backend {
 
     /**
      * Fewest activation rows for which a product goes to oneDNN. Below it (decode steps, short prompts) the Java
-     * kernels stay: oneDNN 2.6's BF16 matmul pads a few rows to a full block and was 3-10x slower per CPU-second there
-     * on the AVX512-BF16 CPU this was measured on, while the Java matvec already runs near the read bandwidth.
+     * kernels stay: oneDNN 2.6's BF16 matmul pads a few rows to a full block and was several times slower per
+     * CPU-second there (docs/performance.md, tools/bench/products.sh), while the Java matvec runs near the read bandwidth.
      */
     public static final int NATIVE_MIN_ROWS = 256;
     private static volatile int nativeMinRows = NATIVE_MIN_ROWS;

@@ -123,8 +123,8 @@ public final class NativeMatmul {
         int dt = w.dtype == DType.BF16 ? Dnnl.DT_BF16 : Dnnl.DT_F32;
         int rows = dt == Dnnl.DT_BF16 ? 2 * n : n; // BF16: the hi rows, then the lo rows
         // outᵀ [m, rows] = W [m, k] · xᵀ [k, rows]: the weights as the left operand, read in place in their
-        // row-major layout (as the right operand, oneDNN re-lays every weight into its blocked BF16 format per call:
-        // measured 10x slower for decode), and the few activation rows as the operand it copies
+        // row-major layout (as the right operand, oneDNN re-lays every weight into its blocked BF16 format per call),
+        // and the activation rows as the operand it copies
         Prim p = ctx.prim(new Key(FORWARD, m, k, rows, dt), () -> create(ctx, m, k, rows, dt, Dnnl.TAG_AB, dt, Dnnl.TAG_BA));
         MemorySegment src = ctx.buffer(0, (long) n * k * 4);
         copyIn(x, xOff, n * k, src, dt);
@@ -180,7 +180,7 @@ public final class NativeMatmul {
 
     /**
      * A matmul primitive for one shape, the three memory objects (no buffer of their own) it runs on, and its
-     * scratchpad (owned here: in oneDNN's default mode it allocates one per execution, tens of ms on this machine).
+     * scratchpad (owned here: in oneDNN's default mode it allocates one per execution).
      */
     private record Prim(MemorySegment primitive, MemorySegment src, MemorySegment weights, MemorySegment dst, MemorySegment scratchpad,
                         MemorySegment scratchpadBuffer) {
