@@ -64,7 +64,7 @@ final class Dnnl {
         return linker.downcallHandle(sym, fd);
     }
 
-    /** The bindings, or throws (UnsatisfiedLinkError-like IllegalArgumentException / IllegalStateException) when the library is absent. */
+    /** The bindings; throws IllegalArgumentException when the library cannot be loaded, IllegalStateException when a symbol is missing. */
     static Dnnl load() {
         SymbolLookup dnnl = SymbolLookup.libraryLookup(LIBRARY, Arena.global());
         SymbolLookup gomp;

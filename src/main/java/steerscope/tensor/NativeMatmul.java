@@ -136,10 +136,7 @@ public final class NativeMatmul {
     /** dx[t, c] (+)= Σ_r dy[t, r] · w[r, c]: {@link Kernels#matmulBackwardInput}. */
     static void backwardInput(float[] dx, float[] dy, int n, Mat w, boolean accumulate) {
         final int k = w.cols, m = w.rows;
-        if (n == 0) {
-            if (!accumulate) java.util.Arrays.fill(dx, 0, 0, 0f);
-            return;
-        }
+        if (n == 0) return;
         Ctx ctx = CTX.get();
         int dt = w.dtype == DType.BF16 ? Dnnl.DT_BF16 : Dnnl.DT_F32;
         int rows = dt == Dnnl.DT_BF16 ? 2 * n : n;
