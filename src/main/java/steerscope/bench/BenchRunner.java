@@ -15,6 +15,7 @@ import steerscope.io.AtomicFiles;
 import steerscope.io.Json;
 import steerscope.model.ModelConfig;
 import steerscope.model.ModelWeights;
+import steerscope.tensor.Backend;
 import steerscope.util.UserError;
 
 /**
@@ -59,6 +60,7 @@ public final class BenchRunner {
         report.put("limits", limits);
         JsonNode torchInfo = opt.torch() ? torch("info", null, Map.of()) : null;
         report.put("torch", torchInfo);
+        report.put("kernels", Backend.describe());
 
         List<Case> cases = new ArrayList<>();
         Workloads.Plan smallPlan = opt.quick() ? new Workloads.Plan(2, 3, 10) : new Workloads.Plan(3, 7, 20);
@@ -161,6 +163,7 @@ public final class BenchRunner {
         sb.append(String.format(Locale.ROOT, "limits:  FMA peak %.0f GFLOP/s (Vector API, %d threads); memory bandwidth read %.1f, copy %.1f, triad %.1f GB/s%n",
                 limits.get("fma_gflops").asDouble(), opt.threads(), limits.get("read_gbs").asDouble(), limits.get("copy_gbs").asDouble(),
                 limits.get("triad_gbs").asDouble()));
+        sb.append(String.format(Locale.ROOT, "kernels: %s%s%n", report.get("kernels"), implementations(rows)));
         if (torchInfo != null) {
             sb.append(String.format(Locale.ROOT, "torch:   %s, %d threads, BLAS %s%n", torchInfo.get("torch").asText(), torchInfo.get("threads").asInt(),
                     torchInfo.get("blas")));
@@ -186,6 +189,16 @@ public final class BenchRunner {
             if (act > 0) sb.append(String.format(Locale.ROOT, "activation memory of the steerscope %s on %s: %d MiB%n", r.get("workload"), r.get("model"), act >> 20));
         }
         return sb.toString();
+    }
+
+    /** ", oneDNN implementations: brg:avx512_core_bf16, ..." over every row's worker, or "" on the Java kernels. */
+    private static String implementations(List<Map<String, Object>> rows) {
+        java.util.TreeSet<String> names = new java.util.TreeSet<>();
+        for (Map<String, Object> r : rows) {
+            JsonNode impl = ((JsonNode) r.get("steerscope")).get("native_implementations");
+            if (impl != null) impl.forEach(n -> names.add(n.asText()));
+        }
+        return names.isEmpty() ? "" : "; oneDNN implementations: " + String.join(", ", names);
     }
 
     private Map<String, Object> machine() {
@@ -230,6 +243,7 @@ public final class BenchRunner {
         cmd.add(BenchWorker.class.getName());
         cmd.add(kind);
         cmd.add("threads=" + opt.threads());
+        cmd.add("kernels=" + Backend.current().name().toLowerCase(Locale.ROOT));
         args.forEach((k, v) -> cmd.add(k + "=" + v));
         return runJsonLine(cmd, "steerscope " + kind);
     }

@@ -6,12 +6,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import steerscope.io.Json;
 import steerscope.model.Model;
+import steerscope.tensor.Backend;
+import steerscope.tensor.NativeMatmul;
 import steerscope.tensor.Parallel;
 
 /**
  * One bench case in its own JVM, so its peak RSS is its own: {@code BenchWorker CASE key=value...}. Prints one JSON
  * line (times, median, tokens, peak RSS). Cases: prefill, decode, rl, full (with model, batch, tokens, steps,
- * warmup, repeats, budget, seed) and limits (with bytes: the STREAM array size).
+ * warmup, repeats, budget, seed, kernels: java or native), limits (with bytes: the STREAM array size) and product
+ * (one matmul by CPU time, {@link ProductBench}; native_min_rows=N moves the native backend's row threshold).
  */
 public final class BenchWorker {
     private BenchWorker() {}
@@ -24,10 +27,14 @@ public final class BenchWorker {
         }
         int threads = Integer.parseInt(a.getOrDefault("threads", String.valueOf(Runtime.getRuntime().availableProcessors())));
         Parallel.setThreads(threads);
+        Backend.select(a.getOrDefault("kernels", "java"));
+        if (a.containsKey("native_min_rows")) Backend.use(Backend.current(), Integer.parseInt(a.get("native_min_rows")));
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("case", args[0]);
         out.put("threads", threads);
-        if (args[0].equals("limits")) {
+        if (args[0].equals("product")) {
+            out.putAll(ProductBench.run(a));
+        } else if (args[0].equals("limits")) {
             MachineLimits.Limits l = MachineLimits.measure(threads, Long.parseLong(a.get("bytes")));
             out.put("fma_gflops", l.fmaGflops());
             out.put("read_gbs", l.readGBs());
@@ -52,6 +59,8 @@ public final class BenchWorker {
                 out.put("activation_bytes", t.activationBytes());
             }
         }
+        out.put("kernels", Backend.describe());
+        if (Backend.current() == Backend.NATIVE) out.put("native_implementations", NativeMatmul.implementations());
         out.put("peak_rss_bytes", peakRss());
         System.out.println(Json.write(out));
         System.out.flush();

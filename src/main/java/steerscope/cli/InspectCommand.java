@@ -25,6 +25,7 @@ final class InspectCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "vocab:        %d, tied embeddings %b, attention bias %b%n", c.vocabSize(), c.tieWordEmbeddings(), c.attentionBias());
             System.out.printf(Locale.ROOT, "rope:         theta %.0f%s%n", c.ropeTheta(), c.ropeScaling() == null ? "" : ", llama3 scaling x" + c.ropeScaling().factor());
             System.out.printf(Locale.ROOT, "tokenizer:    %s%n", m.tokenizer.summary());
+            System.out.printf(Locale.ROOT, "kernels:      %s%n", steerscope.tensor.Backend.describe());
             System.out.printf(Locale.ROOT, "chat:         %s%n", m.chat == null ? "no chat template" : "chat template present");
             int[] biased = m.model.weights.downProjBiasLayers();
             if (biased.length > 0) {

@@ -2,6 +2,7 @@ package steerscope.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** Entry point: every subcommand, and the one place where a {@link steerscope.util.UserError} becomes a line and exit 2. */
 @Command(name = "steerscope", mixinStandardHelpOptions = true, version = "steerscope 0.1.0", scope = CommandLine.ScopeType.INHERIT,
@@ -37,6 +38,19 @@ public final class Main implements Runnable {
 
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
+        // the matmul backend is chosen before any command runs (here, so that a missing library is a one-line error)
+        // (and put back afterwards: tests run many command lines in one JVM)
+        kernels = "java";
+        steerscope.tensor.Backend before = steerscope.tensor.Backend.current();
+        cli.setExecutionStrategy(parsed -> {
+            try {
+                steerscope.tensor.Backend.select(kernels);
+            } catch (steerscope.util.UserError e) {
+                cli.getErr().println("error: " + e.getMessage());
+                return 2;
+            }
+            return new CommandLine.RunLast().execute(parsed);
+        });
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof steerscope.util.UserError) {
                 cmd.getErr().println("error: " + ex.getMessage());
@@ -44,7 +58,24 @@ public final class Main implements Runnable {
             }
             throw ex;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } finally {
+            steerscope.tensor.Backend.use(before);
+        }
+    }
+
+    /** The --kernels value of the command line being run (an inherited option: every subcommand accepts it). */
+    private static String kernels = "java";
+
+    @Option(names = "--kernels", paramLabel = "java|native|auto", scope = CommandLine.ScopeType.INHERIT,
+            description = "matmul kernels: java (Vector API; bit-for-bit batch invariant; default: oneDNN was not faster on the "
+                    + "CPUs measured, docs/performance.md), native (oneDNN, libdnnl2) or auto (native when the library loads)")
+    void kernels(String choice) {
+        if (!java.util.List.of("java", "native", "auto").contains(choice)) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--kernels: expected java, native or auto, got '" + choice + "'");
+        }
+        kernels = choice;
     }
 
     @Override

@@ -68,7 +68,7 @@ public record OrganismConfig(
         long evalSeed) {
 
     /** Bump when the corpus, tokenizer training or trainer change in a way that changes the organism. */
-    public static final int GENERATOR_VERSION = 2;
+    public static final int GENERATOR_VERSION = 3;
 
     public OrganismConfig {
         if (task == null || styles == null || writers == null) throw new UserError("organism config: 'task', 'styles' and 'writers' are required");

@@ -113,8 +113,10 @@ public final class Kernels {
      */
     public static void matmul(float[] out, int outOff, float[] x, int xOff, int n, Mat w, float[] bias, boolean accumulate) {
         final int m = w.rows;
-        // Fewer tokens than a tile: converting rows into a buffer would cost as much as using them.
-        if (n < TB && w.dtype == DType.BF16 && !w.isHeap()) {
+        if (Backend.nativeFor(w, n)) {
+            NativeMatmul.matmul(out, outOff, x, xOff, n, w, accumulate);
+        } else if (n < TB && w.dtype == DType.BF16 && !w.isHeap()) {
+            // fewer tokens than a tile: converting rows into a buffer would cost as much as using them
             matvecBf16(out, outOff, x, xOff, n, w, accumulate);
         } else {
             tiled(out, outOff, x, xOff, n, w, accumulate);
@@ -316,6 +318,10 @@ public final class Kernels {
      * rows at a time (it stays in L1 while every token passes over it), and each dx value sums over r in order.
      */
     public static void matmulBackwardInput(float[] dx, float[] dy, int n, Mat w, boolean accumulate) {
+        if (Backend.nativeFor(w, n)) {
+            NativeMatmul.backwardInput(dx, dy, n, w, accumulate);
+            return;
+        }
         final int k = w.cols, cw = 4 * L;
         int tasks = (k + cw - 1) / cw;
         Parallel.forEach(tasks, ci -> {
@@ -424,6 +430,10 @@ public final class Kernels {
      * sets take every row). Packing moves values, not sums, so the result has the bits of the unpacked loop.
      */
     public static void matmulBackwardWeight(float[] dw, float[] dy, float[] x, int n, int m, int k) {
+        if (Backend.nativeFor(n)) {
+            NativeMatmul.backwardWeight(dw, dy, x, n, m, k);
+            return;
+        }
         final int cw = 4 * L, fullCols = k / cw * cw;
         Parallel.forRange((m + 3) / 4, 1, (b0, b1) -> {
             int full = Math.min(b1, m / 4); // row blocks with all 4 rows

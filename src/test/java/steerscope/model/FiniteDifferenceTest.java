@@ -10,9 +10,11 @@ import java.util.LinkedHashSet;
 import java.util.Random;
 import java.util.Set;
 import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import steerscope.OracleRunner;
+import steerscope.tensor.Backend;
 
 /**
  * The analytic gradient of Transformer.backward against central finite differences of the loss, on the
@@ -69,9 +71,15 @@ class FiniteDifferenceTest {
         for (int i : chosen) out.add(new Coord(name + "[" + i + "]", values, i, gradOf));
     }
 
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"qwen2-f32-tied", "llama-f32-rope3"})
-    void analyticGradientMatchesFiniteDifferences(String caseName) {
+    @AfterEach
+    void javaKernels() {
+        Backend.use(Backend.JAVA);
+    }
+
+    @ParameterizedTest(name = "{0}, {1} kernels")
+    @CsvSource({"qwen2-f32-tied, JAVA", "llama-f32-rope3, JAVA", "qwen2-f32-tied, NATIVE", "llama-f32-rope3, NATIVE"})
+    void analyticGradientMatchesFiniteDifferences(String caseName, Backend backend) {
+        Backend.use(backend, 1); // native: every product on oneDNN, however few rows
         Path dir = OracleRunner.checkpoint(caseName, "all");
         try (Model mapped = Model.load(dir)) {
             ModelConfig c = mapped.config;

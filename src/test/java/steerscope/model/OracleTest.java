@@ -8,12 +8,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import steerscope.OracleRunner;
 import steerscope.io.SafeTensors;
+import steerscope.tensor.Backend;
 
 /**
  * Logits, loss and gradients (vectors and every weight) against the plain-torch oracle on tiny random
@@ -48,17 +50,29 @@ class OracleTest {
 
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
-        for (String c : OracleRunner.CASES) out.add(Arguments.of(c, "all"));
-        for (String mode : List.of("generated", "first", "prompt")) {
-            out.add(Arguments.of("qwen2-bf16", mode));
-            out.add(Arguments.of("llama-f32-rope3", mode));
+        for (Backend b : Backend.values()) {
+            for (String c : OracleRunner.CASES) out.add(Arguments.of(c, "all", b));
+            for (String mode : List.of("generated", "first", "prompt")) {
+                out.add(Arguments.of("qwen2-bf16", mode, b));
+                out.add(Arguments.of("llama-f32-rope3", mode, b));
+            }
         }
         return out.stream();
     }
 
-    @ParameterizedTest(name = "{0} vectors at {1}")
+    static Stream<Arguments> casesByBackend() {
+        return OracleRunner.cases().flatMap(c -> Stream.of(Arguments.of(c, Backend.JAVA), Arguments.of(c, Backend.NATIVE)));
+    }
+
+    @AfterEach
+    void javaKernels() {
+        Backend.use(Backend.JAVA);
+    }
+
+    @ParameterizedTest(name = "{0} vectors at {1}, {2} kernels")
     @MethodSource("cases")
-    void logitsLossAndGradientsMatchTorch(String caseName, String positions) {
+    void logitsLossAndGradientsMatchTorch(String caseName, String positions, Backend backend) {
+        Backend.use(backend, 1); // native: every product on oneDNN, however few rows
         Path dir = OracleRunner.checkpoint(caseName, positions);
         try (Model model = Model.load(dir); SafeTensors expected = SafeTensors.open(dir.resolve("expected.safetensors"))) {
             ModelConfig c = model.config;
@@ -147,9 +161,36 @@ class OracleTest {
         return rel;
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("steerscope.OracleRunner#cases")
-    void incrementalDecodingMatchesFullForward(String caseName) {
+    @ParameterizedTest(name = "{0}, {1} kernels")
+    @MethodSource("casesByBackend")
+    void forwardAndBackwardGiveTheSameBitsRunToRun(String caseName, Backend backend) {
+        Backend.use(backend, 1);
+        Path dir = OracleRunner.checkpoint(caseName, "all");
+        try (Model model = Model.load(dir)) {
+            ModelConfig c = model.config;
+            OracleBatch batch = new OracleBatch(dir, c);
+            WeightedLogProbLoss loss = WeightedLogProbLoss.of(batch.ids, batch.mask, batch.lossWeights, batch.klWeights,
+                    batch.refLogprobs, batch.klCoef);
+            float[][] first = null;
+            for (int run = 0; run < 2; run++) {
+                Transformer.Forward f = model.transformer.forward(batch.newCache(c), batch.flatIds(), batch.flatMask(), batch.T,
+                        batch.steering, null, Transformer.Save.ALL);
+                Gradients g = new Gradients(c, true);
+                model.transformer.backward(f, loss, g, null);
+                List<float[]> all = new ArrayList<>(List.of(model.transformer.logits(f)));
+                for (int l = 0; l < c.nLayers(); l++) all.add(g.vectors[l]);
+                g.forEachWeight((name, got) -> all.add(got));
+                float[][] now = all.toArray(new float[0][]);
+                if (first == null) first = now;
+                else for (int i = 0; i < now.length; i++) assertArrayEquals(first[i], now[i], "array " + i + " differs between runs");
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}, {1} kernels")
+    @MethodSource("casesByBackend")
+    void incrementalDecodingMatchesFullForward(String caseName, Backend backend) {
+        Backend.use(backend, 1); // native: every product on oneDNN, however few rows
         Path dir = OracleRunner.checkpoint(caseName, "all");
         try (Model model = Model.load(dir)) {
             ModelConfig c = model.config;
