@@ -63,7 +63,7 @@ public final class Demo {
         }
 
         double vectorsLr() {
-            return vectorsLrOverride != null ? vectorsLrOverride : VECTORS_LR;
+            return vectorsLrOverride != null ? vectorsLrOverride : quick ? QUICK_VECTORS_LR : VECTORS_LR;
         }
 
         double fullLr() {
@@ -91,6 +91,8 @@ public final class Demo {
      * docs/demo-sweep.md ({@code scripts/demo-sweep lr}): the best sampled mean of each method at 30 steps.
      */
     static final double VECTORS_LR = 1e-1, FULL_LR = 3e-4;
+    /** The quick organism's vectors collapse at 1e-1 in 12 steps (docs/demo-sweep-quick.md); 3e-2 learns. */
+    static final double QUICK_VECTORS_LR = 3e-2;
     /** A depth-5 step-by-step answer is about 65 tokens; 96 leaves room and keeps rollouts short. */
     static final int MAX_NEW_TOKENS = 96;
 

@@ -1,9 +1,11 @@
 package steerscope.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -11,30 +13,69 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import steerscope.cli.Main;
 import steerscope.io.Json;
+import steerscope.util.Bootstrap;
 
-/** `./steerscope demo --quick` end to end: the files it promises, the shape of summary.json, and that RL helped. */
+/**
+ * `./steerscope demo --quick` end to end: the files it promises, the shape of summary.json, and that RL raised the
+ * sampled mean accuracy (the paper's metric) of both methods beyond the 95% interval of the gain. The same check
+ * run on the trained vectors scaled to zero (through the plain `eval` command) must fail: it is not vacuous.
+ */
 class DemoTest {
     @Test
-    void quickDemoRunsEndToEnd(@TempDir Path tmp) {
+    void quickDemoRaisesTheSampledMeanAndTheCheckFailsOnZeroVectors(@TempDir Path tmp) throws IOException {
         Path out = tmp.resolve("demo");
         int code = Main.run("demo", "--quick", "--out", out.toString(), "--cache", Path.of("target", "organism-cache").toAbsolutePath().toString());
         assertEquals(0, code);
         JsonNode s = Json.read(out.resolve("summary.json"));
-        for (String f : List.of("base_accuracy", "vectors_accuracy", "full_finetune_accuracy", "recovered_fraction", "n_test",
-                "trainable_parameters", "first_token", "seeds", "stage_seconds", "analysis")) {
+        System.out.println("quick demo: " + s);
+        for (String f : List.of("base_accuracy", "vectors_accuracy", "full_finetune_accuracy", "recovered_fraction", "recovered_fraction_ci",
+                "recovered_fraction_greedy", "accuracy", "full_gain", "vectors_gain", "targets", "training", "n_test", "trainable_parameters",
+                "first_token", "seeds", "stage_seconds", "analysis", "organism", "vectors_file")) {
             assertTrue(s.has(f), "summary.json lacks " + f);
         }
-        assertTrue(s.get("n_test").asInt() > 0);
-        assertEquals(10, s.get("first_token").get("base").size());
-        assertEquals(10, s.get("first_token").get("steered").size());
+        for (String m : List.of("base", "vectors", "full")) {
+            JsonNode a = s.get("accuracy").get(m);
+            for (String f : List.of("sampled_mean", "sampled_ci", "greedy", "greedy_ci", "k")) assertTrue(a.has(f), m + " lacks " + f);
+            assertEquals(a.get("sampled_mean").asDouble(), s.get(m.equals("full") ? "full_finetune_accuracy" : m + "_accuracy").asDouble());
+            assertTrue(a.get("sampled_ci").get(0).asDouble() <= a.get("sampled_mean").asDouble()
+                    && a.get("sampled_mean").asDouble() <= a.get("sampled_ci").get(1).asDouble(), m + ": " + a);
+        }
         assertTrue(s.get("trainable_parameters").get("vectors").asLong() < s.get("trainable_parameters").get("full").asLong());
-        double base = s.get("base_accuracy").asDouble();
-        System.out.println("quick demo: " + s);
-        assertTrue(s.get("vectors_accuracy").asDouble() > base, "RL on the vectors must raise accuracy above the base's " + base);
-        assertTrue(s.get("full_finetune_accuracy").asDouble() > base, "the full fine-tune must raise accuracy above the base's " + base);
+        assertTrue(Files.isDirectory(Path.of(s.get("organism").asText())) && Files.isRegularFile(Path.of(s.get("vectors_file").asText())));
         for (String f : List.of("report.html", "runs/vectors/metrics.jsonl", "runs/full/metrics.jsonl", "runs/vectors/vectors.safetensors",
-                "ablations.json", "path_patching.json", "eval/base.jsonl")) {
+                "ablations.json", "path_patching.json", "eval/base.jsonl", "eval/vectors.jsonl", "eval/full.jsonl")) {
             assertTrue(Files.isRegularFile(out.resolve(f)), "missing " + f);
         }
+
+        double[] base = sampled(out.resolve("eval/base.jsonl"));
+        assertGainClearlyPositive("steering vectors", base, sampled(out.resolve("eval/vectors.jsonl")));
+        assertGainClearlyPositive("full fine-tune", base, sampled(out.resolve("eval/full.jsonl")));
+
+        // negative control: the trained vectors at scale 0 through `eval`, same problems, samples and seed as the demo's
+        Path zero = tmp.resolve("zero.jsonl");
+        int k = s.get("accuracy").get("base").get("k").asInt();
+        assertEquals(0, Main.run("eval", "--model", s.get("organism").asText(), "--vectors", s.get("vectors_file").asText(), "--vector-scale", "0",
+                "--data", out.resolve("data/test.jsonl").toString(), "--samples", String.valueOf(k), "--seed", s.get("seeds").get("demo").asText(),
+                "--batch", "64", "--out", zero.toString()));
+        double[] zeroed = sampled(zero);
+        assertFalse(gain(base, zeroed).above(0), "zero vectors must not pass the check: " + gain(base, zeroed));
+    }
+
+    private static void assertGainClearlyPositive(String what, double[] base, double[] method) {
+        Bootstrap.Interval g = gain(base, method);
+        assertTrue(g.above(0), what + ": sampled-mean gain over the base " + g + " is not above 0 beyond its 95% interval");
+    }
+
+    /** The paired gain in sampled mean accuracy of {@code method} over {@code base}, with its interval. */
+    private static Bootstrap.Interval gain(double[] base, double[] method) {
+        return Bootstrap.paired(new double[][] {base, method}, c -> Bootstrap.average(c[1]) - Bootstrap.average(c[0]));
+    }
+
+    /** Each problem's share of right samples, from an eval results file. */
+    private static double[] sampled(Path resultsJsonl) throws IOException {
+        List<String> lines = Files.readAllLines(resultsJsonl).stream().filter(l -> !l.isBlank()).toList();
+        double[] out = new double[lines.size()];
+        for (int i = 0; i < out.length; i++) out[i] = Json.MAPPER.readTree(lines.get(i)).get("sampleAccuracy").asDouble();
+        return out;
     }
 }
