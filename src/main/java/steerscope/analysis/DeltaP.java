@@ -58,8 +58,8 @@ final class DeltaP {
                 double k = 0, es = 0, ez = 0;
                 for (int i = 0; i < V; i++) {
                     double ls = la[off + i] - lseS, lz = lb[off + i] - lseZ;
-                    ps[i] = Math.exp(ls);
-                    pz[i] = Math.exp(lz);
+                    ps[i] = StrictMath.exp(ls);
+                    pz[i] = StrictMath.exp(lz);
                     if (pz[i] > 0) k += pz[i] * (lz - ls);
                     if (ps[i] > 0) es -= ps[i] * ls;
                     if (pz[i] > 0) ez -= pz[i] * lz;

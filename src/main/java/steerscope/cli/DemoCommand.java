@@ -16,6 +16,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--vectors-lr", description = "Learning rate of the steering vectors (default: the demo's, chosen by scripts/demo-sweep).") Double vectorsLr;
     @Option(names = "--full-lr", description = "Learning rate of the full fine-tune (default: the demo's).") Double fullLr;
     @Option(names = "--rl-steps", description = "RL steps of each method (default: 30, or 12 with --quick).") Integer rlSteps;
+    @Option(names = "--organism-set", paramLabel = "FIELD=VALUE", description = "Override a field of the organism's configuration (repeatable), as `organism --set`; the cache keys the result.") java.util.List<String> organismSet;
     @Option(names = "--no-analysis", description = "Stop after the accuracies (for sweeps): no analyses, no report.") boolean noAnalysis;
     @Option(names = "--overwrite", description = "Write into --out even if it holds files that are not an earlier demo's.") boolean overwrite;
     @Option(names = "--cache", paramLabel = "DIR", description = "Where pretrained organisms are kept (default: $STEERSCOPE_CACHE or ~/.cache/steerscope).") Path cache;
@@ -29,7 +30,8 @@ final class DemoCommand implements Callable<Integer> {
         OutputPath.requireWritable(out);
         steerscope.util.Interrupts.onInterrupt(() -> "the finished outputs in " + out + " are kept and a finished pretraining "
                 + "stays cached in " + cacheDir + "; run the same command again to redo the rest");
-        new Demo(new Demo.Options(out, quick, seed, organismSeed, cacheDir, vectorsLr, fullLr, rlSteps, !noAnalysis)).run();
+        new Demo(new Demo.Options(out, quick, seed, organismSeed, cacheDir, vectorsLr, fullLr, rlSteps, !noAnalysis,
+                organismSet == null ? java.util.List.of() : organismSet)).run();
         return 0;
     }
 }

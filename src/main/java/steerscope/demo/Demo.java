@@ -53,9 +53,10 @@ public final class Demo {
      * seed.
      */
     public record Options(Path out, boolean quick, long seed, Long organismSeed, Path cacheDir,
-                          Double vectorsLrOverride, Double fullLrOverride, Integer rlStepsOverride, boolean analyses) {
+                          Double vectorsLrOverride, Double fullLrOverride, Integer rlStepsOverride, boolean analyses,
+                          List<String> organismOverrides) {
         public Options(Path out, boolean quick, long seed, Long organismSeed, Path cacheDir) {
-            this(out, quick, seed, organismSeed, cacheDir, null, null, null, true);
+            this(out, quick, seed, organismSeed, cacheDir, null, null, null, true, List.of());
         }
 
         int rlSteps() {
@@ -81,7 +82,9 @@ public final class Demo {
 
         OrganismConfig organism() {
             OrganismConfig c = quick ? OrganismConfig.quick() : OrganismConfig.defaults();
-            return organismSeed == null ? c : c.with(List.of("seed=" + organismSeed));
+            List<String> overrides = new ArrayList<>(organismOverrides);
+            if (organismSeed != null) overrides.add("seed=" + organismSeed);
+            return overrides.isEmpty() ? c : c.with(overrides);
         }
     }
 

@@ -16,6 +16,7 @@ import steerscope.task.Problem;
 import steerscope.tokenizer.Tokenizer;
 import steerscope.util.Bootstrap;
 import steerscope.util.Progress;
+import steerscope.verify.Extraction;
 
 /**
  * Accuracy on a test set: with K samples at a temperature, the mean accuracy over them (the paper's metric,
@@ -58,6 +59,11 @@ public final class Evaluator {
     private final Tokenizer tokenizer;
     private final Prompts prompts;
     private final AnswerChecker checker = new AnswerChecker();
+    /**
+     * How an answer is read for evaluation: the last box, else the broader math_verify-style fallbacks (the RL
+     * reward of the paper preset reads the last box only); named in the summary file.
+     */
+    public static final Extraction EXTRACTION = Extraction.BOXED_THEN_FALLBACK;
 
     public Evaluator(Model model, Tokenizer tokenizer, Prompts prompts) {
         this.model = model;
@@ -93,9 +99,9 @@ public final class Evaluator {
                 for (int k = 0; k < opt.samples(); k++) {
                     String t = tokenizer.decode(sampled.get(i * opt.samples() + k).tokens(), true);
                     samples.add(t);
-                    if (checker.matches(t, p.answer())) ok++;
+                    if (checker.matches(t, p.answer(), EXTRACTION)) ok++;
                 }
-                out.add(new ProblemResult(p.id(), p.question(), p.answer(), text, checker.matches(text, p.answer()),
+                out.add(new ProblemResult(p.id(), p.question(), p.answer(), text, checker.matches(text, p.answer(), EXTRACTION),
                         greedy.get(i).tokens().length, samples, opt.samples() > 0 ? (double) ok / opt.samples() : Double.NaN));
             }
             if (progress != null) progress.update(out.size(), String.format(java.util.Locale.ROOT, "acc %.3f",
@@ -118,6 +124,7 @@ public final class Evaluator {
             s.put("mean_sample_accuracy_ci", r.summary().sampled().ci());
         }
         s.put("samples", r.summary().samples());
+        s.put("extraction", EXTRACTION.name().toLowerCase(java.util.Locale.ROOT));
         s.put("mean_greedy_tokens", r.summary().meanGreedyTokens());
         String name = resultsJsonl.getFileName().toString().replaceFirst("\\.jsonl$", "");
         AtomicFiles.writeString(resultsJsonl.resolveSibling(name + ".summary.json"), Json.writePretty(s));

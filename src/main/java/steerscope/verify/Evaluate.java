@@ -169,7 +169,7 @@ final class Evaluate {
                     case '-' -> x - y;
                     case '*' -> x * y;
                     case '/' -> x / y;
-                    default -> x < 0 && y == Math.rint(y) ? Math.pow(x, y) : x < 0 ? realRoot(x, y) : Math.pow(x, y);
+                    default -> x < 0 && y == Math.rint(y) ? StrictMath.pow(x, y) : x < 0 ? realRoot(x, y) : StrictMath.pow(x, y);
                 };
             }
             case Fn f -> function(f, env, budget);
@@ -181,7 +181,7 @@ final class Evaluate {
     private static double realRoot(double x, double y) {
         double inv = 1 / y;
         if (Math.abs(inv - Math.rint(inv)) < 1e-9 && ((long) Math.rint(inv)) % 2 != 0) {
-            return -Math.pow(-x, y);
+            return -StrictMath.pow(-x, y);
         }
         return Double.NaN;
     }
@@ -192,23 +192,23 @@ final class Evaluate {
             case "sqrt" -> Math.sqrt(x);
             case "abs" -> Math.abs(x);
             case "factorial" -> x == Math.rint(x) && x >= 0 && x <= 170 ? gammaInt((int) x) : Double.NaN;
-            case "sin" -> Math.sin(x);
-            case "cos" -> Math.cos(x);
-            case "tan" -> Math.tan(x);
-            case "sec" -> 1 / Math.cos(x);
-            case "csc" -> 1 / Math.sin(x);
-            case "cot" -> 1 / Math.tan(x);
-            case "arcsin" -> Math.asin(x);
-            case "arccos" -> Math.acos(x);
-            case "arctan" -> Math.atan(x);
-            case "sinh" -> Math.sinh(x);
-            case "cosh" -> Math.cosh(x);
-            case "tanh" -> Math.tanh(x);
-            case "ln" -> Math.log(x);
-            case "log" -> Math.log(x); // like sympy, log without a base is natural
-            case "lg" -> Math.log10(x);
-            case "exp" -> Math.exp(x);
-            case "logb" -> Math.log(approx(f.args().get(1), env, budget)) / Math.log(x);
+            case "sin" -> StrictMath.sin(x);
+            case "cos" -> StrictMath.cos(x);
+            case "tan" -> StrictMath.tan(x);
+            case "sec" -> 1 / StrictMath.cos(x);
+            case "csc" -> 1 / StrictMath.sin(x);
+            case "cot" -> 1 / StrictMath.tan(x);
+            case "arcsin" -> StrictMath.asin(x);
+            case "arccos" -> StrictMath.acos(x);
+            case "arctan" -> StrictMath.atan(x);
+            case "sinh" -> StrictMath.sinh(x);
+            case "cosh" -> StrictMath.cosh(x);
+            case "tanh" -> StrictMath.tanh(x);
+            case "ln" -> StrictMath.log(x);
+            case "log" -> StrictMath.log(x); // like sympy, log without a base is natural
+            case "lg" -> StrictMath.log10(x);
+            case "exp" -> StrictMath.exp(x);
+            case "logb" -> StrictMath.log(approx(f.args().get(1), env, budget)) / StrictMath.log(x);
             default -> unknownFunction(f.name(), f.args().stream().mapToDouble(a -> approx(a, env, budget)).toArray());
         };
     }

@@ -47,7 +47,7 @@ class FinalSaveKillTest {
     private static List<String> train(Path model, Path data, Path out, String params) {
         return List.of("train", "--model", model.toString(), "--data", data.toString(), "--out", out.toString(), "--params", params,
                 "--steps", String.valueOf(STEPS), "--group", "4", "--prompts-per-step", "2", "--max-new-tokens", "3",
-                "--checkpoint-every", "100", "--seed", "5", "--template", "{question}", "--lr", "0.05", "--resume");
+                "--checkpoint-every", "100", "--seed", "5", "--template", "{question}", "--lr", "0.05", "--answer-fallback", "--resume");
     }
 
     @ParameterizedTest(name = "{0}, killed writing {1}")

@@ -37,7 +37,7 @@ class InterruptResumeTest {
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "steerscope.cli.Main", "train",
                 "--model", model.toString(), "--data", data.toString(), "--out", out.toString(), "--steps", String.valueOf(STEPS),
                 "--group", "8", "--prompts-per-step", "4", "--max-new-tokens", "4", "--checkpoint-every", "2", "--seed", "7",
-                "--template", "{question}", "--lr", "0.05"));
+                "--template", "{question}", "--lr", "0.05", "--answer-fallback")); // bare-digit answers, no box
         if (resume) cmd.add("--resume");
         return cmd;
     }

@@ -42,7 +42,7 @@ class KillResumeTest {
                 "--model", model.toString(), "--data", data.toString(), "--out", out.toString(), "--params", params,
                 "--steps", String.valueOf(STEPS), "--group", "8", "--prompts-per-step", "4", "--max-new-tokens", "4",
                 "--checkpoint-every", "1", "--seed", "5", "--template", "{question}", "--lr", params.equals("full") ? "0.01" : "0.05",
-                "--resume"));
+                "--answer-fallback", "--resume")); // the tiny model writes bare digits, never a box
         return cmd;
     }
 
@@ -113,7 +113,7 @@ class KillResumeTest {
         List<JsonNode> ma = metrics(ref), mb = metrics(run);
         assertEquals(STEPS, mb.size());
         System.out.println(params + ": reward per step " + ma.stream().map(m -> m.get("reward_mean").asText()).toList());
-        assertTrue(ma.stream().anyMatch(m -> m.get("reward_mean").asDouble() > 0), "some reward");
+        assertTrue(ma.stream().anyMatch(m -> m.get("accuracy").asDouble() > 0), "some right answer (so the +1/-1 rewards varied)");
         for (int i = 0; i < STEPS; i++) {
             assertEquals(ma.get(i).get("reward_mean"), mb.get(i).get("reward_mean"), "step " + i);
             assertEquals(ma.get(i).get("loss"), mb.get(i).get("loss"), "step " + i);
