@@ -41,11 +41,11 @@ import steerscope.util.UserError;
  * steering vectors with RL, train the full fine-tune baseline with the same recipe, data and rollouts,
  * evaluate both, analyse, and write {@code summary.json} and {@code report.html}.
  *
- * <p>Both methods use the paper's recipe (RLOO, 16 prompts x 16 samples, T = 1, no std scaling, no clip, no KL)
- * with the same training prompts, step count and rollout seeds; only the trainable parameters and the learning
- * rate differ ({@link #VECTORS_LR}, {@link #FULL_LR}). The full run (default organism, 30 RL steps, 200 test
- * problems) measured 17.5% base, 92.0% vectors, 97.0% full fine-tune (recovered fraction 0.94); {@code --quick}
- * uses the quick organism (weaker: forced step-by-step about 40%), 6 RL steps and 100 test problems.
+ * <p>Both methods use the paper preset ({@link RlConfig#paper}) with the same training prompts, step count and
+ * rollout seeds; only the trainable parameters and the learning rate differ ({@link #VECTORS_LR}, {@link #FULL_LR}).
+ * Every accuracy is the sampled mean at T = 1 and greedy pass@1, with 95% bootstrap intervals ({@link Accuracies});
+ * measured results live in the generated docs/demo-sweep*.md, not here. {@code --quick} uses the quick organism,
+ * 12 RL steps, 100 test problems and 8 samples per problem.
  */
 public final class Demo {
     /**
@@ -64,7 +64,7 @@ public final class Demo {
         }
 
         double vectorsLr() {
-            return vectorsLrOverride != null ? vectorsLrOverride : quick ? QUICK_VECTORS_LR : VECTORS_LR;
+            return vectorsLrOverride != null ? vectorsLrOverride : VECTORS_LR;
         }
 
         double fullLr() {
@@ -91,11 +91,11 @@ public final class Demo {
     /**
      * The learning rates of the two methods on the organism. The paper's 1e-3 (vectors) and 1e-6 (full) are for
      * 1.5B-parameter models; a 6-layer model of width 64 moves far less per unit of lr. Chosen by the sweep in
-     * docs/demo-sweep.md ({@code scripts/demo-sweep lr}): the best sampled mean of each method at 30 steps.
+     * docs/demo-sweep.md ({@code scripts/demo-sweep lr}): the full fine-tune's best at 30 steps; for the vectors
+     * 3e-2, a little below 1e-1's best on the default organism but stable where 1e-1 collapsed (the quick
+     * organism, and a variant organism).
      */
-    static final double VECTORS_LR = 1e-1, FULL_LR = 3e-4;
-    /** The quick organism's vectors collapse at 1e-1 in 12 steps (docs/demo-sweep-quick.md); 3e-2 learns. */
-    static final double QUICK_VECTORS_LR = 3e-2;
+    static final double VECTORS_LR = 3e-2, FULL_LR = 3e-4;
     /** A depth-5 step-by-step answer is about 65 tokens; 96 leaves room and keeps rollouts short. */
     static final int MAX_NEW_TOKENS = 96;
 
