@@ -9,6 +9,10 @@ import java.util.Locale;
 import java.util.Map;
 import steerscope.analysis.Analysis;
 import steerscope.analysis.AnalysisResult;
+import steerscope.analysis.DistractorTokens;
+import steerscope.analysis.PaperChecks;
+import steerscope.analysis.Sampled;
+import steerscope.analysis.SingleLayer;
 import steerscope.io.AtomicFiles;
 import steerscope.io.Json;
 import steerscope.model.Model;
@@ -196,6 +200,11 @@ public final class Demo {
                 analysis = Analysis.run(base, tok, prompts, vpolicy.vectors, analysisProblems,
                         new Analysis.Options(MAX_NEW_TOKENS, 32, opt.quick() ? 16 : 32, 8, true), out);
                 endStage("analysis");
+                if (!opt.quick()) { // the quick demo's 4-minute budget has no room for three more RL runs
+                    stage("6b/7 single-layer vectors (middle, penultimate, last) and the paper's checks on them");
+                    paperChecks(base, tok, prompts, train, analysisProblems, vcfg, correct, organismDir, out);
+                    endStage("paper_checks");
+                }
             }
 
             // 7. summary
@@ -223,6 +232,25 @@ public final class Demo {
             printTable(s, out);
             return s;
         }
+    }
+
+    /**
+     * The paper analyses vectors trained alone on one layer: train the middle, penultimate and last layers' (the
+     * demo's recipe, one layer each; {@code single_layer.json}), then run the paper's checks on them
+     * ({@code delta_p.json}, {@code prefix.json}, {@code circuit.json}, {@code persistence.json},
+     * {@code middle_layers.json}), which {@code verdicts.json} reads.
+     */
+    private void paperChecks(Model base, Tokenizer tok, Prompts prompts, List<Problem> train, List<Problem> problems, RlConfig recipe,
+                             Reward reward, Path organismDir, Path out) {
+        int L = base.config.nLayers(), middle = L / 2 - 1;
+        int k = 4;
+        var setup = new SingleLayer.Setup(base, tok, prompts, train, problems, recipe, reward,
+                new Sampled.Options(k, MAX_NEW_TOKENS, 64, opt.seed()));
+        List<SingleLayer.Run> runs = SingleLayer.sweep(setup, new int[] {middle, L - 2, L - 1}, out.resolve("runs/single_layer"), out);
+        SteeringVectors mid = runs.get(0).vectors(), pen = runs.get(1).vectors(), last = runs.get(2).vectors();
+        PaperChecks.run(base, tok, prompts, problems,
+                new PaperChecks.Inputs(last, pen, List.of(mid), mid, DistractorTokens.nextToModel(organismDir)),
+                new PaperChecks.Options(k, MAX_NEW_TOKENS, 64, opt.seed(), 64, 16, false, 32, true), out);
     }
 
     /** The paper's recipe (RLOO, 16 x 16, T = 1, no std, no clip, no KL) at the organism's scale. */
