@@ -45,10 +45,8 @@ final class Accuracies {
                 Evaluator.sampledColumn(full.problems())};
         double[][] greedy = {Evaluator.greedyColumn(base.problems()), Evaluator.greedyColumn(vectors.problems()),
                 Evaluator.greedyColumn(full.problems())};
-        Bootstrap.Interval fullGain = Bootstrap.paired(sampled, c -> Bootstrap.average(c[2]) - Bootstrap.average(c[0]));
-        Bootstrap.Interval vectorsGain = Bootstrap.paired(sampled, c -> Bootstrap.average(c[1]) - Bootstrap.average(c[0]));
-        s.put("full_gain", interval(fullGain));
-        s.put("vectors_gain", interval(vectorsGain));
+        s.put("full_gain", interval(gain(sampled[0], sampled[2])));
+        s.put("vectors_gain", interval(gain(sampled[0], sampled[1])));
         Recovered rec = recovered(sampled);
         s.put("recovered_fraction", rec.value());
         s.put("recovered_fraction_ci", rec.ci());
@@ -64,7 +62,7 @@ final class Accuracies {
 
     /** (vectors − base) / (full − base) over columns {base, vectors, full}, paired over problems. */
     static Recovered recovered(double[][] columns) {
-        Bootstrap.Interval gain = Bootstrap.paired(columns, c -> Bootstrap.average(c[2]) - Bootstrap.average(c[0]));
+        Bootstrap.Interval gain = gain(columns[0], columns[2]);
         if (!gain.above(0)) {
             return new Recovered(null, null, String.format(java.util.Locale.ROOT,
                     "not measurable: the full fine-tune's gain over the base, %.3f [%.3f, %.3f], is not positive beyond its 95%% interval",
@@ -75,6 +73,11 @@ final class Accuracies {
             return f > 0 ? (Bootstrap.average(c[1]) - Bootstrap.average(c[0])) / f : Double.NaN;
         });
         return new Recovered(ratio.value(), ratio.ci(), null);
+    }
+
+    /** The paired gain in mean accuracy of {@code method} over {@code base} (one value per problem each), with its interval. */
+    static Bootstrap.Interval gain(double[] base, double[] method) {
+        return Bootstrap.paired(new double[][] {base, method}, c -> Bootstrap.average(c[1]) - Bootstrap.average(c[0]));
     }
 
     private static Map<String, Object> accuracy(Evaluator.Summary s) {

@@ -14,6 +14,7 @@ import steerscope.analysis.PaperChecks;
 import steerscope.analysis.Sampled;
 import steerscope.analysis.SingleLayer;
 import steerscope.io.AtomicFiles;
+import steerscope.io.FileTrees;
 import steerscope.io.Json;
 import steerscope.model.Model;
 import steerscope.model.Transformer;
@@ -326,9 +327,8 @@ public final class Demo {
     }
 
     private static void deleteRun(Path dir) {
-        if (!Files.exists(dir)) return;
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+        try {
+            FileTrees.delete(dir);
         } catch (java.io.IOException e) {
             throw UserError.inFile(dir, "cannot clear the previous run: " + e.getMessage());
         }

@@ -5,14 +5,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import steerscope.io.AtomicFiles;
+import steerscope.io.FileTrees;
 import steerscope.io.Json;
 import steerscope.io.SafeTensorsWriter;
 import steerscope.model.Gradients;
@@ -71,7 +70,7 @@ public final class OrganismTrainer {
         Path out = outDir.toAbsolutePath();
         Path tmp = out.resolveSibling("." + out.getFileName() + ".tmp-" + ProcessHandle.current().pid());
         try {
-            deleteTree(tmp);
+            FileTrees.delete(tmp);
             Interrupts.registerTemp(tmp); // a Ctrl-C during the minutes of training removes it
             Files.createDirectories(tmp);
             Result r = trainInto(cfg, tmp, progress);
@@ -88,7 +87,7 @@ public final class OrganismTrainer {
         } finally {
             Interrupts.unregisterTemp(tmp);
             try {
-                deleteTree(tmp);
+                FileTrees.delete(tmp);
             } catch (IOException ignored) {
                 // best effort
             }
@@ -404,18 +403,11 @@ public final class OrganismTrainer {
         Path old = null;
         if (Files.exists(out)) {
             old = out.resolveSibling("." + out.getFileName() + ".old-" + ProcessHandle.current().pid());
-            deleteTree(old);
+            FileTrees.delete(old);
             Files.move(out, old, StandardCopyOption.ATOMIC_MOVE);
         }
         Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
-        if (old != null) deleteTree(old);
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(x);
-        }
+        if (old != null) FileTrees.delete(old);
     }
 
     private static double secondsSince(long t0) {

@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import steerscope.io.AtomicFiles;
+import steerscope.io.FileTrees;
 import steerscope.io.Json;
 import steerscope.io.SafeTensors;
 import steerscope.io.SafeTensorsWriter;
@@ -300,7 +301,7 @@ public final class Trainer {
         Path tmp = dir.resolve("." + name + ".tmp");
         try {
             Files.createDirectories(dir);
-            deleteTree(tmp);
+            FileTrees.delete(tmp);
             Files.createDirectories(tmp);
             writeParams(tmp.resolve("params.safetensors"));
             adam.save(tmp.resolve("optimizer.safetensors"));
@@ -308,17 +309,17 @@ public final class Trainer {
             // metrics up to this step, so a resume can cut metrics.jsonl back to what the checkpoint holds
             AtomicFiles.writeBytes(tmp.resolve("metrics.jsonl"), Files.readAllBytes(runDir.resolve("metrics.jsonl")));
             Path target = dir.resolve(name);
-            deleteTree(target);
+            FileTrees.delete(target);
             Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             AtomicFiles.syncDirectory(dir); // step-N is on disk before latest names it
             AtomicFiles.writeString(dir.resolve("latest"), name + "\n");
             try (var old = Files.list(dir)) { // keep the newest two
                 List<Path> steps = old.filter(p -> p.getFileName().toString().startsWith("step-")).sorted().toList();
-                for (int i = 0; i < steps.size() - 2; i++) deleteTree(steps.get(i));
+                for (int i = 0; i < steps.size() - 2; i++) FileTrees.delete(steps.get(i));
             }
         } catch (IOException | UserError e) {
             try {
-                deleteTree(tmp); // a full disk needs the space back; the directory was never a checkpoint
+                FileTrees.delete(tmp); // a full disk needs the space back; the directory was never a checkpoint
             } catch (IOException ignored) {
                 // read-only: nothing was written to remove
             }
@@ -375,9 +376,9 @@ public final class Trainer {
         } else { // like a checkpoint: a temp directory renamed into place, so model/ is never half written
             Path tmp = runDir.resolve(".model.tmp"), target = runDir.resolve("model");
             try {
-                deleteTree(tmp); // left by a kill during an earlier final save
+                FileTrees.delete(tmp); // left by a kill during an earlier final save
                 saveModel(policy, tmp);
-                deleteTree(target);
+                FileTrees.delete(target);
                 Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
                 AtomicFiles.syncDirectory(runDir);
             } catch (IOException e) {
@@ -410,12 +411,5 @@ public final class Trainer {
 
     private static float[] floats(Mat m) {
         return m.array() != null ? m.array() : m.toF32Copy().array();
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (var walk = Files.walk(p)) {
-            for (Path q : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(q);
-        }
     }
 }

@@ -58,17 +58,13 @@ class DemoTest {
                 "--data", out.resolve("data/test.jsonl").toString(), "--samples", String.valueOf(k), "--seed", s.get("seeds").get("demo").asText(),
                 "--batch", "64", "--out", zero.toString()));
         double[] zeroed = sampled(zero);
-        assertFalse(gain(base, zeroed).above(0), "zero vectors must not pass the check: " + gain(base, zeroed));
+        Bootstrap.Interval zeroGain = Accuracies.gain(base, zeroed);
+        assertFalse(zeroGain.above(0), "zero vectors must not pass the check: " + zeroGain);
     }
 
     private static void assertGainClearlyPositive(String what, double[] base, double[] method) {
-        Bootstrap.Interval g = gain(base, method);
+        Bootstrap.Interval g = Accuracies.gain(base, method);
         assertTrue(g.above(0), what + ": sampled-mean gain over the base " + g + " is not above 0 beyond its 95% interval");
-    }
-
-    /** The paired gain in sampled mean accuracy of {@code method} over {@code base}, with its interval. */
-    private static Bootstrap.Interval gain(double[] base, double[] method) {
-        return Bootstrap.paired(new double[][] {base, method}, c -> Bootstrap.average(c[1]) - Bootstrap.average(c[0]));
     }
 
     /** Each problem's share of right samples, from an eval results file. */
