@@ -47,6 +47,8 @@ public final class OrganismEval {
      * @param problems     held-out problems measured
      * @param sampled      samples at T = 1 ({@link #SAMPLES} per problem): their mean accuracy
      * @param sampledFiller share of those samples with filler-language text
+     * @param sampledSteps samples at T = 1 forced to open with {@code " Step 1:"}: how often the careful path ends
+     *                     right when it is sampled, the ceiling a vector that only picks the style can reach
      * @param base         free greedy completions
      * @param forcedSteps  completions forced to open with {@code " Step 1:"}
      * @param forcedDirect completions forced to open with {@code " The answer is"}
@@ -54,12 +56,12 @@ public final class OrganismEval {
      * @param byStyle      free completions grouped by the style chosen
      * @param examples     a few free and forced step-by-step completions, for reading
      */
-    public record Report(int problems, Score sampled, double sampledFiller, Score base, Score forcedSteps, Score forcedDirect,
+    public record Report(int problems, Score sampled, double sampledFiller, Score sampledSteps, Score base, Score forcedSteps, Score forcedDirect,
                          Map<AnswerStyle, Double> styleShare, Map<AnswerStyle, Score> byStyle, List<String> examples) {
         public String summary() {
             StringBuilder sb = new StringBuilder(String.format(java.util.Locale.ROOT,
-                    "held-out %d: sampled (T=1) %.1f%% (filler in %.0f%%); greedy base %.1f%%, forced step-by-step %.1f%%, forced direct %.1f%%; greedy styles",
-                    problems, 100 * sampled.accuracy(), 100 * sampledFiller, 100 * base.accuracy(), 100 * forcedSteps.accuracy(), 100 * forcedDirect.accuracy()));
+                    "held-out %d: sampled (T=1) %.1f%% (filler in %.0f%%), forced step-by-step %.1f%%; greedy base %.1f%%, forced step-by-step %.1f%%, forced direct %.1f%%; greedy styles",
+                    problems, 100 * sampled.accuracy(), 100 * sampledFiller, 100 * sampledSteps.accuracy(), 100 * base.accuracy(), 100 * forcedSteps.accuracy(), 100 * forcedDirect.accuracy()));
             for (var e : styleShare.entrySet()) {
                 if (e.getValue() > 0) {
                     sb.append(String.format(" %s %.0f%% (acc %.0f%%)", e.getKey(), 100 * e.getValue(), 100 * byStyle.get(e.getKey()).accuracy()));
@@ -78,7 +80,10 @@ public final class OrganismEval {
         List<String> free = complete(gen, tok, test, "");
         List<String> steps = complete(gen, tok, test, PromptFormat.forcedPrefix(AnswerStyle.STEPS));
         List<String> direct = complete(gen, tok, test, PromptFormat.forcedPrefix(AnswerStyle.DIRECT));
-        List<String> samples = sample(gen, tok, test, seed);
+        List<String> samples = sample(gen, tok, test, "", seed);
+        List<String> stepSamples = sample(gen, tok, test, PromptFormat.forcedPrefix(AnswerStyle.STEPS), seed);
+        int stepsRight = 0;
+        for (int i = 0; i < stepSamples.size(); i++) if (correct(stepSamples.get(i), test.get(i / SAMPLES))) stepsRight++;
         int sampledRight = 0, filler = 0;
         for (int i = 0; i < samples.size(); i++) {
             if (correct(samples.get(i), test.get(i / SAMPLES))) sampledRight++;
@@ -109,6 +114,7 @@ public final class OrganismEval {
             examples.add(PromptFormat.prompt(test.get(i)) + steps.get(i));
         }
         return new Report(test.size(), new Score(samples.size(), sampledRight), (double) filler / Math.max(1, samples.size()),
+                new Score(stepSamples.size(), stepsRight),
                 new Score(test.size(), baseRight), score(steps, test), score(direct, test),
                 share, byStyle, examples);
     }
@@ -146,18 +152,21 @@ public final class OrganismEval {
         return new Score(test.size(), right);
     }
 
-    /** {@link #SAMPLES} completions of each prompt at T = 1, problem by problem, seeded per (problem, sample). */
-    private static List<String> sample(Generator gen, Tokenizer tok, List<ArithmeticProblem> problems, long seed) {
+    /**
+     * {@link #SAMPLES} completions of each prompt + prefix at T = 1, problem by problem, seeded per (problem, sample),
+     * each returned with the prefix in front.
+     */
+    private static List<String> sample(Generator gen, Tokenizer tok, List<ArithmeticProblem> problems, String prefix, long seed) {
         List<String> out = new ArrayList<>(problems.size() * SAMPLES);
         int per = Math.max(1, 256 / SAMPLES);
         for (int from = 0; from < problems.size(); from += per) {
             List<Generator.Request> reqs = new ArrayList<>();
             for (int i = from; i < Math.min(problems.size(), from + per); i++) {
-                int[] prompt = tok.encode(PromptFormat.prompt(problems.get(i)));
+                int[] prompt = tok.encode(PromptFormat.prompt(problems.get(i)) + prefix);
                 for (int k = 0; k < SAMPLES; k++) reqs.add(new Generator.Request(prompt, RolloutStep.sampleSeed(seed, i, k)));
             }
             for (Generator.Result r : gen.generate(reqs, new Generator.Options(MAX_NEW_TOKENS, new Sampler(1f, 1f, 0), List.of(), true), null, null)) {
-                out.add(tok.decode(r.tokens(), true));
+                out.add(prefix + tok.decode(r.tokens(), true));
             }
         }
         return out;
