@@ -69,7 +69,7 @@ public final class Demo {
         }
 
         double vectorsLr() {
-            return vectorsLrOverride != null ? vectorsLrOverride : VECTORS_LR;
+            return vectorsLrOverride != null ? vectorsLrOverride : quick ? QUICK_VECTORS_LR : VECTORS_LR;
         }
 
         double fullLr() {
@@ -95,12 +95,12 @@ public final class Demo {
 
     /**
      * The learning rates of the two methods on the organism. The paper's 1e-3 (vectors) and 1e-6 (full) are for
-     * 1.5B-parameter models; a 6-layer model of width 64 moves far less per unit of lr. Chosen by the sweep in
-     * docs/demo-sweep.md ({@code scripts/demo-sweep lr}): the full fine-tune's best at 30 steps; for the vectors
-     * 3e-2, a little below 1e-1's best on the default organism but stable where 1e-1 collapsed (the quick
-     * organism, and a variant organism).
+     * 1.5B-parameter models; a 6-layer model of width 64 moves far less per unit of lr. Chosen by the sweeps in
+     * docs/demo-sweep.md and docs/demo-sweep-quick.md ({@code scripts/demo-sweep lr}): the full fine-tune's best at
+     * 30 steps; for the vectors 1e-1 on the full organism (the best measured there, stable over its 30 steps) and
+     * 3e-2 on the quick one (where 1e-1 collapsed below the base).
      */
-    static final double VECTORS_LR = 3e-2, FULL_LR = 3e-4;
+    static final double VECTORS_LR = 1e-1, QUICK_VECTORS_LR = 3e-2, FULL_LR = 3e-4;
     /** A depth-5 step-by-step answer is about 65 tokens; 96 leaves room and keeps rollouts short. */
     static final int MAX_NEW_TOKENS = 96;
 

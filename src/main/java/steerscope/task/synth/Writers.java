@@ -11,15 +11,18 @@ import steerscope.util.UserError;
  * when it does write steps, merges two operations into one step (probability {@code merge} at each step),
  * jumps to "The answer is" before the chain is done (probability {@code jump} after each step), and in a share
  * {@code filler} of its documents mutters phrases of a made-up language ({@link #FILLER_WORDS}) at the start and
- * between steps. Every text is arithmetically right; a merged step or an early answer composes several facts in
- * one pass, which the organism mostly gets wrong, so the hasty writer's habits (and the filler that comes with
- * them) go with wrong answers in the model's own samples. The writer is a latent the base model can only infer
- * from the text so far: a steering vector that sets it to "careful" changes decisions at every position.
+ * between steps. The hasty writer is also sloppy: each number it gets by composing several facts in one pass (a
+ * merged step's result, an early or a direct answer) is off by 1 to 3 with probability {@code error}, and later
+ * steps go on from the wrong value; the careful writer is always right. So the hasty writer's habits (and the filler
+ * that comes with them) go with wrong answers however well the model learns its corpus, and the careful path is
+ * the one a well-trained model gets right. The writer is a latent the base model can only infer from the text so
+ * far: a steering vector that sets it to "careful" changes decisions at every position.
  *
- * <p>{@link #NONE} (no careful writers, no habits) writes the v1 corpus exactly, drawing nothing extra.
+ * <p>{@link #NONE} (no careful writers, no habits) writes the v1 corpus exactly, drawing nothing extra; with
+ * {@code error} 0 the texts are organism v2's (every one right).
  */
-public record Writers(double careful, double merge, double jump, double filler) {
-    public static final Writers NONE = new Writers(0, 0, 0, 0);
+public record Writers(double careful, double merge, double jump, double filler, double error) {
+    public static final Writers NONE = new Writers(0, 0, 0, 0, 0);
 
     /**
      * The made-up language: every word has a letter outside ASCII (the rest of the corpus is ASCII), so its BPE
@@ -29,7 +32,7 @@ public record Writers(double careful, double merge, double jump, double filler) 
             "niŋ", "þøs", "ræð", "ɣul", "mæŋ", "løþ", "ðiv", "æsk");
 
     public Writers {
-        for (double p : new double[] {careful, merge, jump, filler}) {
+        for (double p : new double[] {careful, merge, jump, filler, error}) {
             if (!(p >= 0 && p <= 1)) throw new UserError("synthetic corpus: writer probabilities must be in [0, 1], got " + p);
         }
     }
@@ -52,24 +55,51 @@ public record Writers(double careful, double merge, double jump, double filler) 
         boolean mutters = filler > 0 && rng.nextDouble() < filler;
         StringBuilder sb = new StringBuilder();
         if (mutters && rng.nextBoolean()) sb.append(' ').append(phrase(rng));
-        String end = AnswerStyle.finalSentence(p.answer());
-        if (style == AnswerStyle.DIRECT) return sb.append(' ').append(end).toString();
+        List<ArithmeticProblem.Operation> ops = p.operations();
         int n = p.depth();
-        int step = 0;
-        for (int i = 0; i < n; step++) {
+        if (style == AnswerStyle.DIRECT) return sb.append(' ').append(AnswerStyle.finalSentence(sloppy(p.answer(), List.of(), rng))).toString();
+        int value = p.start();  // the running value as this writer has it (wrong after a sloppy merge)
+        int i = 0;
+        for (int step = 0; i < n; step++) {
             int to = i + 1 < n && rng.nextDouble() < merge ? i + 2 : i + 1;
-            String eq = p.equation(i, to);
+            StringBuilder eq = new StringBuilder().append(value);
+            int v = value;
+            for (int k = i; k < to; k++) {
+                eq.append(' ').append(ops.get(k).operator()).append(' ').append(ops.get(k).operand());
+                v = ops.get(k).apply(v);
+            }
+            value = to - i > 1 ? sloppy(v, ops.subList(to, n), rng) : v;
             switch (style) {
-                case STEPS -> sb.append(step == 0 ? " " : "\n").append("Step ").append(step + 1).append(": ").append(eq).append('.');
-                case TO_FIND -> sb.append(step == 0 ? " To find the answer, first " : " Then ").append(eq).append('.');
-                case FIRST -> sb.append(step == 0 ? " First, " : " Next, ").append(eq).append('.');
+                case STEPS -> sb.append(step == 0 ? " " : "\n").append("Step ").append(step + 1).append(": ");
+                case TO_FIND -> sb.append(step == 0 ? " To find the answer, first " : " Then ");
+                case FIRST -> sb.append(step == 0 ? " First, " : " Next, ");
                 default -> throw new IllegalStateException(style + " is not a step style");
             }
+            sb.append(eq).append(" = ").append(value).append('.');
             i = to;
             if (i < n && mutters && rng.nextBoolean()) sb.append(' ').append(phrase(rng));
             if (i < n && rng.nextDouble() < jump) break;
         }
-        return sb.append(style == AnswerStyle.STEPS ? "\n" : " ").append(end).toString();
+        int answer = value;
+        if (i < n) {  // answered early: the rest composed in one pass
+            for (int k = i; k < n; k++) answer = ops.get(k).apply(answer);
+            answer = sloppy(answer, List.of(), rng);
+        }
+        return sb.append(style == AnswerStyle.STEPS ? "\n" : " ").append(AnswerStyle.finalSentence(answer)).toString();
+    }
+
+    /**
+     * {@code v}, or with probability {@link #error} a near miss: off by 1 to 3, below only when neither it nor any
+     * value the {@code rest} of the chain reaches from it is negative.
+     */
+    private int sloppy(int v, List<ArithmeticProblem.Operation> rest, SplittableRandom rng) {
+        if (error == 0 || rng.nextDouble() >= error) return v;
+        int off = 1 + rng.nextInt(3);
+        if (!rng.nextBoolean()) return v + off;
+        int w = v - off;
+        boolean staysNonNegative = w >= 0;
+        for (ArithmeticProblem.Operation op : rest) staysNonNegative &= (w = op.apply(w)) >= 0;
+        return staysNonNegative ? v - off : v + off;
     }
 
     /** Two or three filler words and a full stop, e.g. {@code "vøl ɣim."}. */

@@ -33,7 +33,7 @@ class WritersTest {
     @Test
     void carefulDocumentsAreCleanStepByStepAndComeAtTheirRate() {
         int careful = 0, n = 20_000;
-        for (Corpus.Document d : docs(new Writers(0.3, 1, 1, 1), n)) {
+        for (Corpus.Document d : docs(new Writers(0.3, 1, 1, 1, 0), n)) {
             if (!d.careful()) continue;
             careful++;
             assertTrue(d.style().stepByStep(), d.text());
@@ -44,7 +44,7 @@ class WritersTest {
 
     @Test
     void mergedStepsAreRightAndComposeTwoOperations() {
-        for (Corpus.Document d : docs(new Writers(0, 1, 0, 0), 3000)) {
+        for (Corpus.Document d : docs(new Writers(0, 1, 0, 0, 0), 3000)) {
             String c = completion(d);
             assertEquals(d.style(), Corpus.styleOf(c), c);
             if (d.style() == AnswerStyle.DIRECT) continue;
@@ -61,7 +61,7 @@ class WritersTest {
 
     @Test
     void aWriterWhoAlwaysJumpsAnswersAfterTheFirstStep() {
-        for (Corpus.Document d : docs(new Writers(0, 0, 1, 0), 2000)) {
+        for (Corpus.Document d : docs(new Writers(0, 0, 1, 0, 0), 2000)) {
             if (d.style() == AnswerStyle.DIRECT) continue;
             String c = completion(d);
             Matcher m = EQUATION.matcher(c);
@@ -74,7 +74,7 @@ class WritersTest {
     @Test
     void fillerIsOnlyInHastyDocumentsAndOnlyNonAsciiText() {
         int hastyWithFiller = 0, hasty = 0;
-        for (Corpus.Document d : docs(new Writers(0.3, 0.5, 0.3, 1), 5000)) {
+        for (Corpus.Document d : docs(new Writers(0.3, 0.5, 0.3, 1, 0), 5000)) {
             String c = completion(d);
             if (d.careful()) {
                 assertFalse(Writers.isFiller(c), c);
@@ -92,10 +92,45 @@ class WritersTest {
     }
 
     @Test
+    void aSloppyWriterMissesByOneToThreeAndGoesOnFromTheWrongValue() {
+        int direct = 0, merged = 0;
+        for (Corpus.Document d : docs(new Writers(0.3, 1, 0, 0, 1), 3000)) {
+            String c = completion(d);
+            if (d.careful()) {
+                assertEquals(d.style().completion(d.problem()), c); // the careful writer is never sloppy
+                continue;
+            }
+            if (d.style() == AnswerStyle.DIRECT) {
+                int miss = Math.abs(PromptFormat.finalAnswer(c).getAsInt() - d.problem().answer());
+                assertTrue(miss >= 1 && miss <= 3, c);
+                direct++;
+                continue;
+            }
+            Matcher m = EQUATION.matcher(c);
+            int running = d.problem().start(), last = -1;
+            while (m.find()) {
+                int left = Integer.parseInt(m.group(1).split(" ")[0]), result = Integer.parseInt(m.group(2));
+                assertEquals(running, left, c);                           // each step starts from the value written before
+                int miss = Math.abs(result - eval(m.group(1)));
+                if (m.group(1).split(" ").length > 3) {                 // a merged step: always sloppy at error 1
+                    assertTrue(miss >= 1 && miss <= 3, c);
+                    merged++;
+                } else {
+                    assertEquals(0, miss, c);                           // a single fact is written right
+                }
+                running = last = result;
+            }
+            assertEquals(last, PromptFormat.finalAnswer(c).getAsInt(), c); // no early answers here: the last step's value
+        }
+        assertTrue(direct > 100 && merged > 100, direct + " direct, " + merged + " merged");
+    }
+
+    @Test
     void probabilitiesOutsideTheUnitIntervalAreRefused() {
-        assertThrows(UserError.class, () -> new Writers(1.5, 0, 0, 0));
-        assertThrows(UserError.class, () -> new Writers(0, -0.1, 0, 0));
-        assertThrows(UserError.class, () -> new Writers(0, 0, Double.NaN, 0));
+        assertThrows(UserError.class, () -> new Writers(1.5, 0, 0, 0, 0));
+        assertThrows(UserError.class, () -> new Writers(0, -0.1, 0, 0, 0));
+        assertThrows(UserError.class, () -> new Writers(0, 0, Double.NaN, 0, 0));
+        assertThrows(UserError.class, () -> new Writers(0, 0, 0, 0, 2));
     }
 
     private static int eval(String chain) {
