@@ -32,6 +32,8 @@ final class Sections {
         out.add(new String[] {"circuit", "Circuit patching of block L−1 (penultimate vector)", circuit()});
         out.add(new String[] {"persistence", "Persistence of single-layer vectors", persistence()});
         out.add(new String[] {"middle-layers", "Middle layers and the distractor language", middleLayers()});
+        // the experiments (docs/experiments.md) only when they were run: an analysis directory has none of them
+        if (!d.file("combine_layers").isMissingNode()) out.add(new String[] {"combine-layers", "Experiment: single-layer vectors combined in pairs", combineLayers()});
         out.add(new String[] {"training", "RL training curves", training()});
         out.add(new String[] {"norms", "Vector norms and directions per layer", norms()});
         out.add(new String[] {"logit-lens", "Logit lens of the vectors", logitLens()});
@@ -688,6 +690,46 @@ final class Sections {
             b.append("<p class=\"nm\">").append(Html.text(m.path("reason").asText("not measured"))).append("</p>");
         }
         return b.toString();
+    }
+
+    String combineLayers() {
+        JsonNode c = d.file("combine_layers");
+        List<String> names = new ArrayList<>();
+        for (JsonNode l : c.path("layers")) names.add("L" + l.asInt());
+        int n = names.size();
+        double[][] acc = matrix(c.path("matrix").path("accuracy"), n), minusBest = matrix(c.path("matrix").path("minus_best"), n);
+        StringBuilder b = new StringBuilder();
+        b.append(figure(Charts.heatMap("Sampled accuracy: single vectors (diagonal) and pairs", names, names, acc, "accuracy"),
+                "Each layer's vector was trained alone on that layer; a pair is the two applied together. Mean over " + c.path("n_problems").asInt()
+                        + " problems of the fraction of " + c.path("k").asInt() + " samples at T = 1 that are correct; the base model scores "
+                        + Html.num(num(c.path("base").path("accuracy")), 3) + "."));
+        b.append(figure(Charts.heatMap("Pair minus its better single vector", names, names, minusBest, "accuracy difference"),
+                "acc(pair) − max(acc(i), acc(j)): above 0 where two vectors together beat the better one alone (intervals in the table)."));
+        b.append("<table><tr><th>pair</th><th>cosine</th><th>accuracy</th><th>pair − better single</th><th>gain relative to the better single</th></tr>");
+        for (JsonNode p : c.path("pairs")) {
+            b.append("<tr><td>L").append(p.path("layers").path(0).asInt()).append(" + L").append(p.path("layers").path(1).asInt()).append("</td>")
+                    .append(numCell(num(p.path("cosine")), 3)).append("<td class=\"num\">").append(Html.text(Html.num(acc(p.path("accuracy"))[0], 3)))
+                    .append(" [").append(Html.text(Html.num(acc(p.path("accuracy"))[1], 3))).append(", ").append(Html.text(Html.num(acc(p.path("accuracy"))[2], 3)))
+                    .append("]</td><td class=\"num\">").append(Html.text(interval(p.path("minus_best"), 3))).append("</td>")
+                    .append(p.path("relative").isObject() ? "<td class=\"num\">" + Html.text(interval(p.path("relative"), 3)) + "</td>"
+                            : "<td class=\"nm\">" + Html.text(p.path("relative_reason").asText("not measured")) + "</td>").append("</tr>");
+        }
+        b.append("</table>");
+        b.append("<p>Correlation over pairs of the cosine of the two vectors with (pair − better single): <b>")
+                .append(Html.text(interval(c.path("correlation_minus_best"), 3))).append("</b>; with the relative gain: <b>")
+                .append(Html.text(c.path("correlation_relative").isObject() ? interval(c.path("correlation_relative"), 3) : "–")).append("</b>")
+                .append(c.path("correlation_reason").isTextual() ? " <span class=\"nm\">(" + Html.text(c.path("correlation_reason").asText()) + ")</span>" : "")
+                .append(".</p>");
+        b.append(caption("Relative gain = (acc(pair) − base) / (max(acc(i), acc(j)) − base), given only when the better single vector's gain is "
+                + "positive beyond its 95% interval. All intervals are 95% bootstrap intervals over problems (every condition resampled together)."));
+        return b.toString();
+    }
+
+    /** An n x n JSON array of numbers (nulls as NaN). */
+    private static double[][] matrix(JsonNode rows, int n) {
+        double[][] m = new double[n][n];
+        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) m[i][j] = num(rows.path(i).path(j));
+        return m;
     }
 
     static String missing(String what) {
