@@ -23,7 +23,7 @@ import steerscope.task.Problem;
 import steerscope.util.UserError;
 
 @Command(name = "experiment", description = "The paper's later experiments, each writing NAME.json and report.html into --out (docs/experiments.md).",
-        subcommands = {ExperimentCommand.CombineLayersCommand.class})
+        subcommands = {ExperimentCommand.CombineLayersCommand.class, ExperimentCommand.TransferCommand.class})
 final class ExperimentCommand implements Runnable {
     /** The files the experiments write; a directory holding one of them (or its kept conditions) is an earlier experiment's --out. */
     static final List<String> FILES = List.of("combine_layers", "transfer", "compare_finetune");
@@ -170,6 +170,52 @@ final class ExperimentCommand implements Runnable {
                 out.put(v.layers()[0], v);
             }
             return out;
+        }
+    }
+
+    @Command(name = "transfer", description = "Vectors trained on one model applied to another of the same shapes: accuracy of (from, to) x "
+            + "(no vector, own vector, transferred vector) and kept_fraction = transferred gain / own gain (transfer.json).")
+    static final class TransferCommand implements Callable<Integer> {
+        @Option(names = "--from", required = true, paramLabel = "DIR|ID", description = "The model the vectors were trained on.") String from;
+        @Option(names = "--to", required = true, paramLabel = "DIR|ID", description = "The model they are transferred to (same n_layers and d_model).") String to;
+        @Option(names = "--vectors", required = true, paramLabel = "FILE", description = "Vectors trained on --from.") Path vectors;
+        @Option(names = "--to-vectors", paramLabel = "FILE",
+                description = "Vectors trained on --to (its own vector; also transferred back to --from). Without it, kept_fraction is "
+                        + "relative to the --from vectors' gain on --from.") Path toVectors;
+        @Mixin Common common;
+
+        @Override
+        public Integer call() {
+            common.checkOut("transfer");
+            List<Problem> problems = common.problems();
+            Path a = ModelFiles.resolve(from, null), b = ModelFiles.resolve(to, null);
+            // the shapes first, from config.json alone: a mismatch is refused before either model is loaded
+            var ca = steerscope.model.ModelConfig.load(a);
+            var cb = steerscope.model.ModelConfig.load(b);
+            for (String[] f : new String[][] {{"num_hidden_layers", ca.nLayers() + "", cb.nLayers() + ""}, {"hidden_size", ca.hiddenSize() + "", cb.hiddenSize() + ""}}) {
+                if (!f[1].equals(f[2])) {
+                    throw new UserError(b.resolve("config.json") + ": " + f[0] + " is " + f[2] + " but " + a.resolve("config.json") + " has " + f[0] + " " + f[1]
+                            + " (vectors transfer only between models of the same shapes)");
+                }
+            }
+            try (ModelFiles ma = ModelFiles.open(a); ModelFiles mb = ModelFiles.open(b)) {
+                SteeringVectors va = VectorFiles.read(vectors, ca.nLayers(), ca.hiddenSize());
+                SteeringVectors vb = toVectors == null ? null : VectorFiles.read(toVectors, cb.nLayers(), cb.hiddenSize());
+                Sampled.Options so = common.sampled(ma, problems);
+                steerscope.model.Generator.checkRoom(cb, so.maxNewTokens());
+                OutputPath.requireWritable(common.out);
+                steerscope.util.Interrupts.onInterrupt(() -> "the conditions measured so far are kept in " + common.out + "; run the same command again");
+                long t0 = System.nanoTime();
+                Map<String, Object> r = steerscope.analysis.Transfer.run(
+                        new steerscope.analysis.Transfer.Side(a.toString(), ma.model, ma.tokenizer, common.promptOptions.build(ma), va),
+                        new steerscope.analysis.Transfer.Side(b.toString(), mb.model, mb.tokenizer, common.promptOptions.build(mb), vb),
+                        problems, so, common.out.resolve("transfer.parts"), common.key(a, problems, so) + " to " + b.toAbsolutePath().normalize(), true);
+                common.finish("transfer", r);
+                System.out.printf(Locale.ROOT, "transfer: n=%d, K=%d; kept_fraction %s%s; %.1f s; transfer.json and report.html in %s%n", problems.size(), so.k(),
+                        Json.write(r.get("kept_fraction")), r.get("kept_fraction_reason") != null ? " (" + r.get("kept_fraction_reason") + ")" : "",
+                        (System.nanoTime() - t0) / 1e9, common.out);
+            }
+            return 0;
         }
     }
 }

@@ -34,6 +34,7 @@ final class Sections {
         out.add(new String[] {"middle-layers", "Middle layers and the distractor language", middleLayers()});
         // the experiments (docs/experiments.md) only when they were run: an analysis directory has none of them
         if (!d.file("combine_layers").isMissingNode()) out.add(new String[] {"combine-layers", "Experiment: single-layer vectors combined in pairs", combineLayers()});
+        if (!d.file("transfer").isMissingNode()) out.add(new String[] {"transfer", "Experiment: transfer to another model of the family", transfer()});
         out.add(new String[] {"training", "RL training curves", training()});
         out.add(new String[] {"norms", "Vector norms and directions per layer", norms()});
         out.add(new String[] {"logit-lens", "Logit lens of the vectors", logitLens()});
@@ -722,6 +723,33 @@ final class Sections {
                 .append(".</p>");
         b.append(caption("Relative gain = (acc(pair) − base) / (max(acc(i), acc(j)) − base), given only when the better single vector's gain is "
                 + "positive beyond its 95% interval. All intervals are 95% bootstrap intervals over problems (every condition resampled together)."));
+        return b.toString();
+    }
+
+    String transfer() {
+        JsonNode t = d.file("transfer");
+        List<String> labels = new ArrayList<>();
+        List<double[]> rows = new ArrayList<>();
+        for (String side : List.of("from", "to")) {
+            String who = side.equals("from") ? "from-model" : "to-model";
+            for (String[] c : new String[][] {{"none", "no vector"}, {"own", "own vector"}, {"transferred", "other model's vector"}}) {
+                labels.add(who + ", " + c[1]);
+                JsonNode a = t.path(side).path(c[0]);
+                rows.add(a.isObject() ? acc(a) : new double[] {Double.NaN, Double.NaN, Double.NaN});
+            }
+        }
+        StringBuilder b = new StringBuilder();
+        b.append(figure(intervalsOf("Sampled accuracy of each model with no vector, its own and the other's", labels, rows, "accuracy (T = 1)", Double.NaN),
+                "from-model: " + t.path("models").path("from").asText() + "; to-model: " + t.path("models").path("to").asText() + ". Mean over "
+                        + t.path("n_problems").asInt() + " problems of the fraction of " + t.path("k").asInt() + " samples at T = 1 that are correct, "
+                        + "95% bootstrap intervals over problems; every condition samples with the same seeds."));
+        for (String k : List.of("kept_fraction", "kept_fraction_reverse")) {
+            if (!t.has(k)) continue;
+            b.append("<p>").append(k.equals("kept_fraction") ? "Kept fraction (the from-model's vectors on the to-model)" : "Kept fraction, reverse (the to-model's vectors on the from-model)")
+                    .append(": <b>").append(Html.text(t.path(k).isObject() ? interval(t.path(k), 3) : "–")).append("</b>, transferred gain / ")
+                    .append(Html.text(t.path(k + "_denominator").asText())).append(t.path(k + "_reason").isTextual()
+                            ? " <span class=\"nm\">(" + Html.text(t.path(k + "_reason").asText()) + ")</span>" : "").append(".</p>");
+        }
         return b.toString();
     }
 
