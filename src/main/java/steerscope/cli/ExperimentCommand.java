@@ -23,7 +23,7 @@ import steerscope.task.Problem;
 import steerscope.util.UserError;
 
 @Command(name = "experiment", description = "The paper's later experiments, each writing NAME.json and report.html into --out (docs/experiments.md).",
-        subcommands = {ExperimentCommand.CombineLayersCommand.class, ExperimentCommand.TransferCommand.class})
+        subcommands = {ExperimentCommand.CombineLayersCommand.class, ExperimentCommand.TransferCommand.class, ExperimentCommand.CompareFinetuneCommand.class})
 final class ExperimentCommand implements Runnable {
     /** The files the experiments write; a directory holding one of them (or its kept conditions) is an earlier experiment's --out. */
     static final List<String> FILES = List.of("combine_layers", "transfer", "compare_finetune");
@@ -38,6 +38,24 @@ final class ExperimentCommand implements Runnable {
             if (Files.isRegularFile(dir.resolve(f + ".json")) || Files.isDirectory(dir.resolve(f + ".parts"))) return true;
         }
         return Files.isRegularFile(dir.resolve("report.html"));
+    }
+
+    /**
+     * Refuses two models whose shapes differ, from their config.json alone (before either is loaded), naming both
+     * files and the first field that differs; with {@code vocab} the vocabulary size too.
+     */
+    static void requireSameShapes(Path a, Path b, boolean vocab, String why) {
+        var ca = steerscope.model.ModelConfig.load(a);
+        var cb = steerscope.model.ModelConfig.load(b);
+        List<String[]> fields = new ArrayList<>(List.of(new String[] {"num_hidden_layers", ca.nLayers() + "", cb.nLayers() + ""},
+                new String[] {"hidden_size", ca.hiddenSize() + "", cb.hiddenSize() + ""}));
+        if (vocab) fields.add(new String[] {"vocab_size", ca.vocabSize() + "", cb.vocabSize() + ""});
+        for (String[] f : fields) {
+            if (!f[1].equals(f[2])) {
+                throw new UserError(b.resolve("config.json") + ": " + f[0] + " is " + f[2] + " but " + a.resolve("config.json") + " has " + f[0] + " " + f[1]
+                        + " (" + why + ")");
+            }
+        }
     }
 
     /** What every experiment shares: the test problems, how they are sampled, and where the files go. */
@@ -189,16 +207,10 @@ final class ExperimentCommand implements Runnable {
             common.checkOut("transfer");
             List<Problem> problems = common.problems();
             Path a = ModelFiles.resolve(from, null), b = ModelFiles.resolve(to, null);
-            // the shapes first, from config.json alone: a mismatch is refused before either model is loaded
-            var ca = steerscope.model.ModelConfig.load(a);
-            var cb = steerscope.model.ModelConfig.load(b);
-            for (String[] f : new String[][] {{"num_hidden_layers", ca.nLayers() + "", cb.nLayers() + ""}, {"hidden_size", ca.hiddenSize() + "", cb.hiddenSize() + ""}}) {
-                if (!f[1].equals(f[2])) {
-                    throw new UserError(b.resolve("config.json") + ": " + f[0] + " is " + f[2] + " but " + a.resolve("config.json") + " has " + f[0] + " " + f[1]
-                            + " (vectors transfer only between models of the same shapes)");
-                }
-            }
+            requireSameShapes(a, b, false, "vectors transfer only between models of the same shapes");
             try (ModelFiles ma = ModelFiles.open(a); ModelFiles mb = ModelFiles.open(b)) {
+                var ca = ma.model.config;
+                var cb = mb.model.config;
                 SteeringVectors va = VectorFiles.read(vectors, ca.nLayers(), ca.hiddenSize());
                 SteeringVectors vb = toVectors == null ? null : VectorFiles.read(toVectors, cb.nLayers(), cb.hiddenSize());
                 Sampled.Options so = common.sampled(ma, problems);
@@ -214,6 +226,41 @@ final class ExperimentCommand implements Runnable {
                 System.out.printf(Locale.ROOT, "transfer: n=%d, K=%d; kept_fraction %s%s; %.1f s; transfer.json and report.html in %s%n", problems.size(), so.k(),
                         Json.write(r.get("kept_fraction")), r.get("kept_fraction_reason") != null ? " (" + r.get("kept_fraction_reason") + ")" : "",
                         (System.nanoTime() - t0) / 1e9, common.out);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "compare-finetune", description = "Does the full fine-tune do what the vectors do? Δp per position of each against the base, "
+            + "KL(full || steered) per position, and the logit lens of the fine-tune's mean residual difference per layer next to each vector's "
+            + "(compare_finetune.json).")
+    static final class CompareFinetuneCommand implements Callable<Integer> {
+        @Mixin ModelOption modelOption;
+        @Option(names = "--full", required = true, paramLabel = "DIR", description = "The full fine-tune of --model (a checkpoint directory, e.g. RUN_DIR/model).")
+        Path full;
+        @Option(names = "--vectors", required = true, paramLabel = "FILE", description = "The vectors trained on --model.") Path vectors;
+        @Option(names = "--sequences", defaultValue = "64", description = "EOS-ending samples teacher-forced per comparison (default: ${DEFAULT-VALUE}).") int sequences;
+        @Option(names = "--forward-prompts", defaultValue = "32", description = "Prompts whose residual differences are read (default: ${DEFAULT-VALUE}).") int forwardPrompts;
+        @Mixin Common common;
+
+        @Override
+        public Integer call() {
+            if (sequences <= 0 || forwardPrompts <= 0) throw new UserError("--sequences and --forward-prompts must be positive");
+            common.checkOut("compare-finetune");
+            List<Problem> problems = common.problems();
+            Path base = modelOption.dir();
+            requireSameShapes(base, full, true, "a full fine-tune has its base model's shapes and vocabulary");
+            try (ModelFiles mb = ModelFiles.open(base); ModelFiles mf = ModelFiles.open(full)) {
+                SteeringVectors v = VectorFiles.read(vectors, mb.model.config.nLayers(), mb.model.config.hiddenSize());
+                Sampled.Options so = common.sampled(mb, problems);
+                OutputPath.requireWritable(common.out);
+                steerscope.util.Interrupts.onInterrupt(() -> "compare_finetune.json is written only at the end; run the same command again");
+                long t0 = System.nanoTime();
+                Map<String, Object> r = steerscope.analysis.CompareFinetune.run(mb.model, mf.model, mb.tokenizer, common.promptOptions.build(mb), problems, v, so,
+                        sequences, forwardPrompts, true);
+                common.finish("compare_finetune", r);
+                System.out.printf(Locale.ROOT, "compare-finetune: n=%d, K=%d; full − vectors accuracy %s; %.1f s; compare_finetune.json and report.html in %s%n",
+                        problems.size(), so.k(), Json.write(r.get("full_minus_vectors")), (System.nanoTime() - t0) / 1e9, common.out);
             }
             return 0;
         }
