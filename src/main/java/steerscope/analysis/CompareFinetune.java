@@ -59,12 +59,13 @@ public final class CompareFinetune {
         int[] cat = TokenCategories.ofVocab(vocab);
         long seed = opt.seed();
         Transformer tb = base.transformer, tf = full.transformer;
-        Map<String, Object> fullVsBase = DeltaP.analyse(tf, null, tb, null, vocab, cat, enc, f.samples(), sequences, seed);
+        List<Sampled.Sample> fs = spread(f.samples()), vs = spread(v.samples());
+        Map<String, Object> fullVsBase = DeltaP.analyse(tf, null, tb, null, vocab, cat, enc, fs, sequences, seed);
         step(pr, 4, "Δp full vs base");
-        Map<String, Object> vectorsVsBase = DeltaP.analyse(tb, steer, tb, null, vocab, cat, enc, v.samples(), sequences, seed);
+        Map<String, Object> vectorsVsBase = DeltaP.analyse(tb, steer, tb, null, vocab, cat, enc, vs, sequences, seed);
         step(pr, 5, "Δp vectors vs base");
         // "steered" = the vector-steered base, "zeroed" = the fine-tune: its KL is KL(P_full ‖ P_steered), Δp = p_steered − p_full
-        Map<String, Object> fullVsSteered = DeltaP.analyse(tb, steer, tf, null, vocab, cat, enc, f.samples(), sequences, seed);
+        Map<String, Object> fullVsSteered = DeltaP.analyse(tb, steer, tf, null, vocab, cat, enc, fs, sequences, seed);
         step(pr, 6, "KL full vs steered");
         List<Object> lens = residualLens(tb, tf, vocab, new Lens(base.weights), vectors, enc.subList(0, Math.min(enc.size(), Math.max(1, forwardPrompts))), opt.batch(), seed);
         step(pr, 7, "lens");
@@ -131,6 +132,23 @@ public final class CompareFinetune {
             out.add(row);
         }
         return out;
+    }
+
+    /**
+     * The samples reordered first sample of every problem, then the second, ...: DeltaP keeps the first EOS-ending
+     * ones, which should come from as many problems as there are (the K samples of one problem share its prompt).
+     */
+    static List<Sampled.Sample> spread(List<Sampled.Sample> samples) {
+        List<Sampled.Sample> out = new ArrayList<>(samples);
+        Map<Integer, Integer> seen = new java.util.HashMap<>();
+        int[] rank = new int[out.size()];
+        for (int i = 0; i < out.size(); i++) rank[i] = seen.merge(out.get(i).problem(), 1, Integer::sum);
+        Integer[] idx = new Integer[out.size()];
+        for (int i = 0; i < idx.length; i++) idx[i] = i;
+        java.util.Arrays.sort(idx, (a, b) -> rank[a] != rank[b] ? Integer.compare(rank[a], rank[b]) : Integer.compare(a, b));
+        List<Sampled.Sample> sorted = new ArrayList<>();
+        for (int i : idx) sorted.add(out.get(i));
+        return sorted;
     }
 
     private static List<Map<String, Object>> tokens(Vocab vocab, float[] lens, boolean top) {

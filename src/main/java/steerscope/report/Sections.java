@@ -35,6 +35,7 @@ final class Sections {
         // the experiments (docs/experiments.md) only when they were run: an analysis directory has none of them
         if (!d.file("combine_layers").isMissingNode()) out.add(new String[] {"combine-layers", "Experiment: single-layer vectors combined in pairs", combineLayers()});
         if (!d.file("transfer").isMissingNode()) out.add(new String[] {"transfer", "Experiment: transfer to another model of the family", transfer()});
+        if (!d.file("compare_finetune").isMissingNode()) out.add(new String[] {"compare-finetune", "Experiment: vectors vs the full fine-tune, mechanistically", compareFinetune()});
         out.add(new String[] {"training", "RL training curves", training()});
         out.add(new String[] {"norms", "Vector norms and directions per layer", norms()});
         out.add(new String[] {"logit-lens", "Logit lens of the vectors", logitLens()});
@@ -750,6 +751,54 @@ final class Sections {
                     .append(Html.text(t.path(k + "_denominator").asText())).append(t.path(k + "_reason").isTextual()
                             ? " <span class=\"nm\">(" + Html.text(t.path(k + "_reason").asText()) + ")</span>" : "").append(".</p>");
         }
+        return b.toString();
+    }
+
+    String compareFinetune() {
+        JsonNode c = d.file("compare_finetune");
+        StringBuilder b = new StringBuilder();
+        List<String> labels = List.of("base", "vectors", "full fine-tune");
+        List<double[]> rows = new ArrayList<>();
+        for (String k : List.of("base", "vectors", "full")) rows.add(acc(c.path("accuracy").path(k)));
+        b.append(figure(intervalsOf("Sampled accuracy", labels, rows, "accuracy (T = 1)", rows.get(0)[0]),
+                "Mean over " + c.path("n_problems").asInt() + " problems of the fraction of " + c.path("k").asInt()
+                        + " samples at T = 1 that are correct, 95% bootstrap intervals over problems. Full − vectors: "
+                        + interval(c.path("full_minus_vectors"), 3) + "."));
+        List<Charts.Line> lines = new ArrayList<>();
+        String[][] series = {{"delta_p_full_vs_base", "KL(base ‖ full), full's samples"}, {"delta_p_vectors_vs_base", "KL(base ‖ steered), vectors' samples"},
+                {"kl_full_vs_steered", "KL(full ‖ steered), full's samples"}};
+        for (int i = 0; i < series.length; i++) {
+            JsonNode pos = c.path(series[i][0]).path("by_position");
+            double[] x = new double[pos.size()], y = new double[pos.size()];
+            for (int k = 0; k < pos.size(); k++) {
+                x[k] = pos.get(k).path("pos").asInt();
+                y[k] = num(pos.get(k).path("kl").path("value"));
+            }
+            lines.add(new Charts.Line(series[i][1], x, y, Charts.PALETTE[i], i == 2));
+        }
+        b.append(figure(Charts.lines("Mean per-token KL by completion position", lines, "completion position (0 = first generated token)", "KL (nats)", false),
+                "Completions sampled at T = 1 that end with end-of-sequence, teacher-forced through both models; the mean over the sequences that "
+                        + "reach each position (intervals in compare_finetune.json). Low KL(full ‖ steered) where the vectors predict what the fine-tune predicts."));
+        b.append("<table><tr><th>sequences</th><th>KL at pos 0</th><th>KL later</th><th>share of KL at pos 0</th></tr>");
+        for (String[] sr : series) {
+            JsonNode dp = c.path(sr[0]);
+            b.append("<tr><td>").append(Html.text(sr[1])).append(" (").append(dp.path("n_sequences").asInt()).append(")</td><td class=\"num\">")
+                    .append(Html.text(interval(dp.path("position_classes").path("pos0").path("kl"), 3))).append("</td><td class=\"num\">")
+                    .append(Html.text(interval(dp.path("position_classes").path("later").path("kl"), 3))).append("</td><td class=\"num\">")
+                    .append(Html.text(interval(dp.path("pos0_kl_share"), 3))).append("</td></tr>");
+        }
+        b.append("</table>");
+        b.append("<table><tr><th>layer</th><th>cos(full diff, vectors diff)</th><th>cos(full diff, vector)</th><th>lens of the fine-tune's mean difference</th>"
+                + "<th>lens of the vector</th><th>top-10 shared with the vectors' difference</th></tr>");
+        for (JsonNode l : c.path("layers")) {
+            b.append("<tr><td>L").append(l.path("layer").asInt()).append("</td><td class=\"num\">").append(Html.text(interval(l.path("cosine_full_vectors_diff"), 3)))
+                    .append("</td><td class=\"num\">").append(Html.text(l.path("cosine_full_diff_vector").isObject() ? interval(l.path("cosine_full_diff_vector"), 3) : "–"))
+                    .append("</td><td>").append(chips(l.path("full_top"), 6, "lens")).append("</td><td>").append(chips(l.path("vector_top"), 6, "lens"))
+                    .append("</td>").append(numCell(num(l.path("top_overlap_full_vectors_diff")), 2)).append("</tr>");
+        }
+        b.append("</table>");
+        b.append(caption("Per layer, the mean over prompt tokens of hook_resid_post (full fine-tune − base), and of (base with the vectors − base), "
+                + "read through the base model's final norm and unembedding; cosines per prompt, then the mean over prompts with a 95% bootstrap interval."));
         return b.toString();
     }
 

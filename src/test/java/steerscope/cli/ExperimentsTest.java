@@ -148,4 +148,65 @@ class ExperimentsTest {
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains(both.toString()) && bad.err().contains("one vector each"), bad.err());
     }
+
+    /**
+     * A "fine-tune" that is the base model with the vectors as mlp.down_proj biases (the paper's own form of them)
+     * computes exactly what the steered base computes: KL(full || steered) is zero at every position, and at every
+     * layer the fine-tune's residual difference is the vectors' (cosine 1; at layer 0 also the vector itself).
+     */
+    @Test
+    void aFineTuneThatIsTheVectorsMatchesThemExactly() throws Exception {
+        // the random vector on layer 0, and on layer 1 one that ends every completion at once (so each is a sequence ending with EOS)
+        SteeringVectors v = VectorFiles.read(random0);
+        int eos = Json.read(model.resolve("config.json")).path("eos_token_id").asInt();
+        float[] row = new float[v.dModel()], last = new float[v.dModel()];
+        try (steerscope.io.SafeTensors st = steerscope.io.SafeTensors.open(model.resolve("model.safetensors"))) {
+            float[] head = st.floats("lm_head.weight");
+            System.arraycopy(head, eos * v.dModel(), row, 0, v.dModel());
+        }
+        for (int i = 0; i < row.length; i++) last[i] = 40 * row[i];
+        v.set(1, last);
+        Path both = tmp.resolve("both-cf.safetensors");
+        VectorFiles.write(v, both);
+        Path full = tmp.resolve("full");
+        Files.createDirectories(full);
+        try (var files = Files.list(model)) {
+            for (Path f : files.toList()) if (!f.getFileName().toString().equals("model.safetensors")) Files.copy(f, full.resolve(f.getFileName()));
+        }
+        steerscope.io.SafeTensorsWriter w = new steerscope.io.SafeTensorsWriter().metadata("format", "pt");
+        try (steerscope.io.SafeTensors st = steerscope.io.SafeTensors.open(model.resolve("model.safetensors"))) {
+            for (var e : st.entries().values()) w.add(e.name(), e.shape(), st.floats(e.name()));
+        }
+        for (int l : v.layers()) w.add(steerscope.steer.DownProjBias.tensorName(l), new long[] {v.dModel()}, v.get(l));
+        w.write(full.resolve("model.safetensors"));
+
+        Path out = tmp.resolve("compare");
+        CliTest.Run r = CliTest.run(args("experiment", "compare-finetune", "--model", model.toString(), "--full", full.toString(), "--vectors", both.toString(),
+                "--out", out.toString()));
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = Json.read(out.resolve("compare_finetune.json"));
+        JsonNode kl = j.path("kl_full_vs_steered");
+        assertTrue(kl.path("n_sequences").asInt() > 0, "sequences ending with EOS: " + kl.path("n_eos"));
+        for (JsonNode p : kl.path("by_position")) assertEquals(0, p.path("kl").path("value").asDouble(), 1e-6, "KL(full || steered) at " + p);
+        JsonNode fullVsBase = j.path("delta_p_full_vs_base").path("position_classes").path("pos0").path("kl").path("value");
+        assertTrue(fullVsBase.asDouble() > 1e-3, "the fine-tune itself moves the distribution away from the base: " + fullVsBase);
+        for (JsonNode l : j.path("layers")) {
+            assertEquals(1, l.path("cosine_full_vectors_diff").path("value").asDouble(), 1e-4, "layer " + l.path("layer"));
+        }
+        assertEquals(1, j.path("layers").get(0).path("cosine_full_diff_vector").path("value").asDouble(), 1e-4, "layer 0: the difference is the vector");
+        assertEquals(1.0, j.path("layers").get(1).path("top_overlap_full_vectors_diff").asDouble(), 1e-12);
+        assertTrue(Files.readString(out.resolve("report.html")).contains("id=\"compare-finetune\""));
+
+        // a fine-tune of another vocabulary is refused before loading, naming both files and the field
+        Path other = tmp.resolve("other-vocab");
+        Files.createDirectories(other);
+        try (var files = Files.list(full)) {
+            for (Path f : files.toList()) Files.copy(f, other.resolve(f.getFileName()));
+        }
+        Files.writeString(other.resolve("config.json"), Files.readString(other.resolve("config.json")).replaceFirst("\"vocab_size\"\\s*:\\s*\\d+", "\"vocab_size\" : 999"));
+        CliTest.Run bad = CliTest.run(args("experiment", "compare-finetune", "--model", model.toString(), "--full", other.toString(), "--vectors", both.toString(),
+                "--out", tmp.resolve("compare-bad").toString()));
+        assertEquals(2, bad.code(), bad.err());
+        assertTrue(bad.err().contains("vocab_size") && bad.err().contains(other.resolve("config.json").toString()), bad.err());
+    }
 }
