@@ -135,6 +135,7 @@ final class ExperimentCommand implements Runnable {
                 OutputPath.requireWritable(common.out);
                 steerscope.util.Interrupts.onInterrupt(() -> "the conditions measured so far are kept in " + common.out + "; run the same command again");
                 TreeMap<Integer, SteeringVectors> singles = new TreeMap<>();
+                long trainStart = System.nanoTime();
                 if (vectors != null) {
                     for (Path f : vectors) {
                         SteeringVectors v = VectorFiles.read(f, L, d);
@@ -160,6 +161,7 @@ final class ExperimentCommand implements Runnable {
                 long t0 = System.nanoTime();
                 Map<String, Object> r = CombineLayers.run(m.model, m.tokenizer, common.promptOptions.build(m), problems, new ArrayList<>(singles.values()),
                         so, common.out.resolve("combine_layers.parts"), common.key(model, problems, so), true);
+                if (trainSteps > 0) r.put("train_seconds", Math.round((t0 - trainStart) / 1e6) / 1e3); // the single-layer runs (read back: little)
                 common.finish("combine_layers", r);
                 System.out.printf(Locale.ROOT, "combine-layers: %d layers, %d pairs, n=%d, K=%d; correlation(cosine, pair − better single) %s; %.1f s; "
                                 + "combine_layers.json and report.html in %s%n", singles.size(), ((List<?>) r.get("pairs")).size(), problems.size(), so.k(),
