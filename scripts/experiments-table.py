@@ -2,16 +2,14 @@
 """Tabulates the experiments' own output files (combine_layers.json, transfer.json, compare_finetune.json) as a
 Markdown page: every number with its 95% bootstrap interval, and the seconds each experiment measured itself.
 Usage: experiments-table.py --command "how the files were made" FILE.json...; stdlib only."""
-import argparse, json, os, platform, subprocess
+import argparse, importlib.util, json, os, subprocess
 
 def cpu():
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+    """The CPU's name, as sweep-table.py reads it."""
+    spec = importlib.util.spec_from_file_location("sweep_table", os.path.join(os.path.dirname(os.path.abspath(__file__)), "sweep-table.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.cpu()
 
 def iv(x, d=3):
     if x is None or x.get("value") is None:
