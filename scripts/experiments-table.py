@@ -55,7 +55,7 @@ def transfer(j, out):
     out.append("")
     for k in ("kept_fraction", "kept_fraction_reverse"):
         if k in j:
-            out.append("- `%s` (transferred gain / %s): %s%s" % (k, j[k + "_denominator"], iv(j[k]), " – " + j[k + "_reason"] if j.get(k + "_reason") else ""))
+            out.append("- `%s` (transferred gain / %s): %s" % (k, j[k + "_denominator"], iv(j[k]) if j[k] else "null, " + j[k + "_reason"]))
     out.append("")
 
 def compare(j, out):
