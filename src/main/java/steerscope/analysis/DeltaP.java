@@ -34,7 +34,16 @@ final class DeltaP {
      */
     static Map<String, Object> analyse(Transformer tf, Vocab vocab, int[] cat, List<int[]> prompts, List<Sampled.Sample> samples,
                                        Steering steered, Steering zeroed, int maxSequences, long seed) {
-        int V = tf.config.vocabSize(), n = vocab.size;
+        return analyse(tf, steered, tf, zeroed, vocab, cat, prompts, samples, maxSequences, seed);
+    }
+
+    /**
+     * The same between two models of one vocabulary and shape: "steered" is {@code tfS} under {@code steered},
+     * "zeroed" is {@code tfZ} under {@code zeroed} (e.g. a full fine-tune against its base model).
+     */
+    static Map<String, Object> analyse(Transformer tfS, Steering steered, Transformer tfZ, Steering zeroed, Vocab vocab, int[] cat,
+                                       List<int[]> prompts, List<Sampled.Sample> samples, int maxSequences, long seed) {
+        int V = tfS.config.vocabSize(), n = vocab.size;
         double[] pos0Sum = new double[n], laterSum = new double[n];
         long[] counts = new long[2];
         Map<Integer, double[]> topBy = new HashMap<>(), bottomBy = new HashMap<>(); // id -> {count, sum, extreme}
@@ -48,11 +57,11 @@ final class DeltaP {
             int[] prompt = prompts.get(s.problem());
             int p = prompt.length, c = s.tokens().length;
             int[] ids = Sampled.concat(prompt, s.tokens());
-            float[] a = TeacherForcing.normed(tf, ids, p, steered, null), b = TeacherForcing.normed(tf, ids, p, zeroed, null);
+            float[] a = TeacherForcing.normed(tfS, ids, p, steered, null), b = TeacherForcing.normed(tfZ, ids, p, zeroed, null);
             double[] kl = new double[c], topDp = new double[c], bottomDp = new double[c], hs = new double[c], hz = new double[c];
             int[] top = new int[c], bottom = new int[c];
             double[][] shift = new double[2][c]; // per category (process, structure): Σ Δp over its tokens
-            TeacherForcing.pairs(tf, a, b, p - 1, p - 1 + c, (row, la, lb, off) -> {
+            TeacherForcing.pairs(tfS, a, tfZ, b, p - 1, p - 1 + c, (row, la, lb, off) -> {
                 int j = row - (p - 1);
                 double lseS = Divergence.logSumExp(la, off, V), lseZ = Divergence.logSumExp(lb, off, V);
                 double k = 0, es = 0, ez = 0;
@@ -115,6 +124,7 @@ final class DeltaP {
         return Out.map(
                 "n_samples", samples.size(), "n_eos", eos, "n_sequences", S, "positions", counts[0] + counts[1],
                 "position_classes", classes,
+                "by_position", byPosition(seqs, seed),
                 "pos0_kl_share", Out.interval(Bootstrap.ratio(kl0, klSum, seed)),
                 "kl_pos0_minus_later", Out.interval(Bootstrap.meanDiff(pos0, later, seed)),
                 "pos0_boosted", vocab.entries(vocab.top(pos0Sum, TOP, true), pos0Sum),
@@ -156,6 +166,26 @@ final class DeltaP {
                 "top_dp", Out.interval(Bootstrap.mean(cols[1], seed)),
                 "entropy_steered", Out.num(Bootstrap.mean(cols[2], seed)[0]),
                 "entropy_zeroed", Out.num(Bootstrap.mean(cols[3], seed)[0]));
+    }
+
+    /** Completion positions profiled one by one (pos 0 .. BY_POSITION-1). */
+    static final int BY_POSITION = 48;
+
+    /** Per completion position j: over the sequences that reach it, the mean KL and top Δp with intervals. */
+    private static List<Object> byPosition(List<Seq> seqs, long seed) {
+        List<Object> out = new ArrayList<>();
+        for (int j = 0; j < BY_POSITION; j++) {
+            List<double[]> at = new ArrayList<>();
+            for (Seq q : seqs) if (q.kl.length > j) at.add(new double[] {q.kl[j], q.topDp[j]});
+            if (at.isEmpty()) break;
+            double[] kl = new double[at.size()], top = new double[at.size()];
+            for (int i = 0; i < kl.length; i++) {
+                kl[i] = at.get(i)[0];
+                top[i] = at.get(i)[1];
+            }
+            out.add(Out.map("pos", j, "sequences", kl.length, "kl", Out.interval(Bootstrap.mean(kl, seed)), "top_dp", Out.interval(Bootstrap.mean(top, seed))));
+        }
+        return out;
     }
 
     private static List<Object> byToken(Vocab vocab, Map<Integer, double[]> by, String extreme) {

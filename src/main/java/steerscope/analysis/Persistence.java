@@ -71,7 +71,7 @@ final class Persistence {
     }
 
     /** A zero difference (a padding token, or a vector of zeros) counts as no alignment. */
-    private static double orZero(double x) {
+    static double orZero(double x) {
         return Double.isNaN(x) ? 0 : x;
     }
 }

@@ -27,7 +27,7 @@ public final class Sampled {
     /** Per-problem fraction correct, the samples, and the mean with its interval {mean, lo, hi}. */
     public record Result(double[] perProblem, List<Sample> samples, double[] accuracy) {
         Map<String, Object> json() {
-            return Out.map("accuracy", Out.num(accuracy[0]), "ci", List.of(Out.num(accuracy[1]), Out.num(accuracy[2])));
+            return Out.map("accuracy", Out.num(accuracy[0]), "ci", java.util.Arrays.asList(Out.num(accuracy[1]), Out.num(accuracy[2])));
         }
     }
 
@@ -70,7 +70,18 @@ public final class Sampled {
                 per[i] = ok / (double) opt.k();
             }
         }
-        return new Result(per, samples, Bootstrap.mean(per, opt.seed() ^ 0xB00757L));
+        return new Result(per, samples, accuracy(per, opt.seed()));
+    }
+
+    /** The mean of per-problem fractions correct with its 95% interval {mean, lo, hi}, as every sampled accuracy here is given. */
+    static double[] accuracy(double[] perProblem, long seed) {
+        return Bootstrap.mean(perProblem, seed ^ 0xB00757L);
+    }
+
+    /** {accuracy, ci} of per-problem fractions correct, as {@link Result#json} writes it. */
+    static Map<String, Object> accuracyJson(double[] perProblem, long seed) {
+        double[] a = accuracy(perProblem, seed);
+        return Out.map("accuracy", Out.num(a[0]), "ci", java.util.Arrays.asList(Out.num(a[1]), Out.num(a[2])));
     }
 
     static int[] concat(int[] a, int[] b) {

@@ -57,12 +57,17 @@ public final class TeacherForcing {
 
     /** Calls {@code f} for rows from..to-1 of two runs' hidden states, in order. */
     public static void pairs(Transformer tf, float[] a, float[] b, int from, int to, Pairs f) {
-        int d = tf.config.hiddenSize(), V = tf.config.vocabSize(), chunk = Math.max(1, chunkRows(V) / 2);
+        pairs(tf, a, tf, b, from, to, f);
+    }
+
+    /** The same for two models of one vocabulary (e.g. a fine-tune and its base), each row through its own model's head. */
+    public static void pairs(Transformer tfA, float[] a, Transformer tfB, float[] b, int from, int to, Pairs f) {
+        int d = tfA.config.hiddenSize(), V = tfA.config.vocabSize(), chunk = Math.max(1, chunkRows(V) / 2);
         float[] la = new float[chunk * V], lb = new float[chunk * V];
         for (int r0 = from; r0 < to; r0 += chunk) {
             int n = Math.min(chunk, to - r0);
-            Kernels.matmul(la, 0, a, r0 * d, n, tf.weights.lmHead, null, false);
-            Kernels.matmul(lb, 0, b, r0 * d, n, tf.weights.lmHead, null, false);
+            Kernels.matmul(la, 0, a, r0 * d, n, tfA.weights.lmHead, null, false);
+            Kernels.matmul(lb, 0, b, r0 * d, n, tfB.weights.lmHead, null, false);
             for (int i = 0; i < n; i++) f.row(r0 + i, la, lb, i * V);
         }
     }

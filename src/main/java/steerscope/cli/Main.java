@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
                 ScoreCommand.class,
                 GenerateCommand.class,
                 VectorsCommand.class,
+                ExperimentCommand.class,
                 ExportCommand.class,
                 TrainCommand.class,
                 EvalCommand.class,

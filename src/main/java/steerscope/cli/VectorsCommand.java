@@ -21,7 +21,7 @@ import steerscope.tensor.Mat;
 import steerscope.util.UserError;
 
 @Command(name = "vectors", description = "Show, export and import steering-vector files.",
-        subcommands = {VectorsCommand.Show.class, VectorsCommand.Export.class, VectorsCommand.Import.class})
+        subcommands = {VectorsCommand.Show.class, VectorsCommand.Export.class, VectorsCommand.Import.class, VectorsCommand.Combine.class})
 final class VectorsCommand implements Runnable {
     @Override
     public void run() {
@@ -96,13 +96,62 @@ final class VectorsCommand implements Runnable {
         public Integer call() {
             SteeringVectors v = VectorFiles.read(file);
             OutputPath.checkFile(out, "vectors export", VectorsCommand::isVectorFile, overwrite);
+            write(v, format, out, dropLayer0);
+            System.out.println("wrote " + out);
+            return 0;
+        }
+
+        /** Writes {@code v} in one of the export formats. */
+        static void write(SteeringVectors v, String format, Path out, boolean dropLayer0) {
             switch (format) {
                 case "gguf" -> GgufControlVector.write(v, out, dropLayer0);
                 case "safetensors" -> VectorFiles.write(v, out);
                 case "down-proj-bias" -> DownProjBias.write(v, out, v.metadata());
                 default -> throw new UserError("--format must be gguf, safetensors or down-proj-bias, got '" + format + "'");
             }
-            System.out.println("wrote " + out);
+        }
+    }
+
+    @Command(name = "combine", description = "A weighted sum of vector files, layer by layer (a layer a file lacks counts as zero), "
+            + "optionally on some layers only; written like any vector file (--format as in export).")
+    static final class Combine implements Callable<Integer> {
+        @Parameters(paramLabel = "FILE", arity = "1..*", description = "Vector files (steerscope safetensors or llama.cpp GGUF) of the same shape.")
+        List<Path> files;
+        @Option(names = "--weights", split = ",", paramLabel = "W1,W2,...", description = "One weight per file (default: 1 each, the plain sum).")
+        double[] weights;
+        @Option(names = "--layers", split = ",", paramLabel = "LIST", description = "Keep only these layers (default: every layer a file has).")
+        int[] layers;
+        @Option(names = "--out", required = true, paramLabel = "PATH") Path out;
+        @Option(names = "--format", defaultValue = "safetensors", description = "safetensors (default) | gguf | down-proj-bias") String format;
+        @Option(names = "--allow-drop-layer0", description = "GGUF: leave out the block-0 vector, which llama.cpp cannot load.") boolean dropLayer0;
+        @Option(names = "--overwrite", description = "Replace --out even if it is not a steering-vector file.") boolean overwrite;
+
+        @Override
+        public Integer call() {
+            if (!List.of("safetensors", "gguf", "down-proj-bias").contains(format)) {
+                throw new UserError("--format must be gguf, safetensors or down-proj-bias, got '" + format + "'");
+            }
+            List<SteeringVectors> inputs = new ArrayList<>();
+            for (Path f : files) inputs.add(VectorFiles.read(f));
+            double[] w = weights;
+            if (w == null) {
+                w = new double[files.size()];
+                java.util.Arrays.fill(w, 1.0);
+            }
+            for (double x : w) if (!Double.isFinite(x)) throw new UserError("--weights: every weight must be a finite number");
+            if (layers != null) {
+                for (int l : layers) {
+                    if (l < 0 || l >= inputs.get(0).nLayers()) {
+                        throw new UserError("--layers: layer " + l + " is out of range 0.." + (inputs.get(0).nLayers() - 1));
+                    }
+                }
+            }
+            SteeringVectors c = steerscope.steer.VectorArithmetic.combine(inputs, files, w, layers);
+            OutputPath.checkFile(out, "vectors combine", VectorsCommand::isVectorFile, overwrite);
+            Export.write(c, format, out, dropLayer0);
+            StringBuilder norms = new StringBuilder();
+            for (int l : c.layers()) norms.append(String.format(Locale.ROOT, " L%d %.4f", l, c.norm(l)));
+            System.out.printf(Locale.ROOT, "wrote %s (%s): norms%s%n", out, c.metadata().get("combined"), norms);
             return 0;
         }
     }

@@ -67,13 +67,22 @@ public final class OrganismTrainer {
 
     /** Trains the organism of {@code cfg} and saves it into {@code outDir} (replacing what is there). */
     public static Result train(OrganismConfig cfg, Path outDir, Consumer<String> progress) {
+        return train(cfg, null, outDir, progress);
+    }
+
+    /**
+     * With {@code parent} (an organism directory): a sibling of it, continued-pretrained from its weights with its
+     * tokenizer on the corpus of {@code cfg} (e.g. another style mix), so it has the parent's shapes and token ids
+     * and steering vectors move between the two. {@code cfg} must keep the parent's shape fields.
+     */
+    public static Result train(OrganismConfig cfg, Path parent, Path outDir, Consumer<String> progress) {
         Path out = outDir.toAbsolutePath();
         Path tmp = out.resolveSibling("." + out.getFileName() + ".tmp-" + ProcessHandle.current().pid());
         try {
             FileTrees.delete(tmp);
             Interrupts.registerTemp(tmp); // a Ctrl-C during the minutes of training removes it
             Files.createDirectories(tmp);
-            Result r = trainInto(cfg, tmp, progress);
+            Result r = trainInto(cfg, parent, tmp, progress);
             Interrupts.critical(() -> {
                 try {
                     replaceDir(tmp, out);
@@ -94,16 +103,23 @@ public final class OrganismTrainer {
         }
     }
 
-    private static Result trainInto(OrganismConfig cfg, Path dir, Consumer<String> progress) {
+    private static Result trainInto(OrganismConfig cfg, Path parent, Path dir, Consumer<String> progress) {
         long t0 = System.nanoTime();
-        // 1. corpus and tokenizer
+        // 1. corpus and tokenizer (a sibling keeps its parent's)
         Corpus corpus = new Corpus(cfg.task(), cfg.styles(), cfg.drillFraction(), cfg.writers());
         List<Corpus.Document> generated = corpus.generate(cfg.documents(), cfg.seed());
         List<String> texts = generated.stream().map(Corpus.Document::text).toList();
-        BpeTrainer bpe = new BpeTrainer(cfg.vocabSize(), SPECIAL_TOKENS, cfg.seed())
-                .train(texts.subList(0, Math.min(cfg.tokenizerDocs(), texts.size())));
         Path tokFile = dir.resolve("tokenizer.json");
-        bpe.writeTokenizerJson(tokFile);
+        if (parent == null) {
+            new BpeTrainer(cfg.vocabSize(), SPECIAL_TOKENS, cfg.seed()).train(texts.subList(0, Math.min(cfg.tokenizerDocs(), texts.size())))
+                    .writeTokenizerJson(tokFile);
+        } else {
+            try {
+                Files.copy(parent.resolve("tokenizer.json"), tokFile);
+            } catch (IOException e) {
+                throw UserError.inFile(parent.resolve("tokenizer.json"), "cannot copy the parent's tokenizer: " + steerscope.io.IoErrors.describe(e));
+            }
+        }
         Tokenizer tok = Tokenizer.load(tokFile);
         int eot = tok.tokenId(PromptFormat.END_OF_TEXT).orElseThrow();
         List<Doc> docs = new ArrayList<>(texts.size());
@@ -131,7 +147,7 @@ public final class OrganismTrainer {
 
         // 2. model
         ModelConfig mc = modelConfig(cfg, tok.vocabSize(), eot);
-        Map<String, float[]> arrays = initWeights(mc, cfg.seed());
+        Map<String, float[]> arrays = parent == null ? initWeights(mc, cfg.seed()) : parentWeights(parent, mc);
         ModelWeights weights = ModelWeights.fromArrays(mc, arrays);
         Transformer tf = new Transformer(mc, weights);
         Gradients grads = new Gradients(mc, true);
@@ -175,7 +191,7 @@ public final class OrganismTrainer {
         Model model = new Model(dir, mc, weights);
         OrganismEval.Report report = OrganismEval.evaluate(model, tok, cfg.task(), cfg.evalProblems(), cfg.evalSeed());
         progress.accept("organism: " + report.summary());
-        save(dir, cfg, mc, arrays, stats, report, tok);
+        save(dir, cfg, parent, mc, arrays, stats, report, tok);
         progress.accept(String.format("organism: done in %.1fs", secondsSince(t0)));
         return new Result(dir, cfg, stats, report);
     }
@@ -223,6 +239,42 @@ public final class OrganismTrainer {
         }
         arrays.put("model.norm.weight", ones(d));
         return arrays;
+    }
+
+    /** The parent organism's weights, in checkpoint-name order, checked against the sibling's model config. */
+    private static Map<String, float[]> parentWeights(Path parent, ModelConfig mc) {
+        ModelConfig pc = ModelConfig.load(parent);
+        if (pc.nLayers() != mc.nLayers() || pc.hiddenSize() != mc.hiddenSize() || pc.vocabSize() != mc.vocabSize()
+                || pc.intermediateSize() != mc.intermediateSize() || pc.nHeads() != mc.nHeads() || pc.nKvHeads() != mc.nKvHeads()) {
+            throw UserError.inFile(parent.resolve("config.json"), "the parent's shape differs from the sibling's config (a sibling keeps "
+                    + "hiddenSize, layers, heads, kvHeads, intermediateSize and the tokenizer)");
+        }
+        Map<String, float[]> arrays = new LinkedHashMap<>();
+        try (steerscope.io.SafeTensors st = steerscope.io.SafeTensors.open(parent.resolve("model.safetensors"))) {
+            for (String name : initWeights(mc, 0).keySet()) {
+                if (!st.entries().containsKey(name)) throw UserError.inFile(parent.resolve("model.safetensors"), "no tensor " + name);
+                arrays.put(name, st.floats(name));
+            }
+        }
+        return arrays;
+    }
+
+    /**
+     * The config of a sibling of {@code parent}: the parent's own (its organism.json) with {@code overrides}
+     * applied; the shape fields may not change.
+     */
+    public static OrganismConfig siblingConfig(Path parent, List<String> overrides) {
+        Path f = parent.resolve("organism.json");
+        if (!Files.isRegularFile(f)) throw UserError.inFile(parent, "not an organism directory: no organism.json");
+        com.fasterxml.jackson.databind.JsonNode cfg = Json.read(f).path("config");
+        if (!cfg.isObject()) throw UserError.inFile(f, "field 'config' must be an object (an organism configuration)");
+        OrganismConfig p = OrganismConfig.fromJson(cfg.toString()), c = p.with(overrides);
+        for (String field : List.of("vocabSize", "hiddenSize", "layers", "heads", "kvHeads", "intermediateSize")) {
+            if (!Json.MAPPER.valueToTree(p).path(field).equals(Json.MAPPER.valueToTree(c).path(field))) {
+                throw new UserError("organism --from: '" + field + "' cannot change (a sibling keeps the parent's shapes and tokenizer)");
+            }
+        }
+        return c;
     }
 
     private static float[] normal(SplittableRandom rng, int n, double std) {
@@ -329,7 +381,7 @@ public final class OrganismTrainer {
 
     // --------------------------------------------------------------------------------------------------- save
 
-    private static void save(Path dir, OrganismConfig cfg, ModelConfig mc, Map<String, float[]> arrays,
+    private static void save(Path dir, OrganismConfig cfg, Path parent, ModelConfig mc, Map<String, float[]> arrays,
                              TrainStats stats, OrganismEval.Report report, Tokenizer tok) {
         AtomicFiles.writeString(dir.resolve("config.json"), Json.writePretty(mc.toJson()));
         Map<String, Object> gen = new LinkedHashMap<>();
@@ -384,6 +436,9 @@ public final class OrganismTrainer {
         org.put("key", cfg.key());
         org.put("generator_version", OrganismConfig.GENERATOR_VERSION);
         org.put("config", cfg);
+        if (parent != null) { // a sibling: continued-pretrained from this organism
+            org.put("parent", Map.of("dir", parent.toAbsolutePath().normalize().toString(), "key", Json.read(parent.resolve("organism.json")).path("key").asText()));
+        }
         org.put("train", stats);
         org.put("eval", report);
         AtomicFiles.writeString(dir.resolve("organism.json"), Json.writePretty(org));

@@ -32,6 +32,10 @@ final class Sections {
         out.add(new String[] {"circuit", "Circuit patching of block L−1 (penultimate vector)", circuit()});
         out.add(new String[] {"persistence", "Persistence of single-layer vectors", persistence()});
         out.add(new String[] {"middle-layers", "Middle layers and the distractor language", middleLayers()});
+        // the experiments (docs/experiments.md) only when they were run: an analysis directory has none of them
+        if (!d.file("combine_layers").isMissingNode()) out.add(new String[] {"combine-layers", "Experiment: single-layer vectors combined in pairs", combineLayers()});
+        if (!d.file("transfer").isMissingNode()) out.add(new String[] {"transfer", "Experiment: transfer to another model of the family", transfer()});
+        if (!d.file("compare_finetune").isMissingNode()) out.add(new String[] {"compare-finetune", "Experiment: vectors vs the full fine-tune, mechanistically", compareFinetune()});
         out.add(new String[] {"training", "RL training curves", training()});
         out.add(new String[] {"norms", "Vector norms and directions per layer", norms()});
         out.add(new String[] {"logit-lens", "Logit lens of the vectors", logitLens()});
@@ -688,6 +692,121 @@ final class Sections {
             b.append("<p class=\"nm\">").append(Html.text(m.path("reason").asText("not measured"))).append("</p>");
         }
         return b.toString();
+    }
+
+    String combineLayers() {
+        JsonNode c = d.file("combine_layers");
+        List<String> names = new ArrayList<>();
+        for (JsonNode l : c.path("layers")) names.add("L" + l.asInt());
+        int n = names.size();
+        double[][] acc = matrix(c.path("matrix").path("accuracy"), n), minusBest = matrix(c.path("matrix").path("minus_best"), n);
+        StringBuilder b = new StringBuilder();
+        b.append(figure(Charts.heatMap("Sampled accuracy: single vectors (diagonal) and pairs", names, names, acc, "accuracy"),
+                "Each layer's vector was trained alone on that layer; a pair is the two applied together. Mean over " + c.path("n_problems").asInt()
+                        + " problems of the fraction of " + c.path("k").asInt() + " samples at T = 1 that are correct; the base model scores "
+                        + Html.num(num(c.path("base").path("accuracy")), 3) + "."));
+        b.append(figure(Charts.heatMap("Pair minus its better single vector", names, names, minusBest, "accuracy difference"),
+                "acc(pair) − max(acc(i), acc(j)): above 0 where two vectors together beat the better one alone (intervals in the table)."));
+        b.append("<table><tr><th>pair</th><th>cosine</th><th>accuracy</th><th>pair − better single</th><th>gain relative to the better single</th></tr>");
+        for (JsonNode p : c.path("pairs")) {
+            b.append("<tr><td>L").append(p.path("layers").path(0).asInt()).append(" + L").append(p.path("layers").path(1).asInt()).append("</td>")
+                    .append(numCell(num(p.path("cosine")), 3)).append("<td class=\"num\">").append(Html.text(Html.num(acc(p.path("accuracy"))[0], 3)))
+                    .append(" [").append(Html.text(Html.num(acc(p.path("accuracy"))[1], 3))).append(", ").append(Html.text(Html.num(acc(p.path("accuracy"))[2], 3)))
+                    .append("]</td><td class=\"num\">").append(Html.text(interval(p.path("minus_best"), 3))).append("</td>")
+                    .append(p.path("relative").isObject() ? "<td class=\"num\">" + Html.text(interval(p.path("relative"), 3)) + "</td>"
+                            : "<td class=\"nm\">" + Html.text(p.path("relative_reason").asText("not measured")) + "</td>").append("</tr>");
+        }
+        b.append("</table>");
+        b.append("<p>Correlation over pairs of the cosine of the two vectors with (pair − better single): <b>")
+                .append(Html.text(interval(c.path("correlation_minus_best"), 3))).append("</b>; with the relative gain: <b>")
+                .append(Html.text(c.path("correlation_relative").isObject() ? interval(c.path("correlation_relative"), 3) : "–")).append("</b>")
+                .append(c.path("correlation_reason").isTextual() ? " <span class=\"nm\">(" + Html.text(c.path("correlation_reason").asText()) + ")</span>" : "")
+                .append(".</p>");
+        b.append(caption("Relative gain = (acc(pair) − base) / (max(acc(i), acc(j)) − base), given only when the better single vector's gain is "
+                + "positive beyond its 95% interval. All intervals are 95% bootstrap intervals over problems (every condition resampled together)."));
+        return b.toString();
+    }
+
+    String transfer() {
+        JsonNode t = d.file("transfer");
+        List<String> labels = new ArrayList<>();
+        List<double[]> rows = new ArrayList<>();
+        for (String side : List.of("from", "to")) {
+            String who = side.equals("from") ? "from-model" : "to-model";
+            for (String[] c : new String[][] {{"none", "no vector"}, {"own", "own vector"}, {"transferred", "other model's vector"}}) {
+                labels.add(who + ", " + c[1]);
+                JsonNode a = t.path(side).path(c[0]);
+                rows.add(a.isObject() ? acc(a) : new double[] {Double.NaN, Double.NaN, Double.NaN});
+            }
+        }
+        StringBuilder b = new StringBuilder();
+        b.append(figure(intervalsOf("Sampled accuracy of each model with no vector, its own and the other's", labels, rows, "accuracy (T = 1)", Double.NaN),
+                "from-model: " + t.path("models").path("from").asText() + "; to-model: " + t.path("models").path("to").asText() + ". Mean over "
+                        + t.path("n_problems").asInt() + " problems of the fraction of " + t.path("k").asInt() + " samples at T = 1 that are correct, "
+                        + "95% bootstrap intervals over problems; every condition samples with the same seeds."));
+        for (String k : List.of("kept_fraction", "kept_fraction_reverse")) {
+            if (!t.has(k)) continue;
+            b.append("<p>").append(k.equals("kept_fraction") ? "Kept fraction (the from-model's vectors on the to-model)" : "Kept fraction, reverse (the to-model's vectors on the from-model)")
+                    .append(": <b>").append(Html.text(t.path(k).isObject() ? interval(t.path(k), 3) : "–")).append("</b>, transferred gain / ")
+                    .append(Html.text(t.path(k + "_denominator").asText())).append(t.path(k + "_reason").isTextual()
+                            ? " <span class=\"nm\">(" + Html.text(t.path(k + "_reason").asText()) + ")</span>" : "").append(".</p>");
+        }
+        return b.toString();
+    }
+
+    String compareFinetune() {
+        JsonNode c = d.file("compare_finetune");
+        StringBuilder b = new StringBuilder();
+        List<String> labels = List.of("base", "vectors", "full fine-tune");
+        List<double[]> rows = new ArrayList<>();
+        for (String k : List.of("base", "vectors", "full")) rows.add(acc(c.path("accuracy").path(k)));
+        b.append(figure(intervalsOf("Sampled accuracy", labels, rows, "accuracy (T = 1)", rows.get(0)[0]),
+                "Mean over " + c.path("n_problems").asInt() + " problems of the fraction of " + c.path("k").asInt()
+                        + " samples at T = 1 that are correct, 95% bootstrap intervals over problems. Full − vectors: "
+                        + interval(c.path("full_minus_vectors"), 3) + "."));
+        List<Charts.Line> lines = new ArrayList<>();
+        String[][] series = {{"delta_p_full_vs_base", "KL(base ‖ full), full's samples"}, {"delta_p_vectors_vs_base", "KL(base ‖ steered), vectors' samples"},
+                {"kl_full_vs_steered", "KL(full ‖ steered), full's samples"}};
+        for (int i = 0; i < series.length; i++) {
+            JsonNode pos = c.path(series[i][0]).path("by_position");
+            double[] x = new double[pos.size()], y = new double[pos.size()];
+            for (int k = 0; k < pos.size(); k++) {
+                x[k] = pos.get(k).path("pos").asInt();
+                y[k] = num(pos.get(k).path("kl").path("value"));
+            }
+            lines.add(new Charts.Line(series[i][1], x, y, Charts.PALETTE[i], i == 2));
+        }
+        b.append(figure(Charts.lines("Mean per-token KL by completion position", lines, "completion position (0 = first generated token)", "KL (nats)", false),
+                "Completions sampled at T = 1 that end with end-of-sequence, teacher-forced through both models; the mean over the sequences that "
+                        + "reach each position (intervals in compare_finetune.json). Low KL(full ‖ steered) where the vectors predict what the fine-tune predicts."));
+        b.append("<table><tr><th>sequences</th><th>KL at pos 0</th><th>KL later</th><th>share of KL at pos 0</th></tr>");
+        for (String[] sr : series) {
+            JsonNode dp = c.path(sr[0]);
+            b.append("<tr><td>").append(Html.text(sr[1])).append(" (").append(dp.path("n_sequences").asInt()).append(")</td><td class=\"num\">")
+                    .append(Html.text(interval(dp.path("position_classes").path("pos0").path("kl"), 3))).append("</td><td class=\"num\">")
+                    .append(Html.text(interval(dp.path("position_classes").path("later").path("kl"), 3))).append("</td><td class=\"num\">")
+                    .append(Html.text(interval(dp.path("pos0_kl_share"), 3))).append("</td></tr>");
+        }
+        b.append("</table>");
+        b.append("<table><tr><th>layer</th><th>cos(full diff, vectors diff)</th><th>cos(full diff, vector)</th><th>lens of the fine-tune's mean difference</th>"
+                + "<th>lens of the vector</th><th>top-10 shared with the vectors' difference</th></tr>");
+        for (JsonNode l : c.path("layers")) {
+            b.append("<tr><td>L").append(l.path("layer").asInt()).append("</td><td class=\"num\">").append(Html.text(interval(l.path("cosine_full_vectors_diff"), 3)))
+                    .append("</td><td class=\"num\">").append(Html.text(l.path("cosine_full_diff_vector").isObject() ? interval(l.path("cosine_full_diff_vector"), 3) : "–"))
+                    .append("</td><td>").append(chips(l.path("full_top"), 6, "lens")).append("</td><td>").append(chips(l.path("vector_top"), 6, "lens"))
+                    .append("</td>").append(numCell(num(l.path("top_overlap_full_vectors_diff")), 2)).append("</tr>");
+        }
+        b.append("</table>");
+        b.append(caption("Per layer, the mean over prompt tokens of hook_resid_post (full fine-tune − base), and of (base with the vectors − base), "
+                + "read through the base model's final norm and unembedding; cosines per prompt, then the mean over prompts with a 95% bootstrap interval."));
+        return b.toString();
+    }
+
+    /** An n x n JSON array of numbers (nulls as NaN). */
+    private static double[][] matrix(JsonNode rows, int n) {
+        double[][] m = new double[n][n];
+        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) m[i][j] = num(rows.path(i).path(j));
+        return m;
     }
 
     static String missing(String what) {

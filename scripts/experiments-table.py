@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Tabulates the experiments' own output files (combine_layers.json, transfer.json, compare_finetune.json) as a
+Markdown page: every number with its 95% bootstrap interval, and the seconds each experiment measured itself.
+Usage: experiments-table.py --command "how the files were made" FILE.json...; stdlib only."""
+import argparse, importlib.util, json, os, subprocess
+
+def cpu():
+    """The CPU's name, as sweep-table.py reads it."""
+    spec = importlib.util.spec_from_file_location("sweep_table", os.path.join(os.path.dirname(os.path.abspath(__file__)), "sweep-table.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.cpu()
+
+def iv(x, d=3):
+    if x is None or x.get("value") is None:
+        return "–"
+    lo, hi = x["ci"]
+    f = "%%.%df" % d
+    return (f % x["value"]) + " [" + ("–" if lo is None else f % lo) + ", " + ("–" if hi is None else f % hi) + "]"
+
+def acc(a):
+    return iv({"value": a["accuracy"], "ci": a["ci"]}) if a else "–"
+
+def combine(j, out):
+    out.append("## combine-layers (%d layers, %d pairs, %d problems x K = %d, %.0f s)" % (len(j["layers"]), len(j["pairs"]), j["n_problems"], j["k"], j["seconds"]))
+    out.append("")
+    out.append("Base: %s." % acc(j["base"]))
+    out.append("")
+    out.append("| layer | accuracy alone | gain over base |")
+    out.append("| --- | --- | --- |")
+    for s in j["singles"]:
+        out.append("| %d | %s | %s |" % (s["layer"], acc(s["accuracy"]), iv(s["gain_over_base"])))
+    out.append("")
+    out.append("| pair | cosine | accuracy | pair − better single | relative gain |")
+    out.append("| --- | --- | --- | --- | --- |")
+    for p in j["pairs"]:
+        out.append("| %d + %d | %.3f | %s | %s | %s |" % (p["layers"][0], p["layers"][1], p["cosine"], acc(p["accuracy"]), iv(p["minus_best"]),
+                                                      iv(p["relative"]) if p["relative"] else "– (" + p["relative_reason"] + ")"))
+    out.append("")
+    out.append("Correlation over pairs of the cosine with (pair − better single): %s; with the relative gain: %s%s." % (
+        iv(j.get("correlation_minus_best")), iv(j.get("correlation_relative")),
+        " (" + j["correlation_reason"] + ")" if j.get("correlation_reason") else ""))
+    out.append("")
+
+def transfer(j, out):
+    out.append("## transfer (%d problems x K = %d, %.0f s)" % (j["n_problems"], j["k"], j["seconds"]))
+    out.append("")
+    out.append("from: `%s`; to: `%s`." % (j["models"]["from"], j["models"]["to"]))
+    out.append("")
+    out.append("| model | no vector | own vector | transferred vector | own gain | transferred gain |")
+    out.append("| --- | --- | --- | --- | --- | --- |")
+    for side in ("from", "to"):
+        s = j[side]
+        out.append("| %s | %s | %s | %s | %s | %s |" % (side, acc(s["none"]), acc(s["own"]), acc(s["transferred"]), iv(s["own_gain"]), iv(s["transferred_gain"])))
+    out.append("")
+    for k in ("kept_fraction", "kept_fraction_reverse"):
+        if k in j:
+            out.append("- `%s` (transferred gain / %s): %s" % (k, j[k + "_denominator"], iv(j[k]) if j[k] else "null, " + j[k + "_reason"]))
+    out.append("")
+
+def compare(j, out):
+    out.append("## compare-finetune (%d problems x K = %d, %.0f s)" % (j["n_problems"], j["k"], j["seconds"]))
+    out.append("")
+    a = j["accuracy"]
+    out.append("Accuracy: base %s, vectors %s, full fine-tune %s; full − vectors %s." % (acc(a["base"]), acc(a["vectors"]), acc(a["full"]), iv(j["full_minus_vectors"])))
+    out.append("")
+    out.append("| per-token KL (nats) | sequences | pos 0 | later positions | share at pos 0 |")
+    out.append("| --- | --- | --- | --- | --- |")
+    for k, name in (("delta_p_full_vs_base", "KL(base ‖ full), full's samples"), ("delta_p_vectors_vs_base", "KL(base ‖ steered), vectors' samples"),
+                    ("kl_full_vs_steered", "KL(full ‖ steered), full's samples")):
+        d = j[k]
+        pc = d["position_classes"]
+        out.append("| %s | %d | %s | %s | %s |" % (name, d["n_sequences"], iv(pc["pos0"]["kl"], 4), iv(pc["later"]["kl"], 4), iv(d["pos0_kl_share"])))
+    out.append("")
+    out.append("| layer | cos(full diff, vectors diff) | cos(full diff, vector) | lens top of the fine-tune's difference | lens top of the vector |")
+    out.append("| --- | --- | --- | --- | --- |")
+    for l in j["layers"]:
+        toks = lambda xs: " ".join("`%s`" % json.dumps(t["text"])[1:-1].replace("|", "\\|").replace("`", "'") for t in (xs or [])[:5])
+        out.append("| %d | %s | %s | %s | %s |" % (l["layer"], iv(l["cosine_full_vectors_diff"]), iv(l["cosine_full_diff_vector"]), toks(l["full_top"]), toks(l["vector_top"])))
+    out.append("")
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--command", action="append", required=True, help="a command that made the files (repeatable)")
+    p.add_argument("--commit", help="the source commit (default: HEAD)")
+    p.add_argument("files", nargs="+")
+    a = p.parse_args()
+    commit = a.commit or subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    out = ["# The experiments on the model organism", "",
+           "Generated by `scripts/experiments-table.py` from the experiments' own JSON (commit %s, %s, %d cores). Accuracies are the mean "
+           "over K samples at T = 1 per problem with 95%% bootstrap intervals over problems; the seconds are each experiment's own "
+           "measurement of its evaluation. Made with:" % (commit, cpu(), os.cpu_count()), ""]
+    out += ["    " + c for c in a.command]
+    out.append("")
+    for f in a.files:
+        j = json.load(open(f))
+        name = os.path.basename(f)
+        {"combine_layers.json": combine, "transfer.json": transfer, "compare_finetune.json": compare}[name](j, out)
+    print("\n".join(out))
+
+if __name__ == "__main__":
+    main()
