@@ -54,6 +54,10 @@ def anatomy(path):
             if not merged and not early and not filler:
                 c["careful"] += 1
                 c["careful_right"] += ok
+    return c
+
+def describe(path):
+    c = anatomy(path)
     n = c["samples"]
     pct = lambda a, b: f"{100 * a / b:.1f}%" if b else "-"
     print(f"{path}: {n} samples, right {pct(c['right'], n)}; direct {pct(c['direct'], n)}, merged {pct(c['merged'], n)}, "
@@ -61,5 +65,6 @@ def anatomy(path):
           f"right {pct(c['careful_right'], c['careful'])}; equations {c['equations']}: arithmetic wrong {pct(c['arith_wrong'], c['equations'])}, "
           f"copy wrong {pct(c['copy_wrong'], c['equations'])}")
 
-for p in sys.argv[1:]:
-    anatomy(p)
+if __name__ == "__main__":
+    for p in sys.argv[1:]:
+        describe(p)

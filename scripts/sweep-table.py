@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Tabulates demo runs (their summary.json) as a Markdown page: sampled-mean accuracies with 95% bootstrap
 intervals, the recovered fraction and the demo's targets. Used by scripts/demo-sweep; stdlib only."""
-import argparse, datetime, json, os, platform, subprocess, sys
+import argparse, datetime, importlib.util, json, os, platform, subprocess, sys
+
+_spec = importlib.util.spec_from_file_location("anatomy", os.path.join(os.path.dirname(os.path.abspath(__file__)), "sample-anatomy.py"))
+ANATOMY = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(ANATOMY)
 
 def cpu():
     try:
@@ -15,12 +19,22 @@ def cpu():
 def pct(a, key="sampled_mean", ci="sampled_ci"):
     return "%.1f%% [%.1f, %.1f]" % (100 * a[key], 100 * a[ci][0], 100 * a[ci][1])
 
+def organism(s):
+    """The organism's pretraining steps and writers (careful/merge/jump/filler/error), from its organism.json."""
+    try:
+        c = json.load(open(os.path.join(s["organism"], "organism.json")))["config"]
+        w = c["writers"]
+        return "%d steps; writers %g/%g/%g/%g/%g" % (c["steps"], w["careful"], w["merge"], w["jump"], w["filler"], w.get("error", 0))
+    except (OSError, KeyError, ValueError):
+        return s.get("organism_key", "?")
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--title", required=True)
     p.add_argument("--command", required=True)
     p.add_argument("--commit", help="the source commit the runs were made with (default: HEAD)")
     p.add_argument("--note", default="", help="a sentence printed under the heading")
+    p.add_argument("--anatomy", action="store_true", help="add what the samples do (scripts/sample-anatomy.py) per run")
     p.add_argument("runs", nargs="+")
     a = p.parse_args()
     commit = a.commit or subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
@@ -33,8 +47,8 @@ def main():
     if a.note:
         print(a.note)
         print()
-    print("| run | organism seed | demo seed | RL steps | vectors lr | full lr | base | vectors | full fine-tune | recovered fraction | targets met |")
-    print("|---|--:|--:|--:|--:|--:|---|---|---|---|---|")
+    print("| run | organism | organism seed | demo seed | RL steps | vectors lr | full lr | base | vectors | full fine-tune | recovered fraction | targets met |")
+    print("|---|---|--:|--:|--:|--:|--:|---|---|---|---|---|")
     for r in a.runs:
         s = json.load(open(os.path.join(r, "summary.json")))
         acc = s["accuracy"]
@@ -43,8 +57,23 @@ def main():
         targets = s.get("targets", [])
         met = "%d/%d" % (sum(1 for t in targets if t["met"]), len(targets))
         v, f = s["recipe"]["vectors"], s["recipe"]["full"]
-        print("| %s | %s | %s | %d | %g | %g | %s | %s | %s | %s | %s |" % (os.path.basename(r.rstrip("/")), s["seeds"]["organism"],
+        print("| %s | %s | %s | %s | %d | %g | %g | %s | %s | %s | %s | %s |" % (os.path.basename(r.rstrip("/")), organism(s), s["seeds"]["organism"],
               s["seeds"]["demo"], v["steps"], v["lr"], f["lr"], pct(acc["base"]), pct(acc["vectors"]), pct(acc["full"]), rec_s, met))
+    if a.anatomy:
+        print()
+        print("What the samples do (`scripts/sample-anatomy.py` on each run's eval/*.jsonl): the share of samples that answer "
+              "directly, merge two operations in a step, answer before the chain is done, or carry filler; the share "
+              "that look careful (none of these) and how often those are right.")
+        print()
+        print("| run | model | right (last box) | direct | merged | early answer | filler | careful-looking | careful-looking right |")
+        print("|---|---|--:|--:|--:|--:|--:|--:|--:|")
+        for r in a.runs:
+            for m in ("base", "vectors", "full"):
+                c = ANATOMY.anatomy(os.path.join(r, "eval", m + ".jsonl"))
+                n = c["samples"]
+                f = lambda k, d=n: "%.1f%%" % (100 * c[k] / d) if d else "-"
+                print("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (os.path.basename(r.rstrip("/")), m, f("right"), f("direct"),
+                      f("merged"), f("early"), f("filler"), f("careful"), f("careful_right", c["careful"])))
     print()
     print("Targets (issue 13): full fine-tune − base ≥ 0.25 and recovered fraction ≥ 0.80, each judged on the lower "
           "end of its 95% interval; the vectors' training accuracy (mean of the last 5 steps) above its first 5 steps "

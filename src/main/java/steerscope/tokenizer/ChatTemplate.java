@@ -8,6 +8,8 @@ import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -31,7 +33,8 @@ import steerscope.util.UserError;
  * {@code add_generation_prompt}, {@code bos_token}/{@code eos_token}, {@code raise_exception(msg)}, no tools.
  *
  * <p>Templates are data from a model repository, so rendering is sandboxed: no includes/imports (the
- * resource locator refuses everything), bounded output, and a time limit checked before every node.
+ * resource locator refuses everything), bounded output, and a limit on the render thread's CPU time checked
+ * before every node.
  */
 public final class ChatTemplate {
     public record Message(String role, String content) {}
@@ -110,23 +113,24 @@ public final class ChatTemplate {
         if (bosToken != null) context.put("bos_token", bosToken);
         if (eosToken != null) context.put("eos_token", eosToken);
 
-        long deadline = System.nanoTime() + timeLimit.toNanos();
         ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
             Thread th = new Thread(r, "chat-template");
             th.setDaemon(true);
             return th;
         });
         try {
-            Future<RenderResult> result = worker.submit(() -> jinjava(deadline).renderForResult(template, context));
-            RenderResult r = result.get(timeLimit.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            Future<RenderResult> result = worker.submit(() -> jinjava(timeLimit.toNanos()).renderForResult(template, context));
+            // the limit is the render thread's CPU time, so a loaded machine does not fail a template that is merely
+            // slow to get a core; the wall-clock wait is only a backstop for a thread that never gets one
+            RenderResult r = result.get(WALL_CLOCK_FACTOR * timeLimit.toMillis() + 30_000, TimeUnit.MILLISECONDS);
             List<TemplateError> fatal = r.getErrors().stream().filter(e -> e.getSeverity() == TemplateError.ErrorType.FATAL).toList();
             if (!fatal.isEmpty()) throw fail(describe(fatal.getFirst(), timeLimit));
             return r.getOutput();
         } catch (TimeoutException e) {
-            throw fail("chat_template took longer than " + timeLimit.toMillis() / 1000.0 + " s to render");
+            throw fail("chat_template used more than " + timeLimit.toMillis() / 1000.0 + " s of CPU time to render");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            throw fail(cause instanceof TemplateTimeout ? "chat_template took longer than " + timeLimit.toMillis() / 1000.0 + " s to render"
+            throw fail(cause instanceof TemplateTimeout ? "chat_template used more than " + timeLimit.toMillis() / 1000.0 + " s of CPU time to render"
                     : "chat_template failed to render: " + cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -151,7 +155,7 @@ public final class ChatTemplate {
         if (e.getException() != null) {
             for (Throwable t = e.getException(); t != null; t = t.getCause()) {
                 if (t instanceof TemplateRaised raised) return "chat_template raised: " + raised.getMessage();
-                if (t instanceof TemplateTimeout) return "chat_template took longer than " + timeLimit.toMillis() / 1000.0 + " s to render";
+                if (t instanceof TemplateTimeout) return "chat_template used more than " + timeLimit.toMillis() / 1000.0 + " s of CPU time to render";
             }
         }
         if (msg != null && msg.contains(TemplateRaised.MARK)) {
@@ -160,7 +164,12 @@ public final class ChatTemplate {
         return "chat_template failed to render (line " + e.getLineno() + "): " + msg;
     }
 
-    private static Jinjava jinjava(long deadline) {
+    private static final int WALL_CLOCK_FACTOR = 10;
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+    /** A renderer that stops once the calling thread has used {@code cpuBudgetNanos} of CPU time from now. */
+    private static Jinjava jinjava(long cpuBudgetNanos) {
+        long deadline = THREADS.getCurrentThreadCpuTime() + cpuBudgetNanos;
         CompositeELResolver resolver = new CompositeELResolver();
         resolver.add(new PyStringMethods());
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
@@ -176,7 +185,7 @@ public final class ChatTemplate {
                 .withMaxListSize(100_000)
                 .withMaxMapSize(100_000)
                 .withNodePreProcessor((node, interpreter) -> {
-                    if (System.nanoTime() > deadline || Thread.currentThread().isInterrupted()) throw new TemplateTimeout();
+                    if (THREADS.getCurrentThreadCpuTime() > deadline || Thread.currentThread().isInterrupted()) throw new TemplateTimeout();
                 })
                 .build();
         Jinjava jinjava = new Jinjava(config);
