@@ -576,10 +576,19 @@ final class Sections {
             labels.add("layer " + l.path("layer").asInt() + " alone");
             rows.add(acc(l));
         }
-        return figure(intervalsOf("Sampled accuracy of each single-layer vector", labels, rows, "accuracy (T = 1)", rows.get(0)[0]),
+        StringBuilder b = new StringBuilder(figure(intervalsOf("Sampled accuracy of each single-layer vector", labels, rows, "accuracy (T = 1)", rows.get(0)[0]),
                 "One RL run per layer, the vector trained alone on that layer (the paper's Figure 1); accuracy is the mean over "
                         + s.path("n_problems").asInt() + " problems of the fraction of " + s.path("k").asInt() + " samples at T = 1 "
-                        + "that are correct, with a 95% bootstrap interval over problems. The dashed line is the base model.");
+                        + "that are correct, with a 95% bootstrap interval over problems. The dashed line is the base model."));
+        b.append("<table><tr><th>layer</th><th class=\"num\">sampled accuracy [95% interval]</th><th class=\"num\">gain over base [95% interval]</th>"
+                + "<th class=\"num\">‖v‖</th><th class=\"num\">training s</th></tr>");
+        for (JsonNode l : s.path("layers"))
+            b.append("<tr><td>L").append(l.path("layer").asInt()).append("</td><td class=\"num\">").append(Html.text(interval(acc(l), 3)))
+                    .append("</td><td class=\"num\">").append(Html.text(interval(l.path("gain_over_base"), 3))).append("</td>")
+                    .append(numCell(num(l.path("vector_norm")), 3)).append(numCell(num(l.path("train_seconds")), 1)).append("</tr>");
+        b.append("</table>");
+        b.append(caption("Gain over base: paired over problems. Training s: the run's RL steps (metrics.jsonl step_seconds), what one more layer costs."));
+        return b.toString();
     }
 
     private static String intervalsOf(String title, List<String> labels, List<double[]> rows, String xLabel, double reference) {
