@@ -101,10 +101,20 @@ final class Ablations {
                 case "first" -> accFirst = acc;
                 default -> { }
             }
-            rows.add(Out.map("name", c.name(), "layer", c.layer(), "accuracy", Out.num(acc), "kl_first_token", kl));
+            rows.add(Out.map("name", c.name(), "layer", c.layer(), "accuracy", Out.num(acc), "ci", ci(part.correct[k], part.problems),
+                    "kl_first_token", kl));
         }
         double recovery = (accFirst - accNone) / (accAll - accNone);
         return Out.map("n", part.problems, "conditions", rows, "first_token_only_recovery", Out.num(recovery));
+    }
+
+    /** 95% bootstrap interval over problems of a greedy accuracy: the shares merge counts, and a 0/1 mean's resamples depend only on them. */
+    private static List<Double> ci(int correct, int problems) {
+        if (problems == 0) return java.util.Arrays.asList(null, null);
+        double[] x = new double[problems];
+        java.util.Arrays.fill(x, 0, correct, 1);
+        double[] m = steerscope.util.Bootstrap.mean(x, 0);
+        return java.util.Arrays.asList(Out.num(m[1]), Out.num(m[2]));
     }
 
     private static List<float[]> firstTokenLogits(Model model, List<int[]> prompts, Steering s, int batch) {

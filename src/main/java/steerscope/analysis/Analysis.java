@@ -121,10 +121,12 @@ public final class Analysis {
         t.lap("neurons");
         results.put("samples", Samples.of(problems, base, steered));
 
-        for (String name : FILES) Out.write(outDir, name + ".json", results.get(name));
         Map<String, Object> everything = new LinkedHashMap<>(results);
         everything.put("stage_seconds", seconds(m, paths, t));
+        // analysis.json first: a directory holding it is an analysis that the same command may write into again,
+        // also when a kill lands between the files
         Out.write(outDir, "analysis.json", everything);
+        for (String name : FILES) Out.write(outDir, name + ".json", results.get(name));
 
         List<String> topTexts = new ArrayList<>();
         for (int id : s.tracked) topTexts.add(s.vocab.text(id));

@@ -225,8 +225,8 @@ final class DeltaP {
                 shift0[i] = q.massShift[c][0];
             }
             out.put(TokenCategories.CATEGORIES.get(c), Out.map(
-                    "top_dp_share", Out.num(Bootstrap.mean(top, seed)[0]),
-                    "generated_share", Out.num(Bootstrap.mean(gen, seed)[0]),
+                    "top_dp_share", Out.interval(Bootstrap.mean(top, seed)),
+                    "generated_share", Out.interval(Bootstrap.mean(gen, seed)),
                     "mass_shift", Out.interval(Bootstrap.mean(shift, seed)),
                     "mass_shift_pos0", Out.interval(Bootstrap.mean(shift0, seed))));
         }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import steerscope.model.Model;
 import steerscope.rl.Prompts;
 import steerscope.steer.Steering;
@@ -56,6 +57,11 @@ public final class PaperChecks {
     /** The files written, in order. */
     public static final List<String> FILES = List.of("delta_p", "prefix", "circuit", "persistence", "middle_layers");
 
+    /**
+     * Runs the checks, each stage resumable: a stage whose file in outDir holds the key of this call's inputs
+     * ({@link #inputsKey}) is read back, not recomputed ({@link StageFiles}); the sampled conditions the later
+     * stages read are kept as stages too, in {@code outDir/paper_checks/}.
+     */
     public static void run(Model model, Tokenizer tokenizer, Prompts prompts, List<Problem> problems, Inputs in, Options opt, Path outDir) {
         int L = model.config.nLayers();
         if (L < 2) throw new UserError("the paper's checks need at least 2 layers, the model has " + L);
@@ -69,62 +75,103 @@ public final class PaperChecks {
         }
         List<int[]> enc = new ArrayList<>();
         for (Problem p : problems) enc.add(prompts.encode(p));
+        StageFiles stages = new StageFiles(outDir, inputsKey(model, problems, enc, in, opt));
         Vocab vocab = new Vocab(tokenizer, model.config.vocabSize());
         int[] cat = TokenCategories.ofVocab(vocab);
         Sampled.Options so = opt.sampled();
         steerscope.util.Progress progress = opt.progress() ? new steerscope.util.Progress("paper checks", 5, 0) : null;
 
-        long t = System.nanoTime();
-        Sampled.Result base = Sampled.run(model, tokenizer, problems, enc, null, null, so);
-        Sampled.Result last = Sampled.run(model, tokenizer, problems, enc, Steering.of(in.last()), null, so);
-        Sampled.Result pen = Sampled.run(model, tokenizer, problems, enc, Steering.of(in.penultimate()), null, so);
-        Map<String, Object> dpLast = DeltaP.analyse(model.transformer, vocab, cat, enc, last.samples(), Steering.of(in.last()), null, opt.deltaPSequences(), opt.seed());
-        Map<String, Object> dpPen = DeltaP.analyse(model.transformer, vocab, cat, enc, pen.samples(), Steering.of(in.penultimate()), null, opt.deltaPSequences(), opt.seed());
-        dpLast.put("layer", L - 1);
-        dpPen.put("layer", L - 2);
-        dpLast.put("accuracy", last.json());
-        dpPen.put("accuracy", pen.json());
-        dpLast.put("gain_over_base", Out.interval(Bootstrap.meanDiff(last.perProblem(), base.perProblem(), opt.seed())));
-        dpPen.put("gain_over_base", Out.interval(Bootstrap.meanDiff(pen.perProblem(), base.perProblem(), opt.seed())));
-        Out.write(outDir, "delta_p.json", Out.map("k", opt.k(), "temperature", 1.0, "n_problems", problems.size(), "base", base.json(),
-                "last", dpLast, "penultimate", dpPen, "seconds", seconds(t)));
+        // the sampled conditions, each sampled at most once (and not at all when every stage that reads it is done)
+        Supplier<Sampled.Result> base = memo(() -> stages.sampled(SAMPLES_DIR + "/base.json", () -> Sampled.run(model, tokenizer, problems, enc, null, null, so)));
+        Supplier<Sampled.Result> last = memo(() -> stages.sampled(SAMPLES_DIR + "/last.json", () -> Sampled.run(model, tokenizer, problems, enc, Steering.of(in.last()), null, so)));
+        Supplier<Sampled.Result> pen = memo(() -> stages.sampled(SAMPLES_DIR + "/penultimate.json",
+                () -> Sampled.run(model, tokenizer, problems, enc, Steering.of(in.penultimate()), null, so)));
+
+        Map<String, Object> deltaP = stages.get("delta_p.json", () -> {
+            long t = System.nanoTime();
+            Map<String, Object> dpLast = DeltaP.analyse(model.transformer, vocab, cat, enc, last.get().samples(), Steering.of(in.last()), null, opt.deltaPSequences(), opt.seed());
+            Map<String, Object> dpPen = DeltaP.analyse(model.transformer, vocab, cat, enc, pen.get().samples(), Steering.of(in.penultimate()), null, opt.deltaPSequences(), opt.seed());
+            dpLast.put("layer", L - 1);
+            dpPen.put("layer", L - 2);
+            dpLast.put("accuracy", last.get().json());
+            dpPen.put("accuracy", pen.get().json());
+            dpLast.put("gain_over_base", Out.interval(Bootstrap.meanDiff(last.get().perProblem(), base.get().perProblem(), opt.seed())));
+            dpPen.put("gain_over_base", Out.interval(Bootstrap.meanDiff(pen.get().perProblem(), base.get().perProblem(), opt.seed())));
+            return Out.map("k", opt.k(), "temperature", 1.0, "n_problems", problems.size(), "base", base.get().json(),
+                    "last", dpLast, "penultimate", dpPen, "seconds", seconds(t));
+        });
         step(progress, 1, "delta_p");
 
-        t = System.nanoTime();
-        Map<String, Object> prefix;
-        List<?> boosted = (List<?>) dpLast.get("pos0_boosted");
-        if ((Integer) dpLast.get("n_sequences") == 0 || boosted.isEmpty()) {
-            prefix = Out.map("token", null, "fraction", null, "fraction_reason", "no completion of the last-layer vector ended with end-of-sequence, so no Δp at pos 0");
-        } else {
-            int token = (Integer) ((Map<?, ?>) boosted.get(0)).get("id");
-            prefix = PrefixControl.analyse(model, tokenizer, vocab, problems, enc, token, base, last, so);
-        }
-        prefix.put("seconds", seconds(t));
-        Out.write(outDir, "prefix.json", prefix);
+        stages.get("prefix.json", () -> {
+            long t = System.nanoTime();
+            Map<?, ?> dpLast = (Map<?, ?>) deltaP.get("last");
+            List<?> boosted = (List<?>) dpLast.get("pos0_boosted");
+            Map<String, Object> prefix;
+            if (((Number) dpLast.get("n_sequences")).intValue() == 0 || boosted.isEmpty()) {
+                prefix = Out.map("token", null, "fraction", null, "fraction_reason", "no completion of the last-layer vector ended with end-of-sequence, so no Δp at pos 0");
+            } else {
+                int token = ((Number) ((Map<?, ?>) boosted.get(0)).get("id")).intValue();
+                prefix = PrefixControl.analyse(model, tokenizer, vocab, problems, enc, token, base.get(), last.get(), so);
+            }
+            prefix.put("seconds", seconds(t));
+            return prefix;
+        });
         step(progress, 2, "prefix");
 
-        t = System.nanoTime();
-        Map<String, Object> circuit = Circuit.analyse(model, tokenizer, problems, enc, in.penultimate(), pen, base, so, opt.klSequences(), opt.perHead(), opt.batch());
-        circuit.put("seconds", seconds(t));
-        Out.write(outDir, "circuit.json", circuit);
+        stages.get("circuit.json", () -> {
+            long t = System.nanoTime();
+            Map<String, Object> circuit = Circuit.analyse(model, tokenizer, problems, enc, in.penultimate(), pen.get(), base.get(), so, opt.klSequences(), opt.perHead(), opt.batch());
+            circuit.put("seconds", seconds(t));
+            return circuit;
+        });
         step(progress, 3, "circuit");
 
-        t = System.nanoTime();
-        List<int[]> forward = enc.subList(0, Math.min(enc.size(), Math.max(1, opt.forwardPrompts())));
-        List<Object> persistence = new ArrayList<>();
         List<SteeringVectors> all = new ArrayList<>(List.of(in.penultimate(), in.last()));
         if (in.others() != null) all.addAll(in.others());
-        for (SteeringVectors v : all) persistence.add(Persistence.analyse(model.transformer, forward, v, opt.batch(), opt.seed()));
-        Out.write(outDir, "persistence.json", Out.map("vectors", persistence, "seconds", seconds(t)));
+        stages.get("persistence.json", () -> {
+            long t = System.nanoTime();
+            List<int[]> forward = enc.subList(0, Math.min(enc.size(), Math.max(1, opt.forwardPrompts())));
+            List<Object> persistence = new ArrayList<>();
+            for (SteeringVectors v : all) persistence.add(Persistence.analyse(model.transformer, forward, v, opt.batch(), opt.seed()));
+            return Out.map("vectors", persistence, "seconds", seconds(t));
+        });
         step(progress, 4, "persistence");
 
-        t = System.nanoTime();
-        Lens lens = new Lens(model.weights);
-        SteeringVectors middle = in.middle() != null ? in.middle() : merged(all, L, model.config.hiddenSize());
-        Map<String, Object> mid = MiddleLayers.analyse(lens, vocab, middle, L, in.distractors(), opt.seed());
-        mid.put("seconds", seconds(t));
-        Out.write(outDir, "middle_layers.json", mid);
+        stages.get("middle_layers.json", () -> {
+            long t = System.nanoTime();
+            Lens lens = new Lens(model.weights);
+            SteeringVectors middle = in.middle() != null ? in.middle() : merged(all, L, model.config.hiddenSize());
+            Map<String, Object> mid = MiddleLayers.analyse(lens, vocab, middle, L, in.distractors(), opt.seed());
+            mid.put("seconds", seconds(t));
+            return mid;
+        });
         step(progress, 5, "middle_layers");
+    }
+
+    /** Where the sampled conditions (base, last, penultimate) are kept between runs. */
+    static final String SAMPLES_DIR = "paper_checks";
+
+    /** The key of everything the checks read: the model, the problems and their encoded prompts, the vectors, the distractors, the options. */
+    static String inputsKey(Model model, List<Problem> problems, List<int[]> enc, Inputs in, Options opt) {
+        List<String> qa = new ArrayList<>();
+        for (Problem p : problems) qa.add(p.question() + "\u0000" + p.answer());
+        return StageFiles.key("paper checks v1", StageFiles.modelKey(model), qa, enc, in.last(), in.penultimate(),
+                in.others() == null ? List.of() : in.others(), in.middle(),
+                in.distractors() == null ? "none" : new java.util.TreeSet<>(in.distractors()).toString(),
+                List.of(opt.k(), opt.maxNewTokens(), opt.batch(), opt.seed(), opt.deltaPSequences(), opt.klSequences(), opt.perHead(), opt.forwardPrompts()));
+    }
+
+    /** Computes at most once, when first asked. */
+    private static <T> Supplier<T> memo(Supplier<T> f) {
+        return new Supplier<>() {
+            private T value;
+
+            @Override
+            public T get() {
+                if (value == null) value = f.get();
+                return value;
+            }
+        };
     }
 
     /** One vector per layer from single-layer vectors (the first given for a layer wins). */

@@ -57,31 +57,58 @@ public final class SingleLayer {
 
     /**
      * One run per layer in {@code layers}, each evaluated on the test problems; the base model too. Writes
-     * {@code outDir/single_layer.json} and returns the runs in the order of {@code layers}.
+     * {@code outDir/single_layer.json} and returns the runs in the order of {@code layers}. Resumable: a run
+     * resumes from its checkpoint ({@link #train}), and each evaluation is a stage ({@link StageFiles}) kept in
+     * {@code runsDir} ({@code base.json}, {@code layer-l/evaluation.json}) and read back when its inputs match.
      */
     public static List<Run> sweep(Setup s, int[] layers, Path runsDir, Path outDir) {
         List<int[]> prompts = new ArrayList<>();
-        for (Problem p : s.test()) prompts.add(s.prompts().encode(p));
+        List<String> qa = new ArrayList<>();
+        for (Problem p : s.test()) {
+            prompts.add(s.prompts().encode(p));
+            qa.add(p.question() + "\u0000" + p.answer());
+        }
+        String model = StageFiles.modelKey(s.model()), eval = Json.write(s.eval());
         long t0 = System.nanoTime();
-        Sampled.Result base = Sampled.run(s.model(), s.tokenizer(), s.test(), prompts, null, null, s.eval());
+        Sampled.Result base = new StageFiles(runsDir, StageFiles.key("single-layer base v1", model, qa, prompts, eval))
+                .sampled("base.json", () -> Sampled.run(s.model(), s.tokenizer(), s.test(), prompts, null, null, s.eval()));
         List<Run> runs = new ArrayList<>();
         List<Object> rows = new ArrayList<>();
         Progress progress = new Progress("single-layer sweep", layers.length, 0);
         for (int l : layers) {
-            long t = System.nanoTime();
             Path dir = runsDir.resolve("layer-" + l);
             SteeringVectors v = train(s, l, dir);
-            Sampled.Result r = Sampled.run(s.model(), s.tokenizer(), s.test(), prompts, Steering.of(v), null, s.eval());
+            StageFiles stage = new StageFiles(dir, StageFiles.key("single-layer evaluation v1", model, qa, prompts, eval, v));
+            Map<String, Object> e = stage.get("evaluation.json", () -> {
+                long t = System.nanoTime();
+                Sampled.Result r = Sampled.run(s.model(), s.tokenizer(), s.test(), prompts, Steering.of(v), null, s.eval());
+                return Out.map("result", r, "seconds", (System.nanoTime() - t) / 1e9);
+            });
+            Sampled.Result r = e.get("result") instanceof Sampled.Result x ? x : Json.MAPPER.convertValue(e.get("result"), Sampled.Result.class);
             runs.add(new Run(l, v, r.accuracy(), dir));
             rows.add(Out.map("layer", l, "accuracy", Out.num(r.accuracy()[0]), "ci", List.of(Out.num(r.accuracy()[1]), Out.num(r.accuracy()[2])),
                     "gain_over_base", Out.interval(Bootstrap.meanDiff(r.perProblem(), base.perProblem(), s.eval().seed())),
-                    "vector_norm", norm(v.get(l)), "run_dir", dir.toString(), "seconds", (System.nanoTime() - t) / 1e9));
+                    "vector_norm", norm(v.get(l)), "run_dir", dir.toString(),
+                    "train_seconds", Out.num(trainSeconds(dir)), "eval_seconds", ((Number) e.get("seconds")).doubleValue()));
             progress.update(runs.size(), String.format(java.util.Locale.ROOT, "layer %d acc %.3f", l, r.accuracy()[0]));
         }
         Out.write(outDir, "single_layer.json", Out.map(
                 "recipe", Json.MAPPER.valueToTree(s.recipe()), "k", s.eval().k(), "temperature", 1.0, "n_problems", s.test().size(),
                 "base", base.json(), "layers", rows, "seconds", (System.nanoTime() - t0) / 1e9));
         return runs;
+    }
+
+    /** The run's training time: the sum of its steps' step_seconds in metrics.jsonl (whole across resumes). */
+    private static double trainSeconds(Path runDir) {
+        double sum = 0;
+        try {
+            for (String line : Files.readAllLines(runDir.resolve("metrics.jsonl"))) {
+                if (!line.isBlank()) sum += Json.MAPPER.readTree(line).path("step_seconds").asDouble(0);
+            }
+        } catch (java.io.IOException e) {
+            return Double.NaN;
+        }
+        return sum;
     }
 
     static double norm(float[] v) {

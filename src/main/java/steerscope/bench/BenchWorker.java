@@ -61,17 +61,9 @@ public final class BenchWorker {
         }
         out.put("kernels", Backend.describe());
         if (Backend.current() == Backend.NATIVE) out.put("native_implementations", NativeMatmul.implementations());
-        out.put("peak_rss_bytes", peakRss());
+        out.put("peak_rss_bytes", Math.max(0, steerscope.util.PeakMemory.rssBytes()));
         System.out.println(Json.write(out));
         System.out.flush();
         System.exit(0); // the pool's threads are not daemons
-    }
-
-    /** VmHWM: the peak resident set of this process (mapped weights that were touched count, as for torch). */
-    static long peakRss() throws java.io.IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-        }
-        return 0;
     }
 }

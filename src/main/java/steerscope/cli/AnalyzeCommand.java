@@ -1,7 +1,9 @@
 package steerscope.cli;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -38,6 +40,9 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--single-layer-steps", defaultValue = "0", paramLabel = "N",
             description = "Train one vector per layer alone (N RL steps each, on --train-data; the paper's Figure 1, single_layer.json), "
                     + "then run the paper's checks on the last and penultimate ones. 0 (default): no sweep.") int singleLayerSteps;
+    @Option(names = "--single-layer-sweep-layers", split = ",", paramLabel = "L,...",
+            description = "Layers of the single-layer sweep (default: every layer). The last and penultimate layers are always "
+                    + "trained: the paper's checks read them.") int[] sweepLayers;
     @Option(names = "--train-data", paramLabel = "FILE.jsonl", description = "Training problems for --single-layer-steps.") Path trainData;
     @Option(names = "--single-layer-lr", defaultValue = "1e-2", description = "Learning rate of the single-layer runs (default: ${DEFAULT-VALUE}).") double singleLayerLr;
     @Option(names = "--paper-samples", defaultValue = "4", paramLabel = "K",
@@ -58,6 +63,7 @@ final class AnalyzeCommand implements Callable<Integer> {
             throw new steerscope.util.UserError("--last-layer-vectors and --penultimate-vectors go together");
         }
         if (singleLayerSteps > 0 && trainData == null) throw new steerscope.util.UserError("--single-layer-steps needs --train-data");
+        if (sweepLayers != null && singleLayerSteps == 0) throw new steerscope.util.UserError("--single-layer-sweep-layers needs --single-layer-steps");
         OutputPath.checkDir(out, "analyze", dir -> java.nio.file.Files.isRegularFile(dir.resolve("analysis.json")), overwrite);
         var problems = dataOptions.load("test");
         if (limit < problems.size()) problems = problems.subList(0, limit);
@@ -66,26 +72,68 @@ final class AnalyzeCommand implements Callable<Integer> {
             int newTokens = PromptOptions.maxNewTokens(maxNewTokens, m.defaultMaxNewTokens != null ? m.defaultMaxNewTokens : 256,
                     m.model.config.maxPositionEmbeddings(), PromptOptions.longestPrompt(promptOptions.build(m), problems));
             steerscope.model.Generator.checkRoom(m.model.config, newTokens);
+            int[] layers = sweepLayers(m.model.config.nLayers());
             OutputPath.requireWritable(out);
-            steerscope.util.Interrupts.onInterrupt(() -> "the files already written in " + out + " are whole; run the same command again");
+            steerscope.util.Interrupts.onInterrupt(() -> "the files already written in " + out + " are whole; run the same command again to go on");
             long t0 = System.nanoTime();
             Analysis.Options opt = new Analysis.Options(newTokens, batch, forwardPrompts, 8, true);
             AnalysisResult r = spark == null ? Analysis.run(m.model, m.tokenizer, promptOptions.build(m), v, problems, opt, out)
                     : steerscope.spark.SparkCommands.analyze(sparkOptions.target(spark), steerscope.spark.ModelSpec.of(model, promptOptions.template(m),
                             promptOptions.system, promptOptions.noChat), new Setup(m.model, m.tokenizer, promptOptions.build(m), v, opt), problems, out);
-            paperChecks(m, problems, newTokens);
+            Map<String, Object> seconds = new LinkedHashMap<>();
+            seconds.put("analysis", (System.nanoTime() - t0) / 1e9);
+            paperChecks(m, problems, newTokens, layers, seconds);
+            seconds.put("total", (System.nanoTime() - t0) / 1e9);
+            Map<String, Object> resources = resources(seconds);
+            addToAnalysisJson("resources", resources);
             steerscope.report.ReportWriter.write(out, out.resolve("report.html"));
-            System.out.printf(Locale.ROOT, "n=%d base acc %.4f steered acc %.4f first-token-only recovery %s; last-layer vector pushes %s; "
-                            + "%.1f s; files and report.html in %s%n", problems.size(), r.baseAccuracy(), r.steeredAccuracy(),
+            System.out.printf(Locale.ROOT, "n=%d base acc %.4f steered acc %.4f first-token-only recovery %s; last-layer vector pushes %s; files and report.html in %s%n",
+                    problems.size(), r.baseAccuracy(), r.steeredAccuracy(),
                     Double.isNaN(r.firstTokenOnlyRecovery()) ? "n/a" : String.format(Locale.ROOT, "%.3f", r.firstTokenOnlyRecovery()),
-                    steerscope.io.Json.write(r.lastLayerTopTokens().subList(0, Math.min(5, r.lastLayerTopTokens().size()))),
-                    (System.nanoTime() - t0) / 1e9, out);
+                    steerscope.io.Json.write(r.lastLayerTopTokens().subList(0, Math.min(5, r.lastLayerTopTokens().size()))), out);
+            System.out.println("time and memory (analysis.json resources): " + steerscope.io.Json.write(resources));
         }
         return 0;
     }
 
+    /** The sweep's layers: --single-layer-sweep-layers (checked against the model) plus the last two, in order; default every layer. */
+    private int[] sweepLayers(int L) {
+        java.util.TreeSet<Integer> set = new java.util.TreeSet<>();
+        if (sweepLayers == null) for (int l = 0; l < L; l++) set.add(l);
+        else for (int l : sweepLayers) {
+            if (l < 0 || l >= L) throw new steerscope.util.UserError("--single-layer-sweep-layers: layer " + l + " is not in the model's 0.." + (L - 1));
+            set.add(l);
+        }
+        if (L >= 2) {
+            set.add(L - 2);
+            set.add(L - 1);
+        }
+        return set.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** Wall time per phase, peak memory (resident set and Java heap), and the CPUs used: what a run of this size costs. */
+    private static Map<String, Object> resources(Map<String, Object> seconds) {
+        long rss = steerscope.util.PeakMemory.rssBytes();
+        Map<String, Object> out = new LinkedHashMap<>();
+        seconds.replaceAll((k, x) -> Math.round((Double) x * 10) / 10.0);
+        out.put("seconds", seconds);
+        out.put("peak_rss_mib", rss < 0 ? null : Math.round(rss / 1048576.0));
+        out.put("peak_heap_mib", Math.round(steerscope.util.PeakMemory.heapBytes() / 1048576.0));
+        out.put("max_heap_mib", Math.round(Runtime.getRuntime().maxMemory() / 1048576.0));
+        out.put("cpus", Runtime.getRuntime().availableProcessors());
+        return out;
+    }
+
+    /** Adds one field to analysis.json, rewriting it atomically. */
+    private void addToAnalysisJson(String field, Object value) {
+        java.nio.file.Path f = out.resolve("analysis.json");
+        com.fasterxml.jackson.databind.node.ObjectNode a = (com.fasterxml.jackson.databind.node.ObjectNode) steerscope.io.Json.read(f);
+        a.set(field, steerscope.io.Json.MAPPER.valueToTree(value));
+        steerscope.io.AtomicFiles.writeString(f, steerscope.io.Json.writePretty(a));
+    }
+
     /** The single-layer sweep (when asked) and the paper's checks on the last and penultimate single-layer vectors (when there are some). */
-    private void paperChecks(ModelFiles m, java.util.List<steerscope.task.Problem> problems, int maxNewTokens) {
+    private void paperChecks(ModelFiles m, java.util.List<steerscope.task.Problem> problems, int maxNewTokens, int[] layers, Map<String, Object> seconds) {
         if (lastLayerVectors == null && singleLayerSteps == 0) return;
         var prompts = promptOptions.build(m);
         int L = m.model.config.nLayers(), d = m.model.config.hiddenSize();
@@ -98,22 +146,18 @@ final class AnalyzeCommand implements Callable<Integer> {
             RlConfig recipe = RlConfig.paper("vectors").with(java.util.Map.of("steps", singleLayerSteps, "lr", singleLayerLr, "maxNewTokens", maxNewTokens, "seed", seed));
             var setup = new SingleLayer.Setup(m.model, m.tokenizer, prompts, steerscope.task.Dataset.load(trainData), problems, recipe,
                     steerscope.rl.reward.CorrectnessReward.of(recipe.boxedOnly(), recipe.negReward()), new steerscope.analysis.Sampled.Options(paperSamples, maxNewTokens, batch * paperSamples, seed));
-            int[] layers = new int[L];
-            for (int l = 0; l < L; l++) layers[l] = l;
+            long t = System.nanoTime();
             var runs = SingleLayer.sweep(setup, layers, out.resolve("single_layer_runs"), out);
+            seconds.put("single_layer_sweep", (System.nanoTime() - t) / 1e9);
             for (var r : runs) if (r.layer() < L - 2) others.add(r.vectors());
-            last = runs.get(L - 1).vectors();
-            pen = runs.get(L - 2).vectors();
+            last = runs.get(runs.size() - 1).vectors();
+            pen = runs.get(runs.size() - 2).vectors();
         } else {
             last = VectorFiles.read(lastLayerVectors, L, d);
             pen = VectorFiles.read(penultimateVectors, L, d);
         }
         long t0 = System.nanoTime();
         PaperChecks.run(m.model, m.tokenizer, prompts, problems, new PaperChecks.Inputs(last, pen, others, null, distractors), opt, out);
-        long peak = 0;
-        for (var pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans())
-            if (pool.getType() == java.lang.management.MemoryType.HEAP) peak += pool.getPeakUsage().getUsed();
-        System.out.printf(Locale.ROOT, "paper checks on single-layer vectors: %.1f s, peak heap (summed over pools) %.0f MiB%n",
-                (System.nanoTime() - t0) / 1e9, peak / 1048576.0);
+        seconds.put("paper_checks", (System.nanoTime() - t0) / 1e9);
     }
 }

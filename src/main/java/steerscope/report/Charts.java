@@ -11,15 +11,30 @@ public final class Charts {
     /** Muted, colour-blind-friendlier palette (Tableau 10), in series order. */
     public static final String[] PALETTE = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2",
             "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
-    static final String AXIS = "#888", GRID = "#e6e6e6", MISSING = "#e3e3e3";
+    static final String AXIS = "#888", AXIS_DARK = "#333", GRID = "#e6e6e6", MISSING = "#e3e3e3";
 
     static final int WIDTH = 836; // the text column of the page, so SVG text renders at its nominal size
     private static final int LEFT = 64, RIGHT = 16, TOP = 30, BOTTOM = 52;
 
     private Charts() {}
 
-    /** One named series of values, one per group (grouped bars). */
-    public record Series(String name, double[] values) {}
+    /**
+     * One named series of values, one per group (grouped bars), with optional 95% interval ends {@code lo} and
+     * {@code hi} (null: no intervals; a NaN end: none for that bar), drawn as a whisker on each bar.
+     */
+    public record Series(String name, double[] values, double[] lo, double[] hi) {
+        public Series(String name, double[] values) {
+            this(name, values, null, null);
+        }
+
+        double lo(int g) {
+            return lo == null || g >= lo.length ? Double.NaN : lo[g];
+        }
+
+        double hi(int g) {
+            return hi == null || g >= hi.length ? Double.NaN : hi[g];
+        }
+    }
 
     /** One line of a line chart: points (x[i], y[i]); NaN points are gaps. */
     public record Line(String name, double[] x, double[] y, String colour, boolean dashed) {}
@@ -27,6 +42,11 @@ public final class Charts {
     /** Vertical bars, one per label, each with its value printed above it. */
     public static String bars(String title, List<String> labels, double[] values, String yLabel, String colour) {
         return groupedBars(title, labels, List.of(new Series(yLabel, values)), yLabel, colour, false);
+    }
+
+    /** Vertical bars with their 95% intervals [lo, hi] drawn as whiskers (NaN ends: no whisker on that bar). */
+    public static String bars(String title, List<String> labels, double[] values, double[] lo, double[] hi, String yLabel, String colour) {
+        return groupedBars(title, labels, List.of(new Series(yLabel, values, lo, hi)), yLabel, colour, false);
     }
 
     /** Bars grouped by label, one bar per series in each group, with a legend. */
@@ -41,7 +61,9 @@ public final class Charts {
         int top = TOP + legendH;
         Svg svg = new Svg(WIDTH, height, title);
         double lo = 0, hi = 0;
-        for (Series s : series) for (double v : s.values) if (!Double.isNaN(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+        for (Series s : series)
+            for (int g = 0; g < s.values.length; g++)
+                for (double v : new double[] {s.values[g], s.lo(g), s.hi(g)}) if (!Double.isNaN(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
         if (hi == lo) hi = lo + 1;
         double[] ticks = niceTicks(lo, hi, 5);
         lo = Math.min(lo, ticks[0]);
@@ -69,9 +91,21 @@ public final class Charts {
                     if (barW >= 14) svg.text(x + barW / 2, y.applyAsDouble(0) - 5, "n/m", "middle", "val");
                     continue;
                 }
+                double ciLo = series.get(s).lo(g), ciHi = series.get(s).hi(g);
+                boolean whisker = !Double.isNaN(ciLo) && !Double.isNaN(ciHi);
+                if (whisker) tip += " [" + Html.compact(ciLo) + ", " + Html.compact(ciHi) + "]";
                 double y0 = y.applyAsDouble(Math.max(0, v)), y1 = y.applyAsDouble(Math.min(0, v));
                 svg.rect(x + 1, y0, barW - 2, Math.max(1, y1 - y0), colour, tip);
-                if (barW >= 14 && Html.compact(v).length() * 6 <= barW + 4) svg.text(x + barW / 2, v >= 0 ? y0 - 4 : y1 + 12, Html.compact(v), "middle", "val");
+                double labelTop = y0, labelBottom = y1;
+                if (whisker) {
+                    double cx0 = x + barW / 2, yl = y.applyAsDouble(ciLo), yh = y.applyAsDouble(ciHi), cap = Math.min(6, barW / 4);
+                    svg.line(cx0, yh, cx0, yl, AXIS_DARK, 1.5, false);
+                    svg.line(cx0 - cap, yh, cx0 + cap, yh, AXIS_DARK, 1.5, false);
+                    svg.line(cx0 - cap, yl, cx0 + cap, yl, AXIS_DARK, 1.5, false);
+                    labelTop = Math.min(y0, yh);
+                    labelBottom = Math.max(y1, yl);
+                }
+                if (barW >= 14 && Html.compact(v).length() * 6 <= barW + 4) svg.text(x + barW / 2, v >= 0 ? labelTop - 4 : labelBottom + 12, Html.compact(v), "middle", "val");
             }
             if (g % every == 0) {
                 double ly = top + plotH + 16;

@@ -52,14 +52,34 @@ final class Sections {
     String accuracy() {
         JsonNode s = d.summary();
         if (s.isMissingNode()) return missing("summary.json");
-        double[] acc = {num(s.path("base_accuracy")), num(s.path("vectors_accuracy")), num(s.path("full_finetune_accuracy"))};
+        List<String> groups = List.of("base", "vectors", "full fine-tune");
+        String[] keys = {"base", "vectors", "full"}, older = {"base_accuracy", "vectors_accuracy", "full_finetune_accuracy"};
+        double[][] sampled = new double[3][3], greedy = new double[3][3];
+        for (int i = 0; i < 3; i++) {
+            JsonNode a = s.path("accuracy").path(keys[i]);
+            sampled[i] = a.isObject() ? new double[] {num(a.path("sampled_mean")), num(a.path("sampled_ci").path(0)), num(a.path("sampled_ci").path(1))}
+                    : new double[] {num(s.path(older[i])), Double.NaN, Double.NaN}; // a summary from before the sampled mean: no intervals
+            greedy[i] = new double[] {num(a.path("greedy")), num(a.path("greedy_ci").path(0)), num(a.path("greedy_ci").path(1))};
+        }
+        int k = s.path("accuracy").path("base").path("k").asInt(0);
         StringBuilder b = new StringBuilder();
-        b.append(figure(Charts.bars("Accuracy of base, vectors and full fine-tune", List.of("base", "vectors", "full fine-tune"), acc,
-                        "accuracy", Charts.PALETTE[0]),
+        b.append(figure(Charts.groupedBars("Accuracy of base, vectors and full fine-tune", groups,
+                        List.of(series("sampled mean (T = 1" + (k > 0 ? ", k = " + k : "") + ")", sampled), series("greedy pass@1", greedy)), "accuracy"),
                 "Accuracy on the " + count(s.path("n_test")) + " held-out test problems for the frozen base model, the base model "
-                        + "with the trained steering vectors, and the fully fine-tuned model. Higher is better; "
-                        + "\"n/m\" marks a model that was not measured. Recovered fraction of the full fine-tune's gain: "
-                        + Html.num(num(s.path("recovered_fraction")), 3) + "."));
+                        + "with the trained steering vectors, and the fully fine-tuned model: the mean over problems of the fraction of "
+                        + "samples at T = 1 that are correct (the paper's metric), and greedy pass@1. Whiskers: 95% bootstrap intervals "
+                        + "over problems. \"n/m\" marks a model that was not measured."));
+        b.append("<table><tr><th></th><th class=\"num\">sampled mean [95% interval]</th><th class=\"num\">greedy pass@1 [95% interval]</th></tr>");
+        for (int i = 0; i < 3; i++)
+            b.append("<tr><td>").append(groups.get(i)).append("</td><td class=\"num\">").append(Html.text(interval(sampled[i], 3)))
+                    .append("</td><td class=\"num\">").append(Html.text(interval(greedy[i], 3))).append("</td></tr>");
+        b.append("</table><table><tr><th>gain over base (sampled mean, paired over problems)</th><th class=\"num\">value [95% interval]</th></tr>")
+                .append(row("vectors", interval(s.path("vectors_gain"), 3)))
+                .append(row("full fine-tune", interval(s.path("full_gain"), 3)))
+                .append(row("recovered fraction of the fine-tune's gain", interval(new double[] {num(s.path("recovered_fraction")),
+                        num(s.path("recovered_fraction_ci").path(0)), num(s.path("recovered_fraction_ci").path(1))}, 3)
+                        + (s.path("recovered_fraction_reason").isTextual() ? " (" + s.path("recovered_fraction_reason").asText() + ")" : "")))
+                .append("</table>");
         JsonNode tp = s.path("trainable_parameters");
         double vec = num(tp.path("vectors")), full = num(tp.path("full"));
         b.append("<table><tr><th>trainable parameters</th><th class=\"num\">count</th></tr>")
@@ -266,17 +286,19 @@ final class Sections {
         JsonNode a = d.ablations();
         if (a.isMissingNode()) return missing("ablations.json");
         List<String> labels = new ArrayList<>();
-        List<Double> acc = new ArrayList<>(), kl = new ArrayList<>();
+        List<Double> acc = new ArrayList<>(), accLo = new ArrayList<>(), accHi = new ArrayList<>(), kl = new ArrayList<>();
         for (JsonNode c : a.path("conditions")) {
             labels.add(conditionLabel(c));
             acc.add(num(c.path("accuracy")));
+            accLo.add(num(c.path("ci").path(0)));
+            accHi.add(num(c.path("ci").path(1)));
             kl.add(num(c.path("kl_first_token")));
         }
         StringBuilder b = new StringBuilder();
         if (labels.isEmpty()) b.append(missing("ablations.json conditions"));
         else {
-            b.append(figure(Charts.bars("Accuracy per ablation condition", labels, toArray(acc), "accuracy", Charts.PALETTE[0]),
-                    "Accuracy on " + count(a.path("n")) + " problems when the vectors are applied: nowhere (none), everywhere "
+            b.append(figure(Charts.bars("Accuracy per ablation condition", labels, toArray(acc), toArray(accLo), toArray(accHi), "accuracy", Charts.PALETTE[0]),
+                    "Greedy accuracy (whiskers: 95% bootstrap intervals over problems) on " + count(a.path("n")) + " problems when the vectors are applied: nowhere (none), everywhere "
                             + "(all), only at the first generated token (first), only on the prompt (prompt), at one layer only "
                             + "(only L), or at all layers but one (all but L). A condition close to \"all\" is enough to get the gain."));
             b.append(figure(Charts.bars("First-token KL per ablation condition", labels, toArray(kl), "KL (nats)", Charts.PALETTE[1]),
@@ -524,6 +546,24 @@ final class Sections {
         return Html.num(v, digits) + " [" + Html.num(num(vc.path("ci").path(0)), digits) + ", " + Html.num(num(vc.path("ci").path(1)), digits) + "]";
     }
 
+    /** {v, lo, hi} as "v [lo, hi]", "v" when the interval is not known, or "–". */
+    static String interval(double[] v, int digits) {
+        if (Double.isNaN(v[0])) return "–";
+        if (Double.isNaN(v[1]) || Double.isNaN(v[2])) return Html.num(v[0], digits);
+        return Html.num(v[0], digits) + " [" + Html.num(v[1], digits) + ", " + Html.num(v[2], digits) + "]";
+    }
+
+    /** A bar series from rows {v, lo, hi}. */
+    private static Charts.Series series(String name, double[][] rows) {
+        double[] v = new double[rows.length], lo = new double[rows.length], hi = new double[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            v[i] = rows[i][0];
+            lo[i] = rows[i][1];
+            hi[i] = rows[i][2];
+        }
+        return new Charts.Series(name, v, lo, hi);
+    }
+
     /** An accuracy node {accuracy, ci} as v, lo, hi. */
     private static double[] acc(JsonNode a) {
         return new double[] {num(a.path("accuracy")), num(a.path("ci").path(0)), num(a.path("ci").path(1))};
@@ -540,10 +580,19 @@ final class Sections {
             labels.add("layer " + l.path("layer").asInt() + " alone");
             rows.add(acc(l));
         }
-        return figure(intervalsOf("Sampled accuracy of each single-layer vector", labels, rows, "accuracy (T = 1)", rows.get(0)[0]),
+        StringBuilder b = new StringBuilder(figure(intervalsOf("Sampled accuracy of each single-layer vector", labels, rows, "accuracy (T = 1)", rows.get(0)[0]),
                 "One RL run per layer, the vector trained alone on that layer (the paper's Figure 1); accuracy is the mean over "
                         + s.path("n_problems").asInt() + " problems of the fraction of " + s.path("k").asInt() + " samples at T = 1 "
-                        + "that are correct, with a 95% bootstrap interval over problems. The dashed line is the base model.");
+                        + "that are correct, with a 95% bootstrap interval over problems. The dashed line is the base model."));
+        b.append("<table><tr><th>layer</th><th class=\"num\">sampled accuracy [95% interval]</th><th class=\"num\">gain over base [95% interval]</th>"
+                + "<th class=\"num\">‖v‖</th><th class=\"num\">training s</th></tr>");
+        for (JsonNode l : s.path("layers"))
+            b.append("<tr><td>L").append(l.path("layer").asInt()).append("</td><td class=\"num\">").append(Html.text(interval(acc(l), 3)))
+                    .append("</td><td class=\"num\">").append(Html.text(interval(l.path("gain_over_base"), 3))).append("</td>")
+                    .append(numCell(num(l.path("vector_norm")), 3)).append(numCell(num(l.path("train_seconds")), 1)).append("</tr>");
+        b.append("</table>");
+        b.append(caption("Gain over base: paired over problems. Training s: the run's RL steps (metrics.jsonl step_seconds), what one more layer costs."));
+        return b.toString();
     }
 
     private static String intervalsOf(String title, List<String> labels, List<double[]> rows, String xLabel, double reference) {
@@ -601,8 +650,8 @@ final class Sections {
             JsonNode v = dp.path(which);
             for (String cat : List.of("process", "structure")) {
                 JsonNode c = v.path("categories").path(cat);
-                b.append("<tr><td>L").append(v.path("layer").asInt()).append("</td><td>").append(cat).append("</td>").append(numCell(num(c.path("top_dp_share")), 3))
-                        .append(numCell(num(c.path("generated_share")), 3)).append("<td class=\"num\">").append(Html.text(interval(c.path("mass_shift_pos0"), 3)))
+                b.append("<tr><td>L").append(v.path("layer").asInt()).append("</td><td>").append(cat).append("</td>").append("<td class=\"num\">").append(Html.text(interval(c.path("top_dp_share"), 3)))
+                        .append("</td><td class=\"num\">").append(Html.text(interval(c.path("generated_share"), 3))).append("</td><td class=\"num\">").append(Html.text(interval(c.path("mass_shift_pos0"), 3)))
                         .append("</td><td class=\"num\">").append(Html.text(interval(c.path("mass_shift"), 3))).append("</td></tr>");
             }
         }

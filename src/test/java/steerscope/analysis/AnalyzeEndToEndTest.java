@@ -1,6 +1,7 @@
 package steerscope.analysis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -190,7 +191,21 @@ class AnalyzeEndToEndTest {
         assertEquals(0, rc);
         JsonNode sl = Json.read(out.resolve("single_layer.json"));
         assertEquals(L, sl.get("layers").size());
-        for (String k : List.of("layer", "accuracy", "ci", "gain_over_base", "vector_norm", "run_dir")) assertTrue(sl.get("layers").get(0).has(k), k);
+        for (String k : List.of("layer", "accuracy", "ci", "gain_over_base", "vector_norm", "run_dir", "train_seconds", "eval_seconds"))
+            assertTrue(sl.get("layers").get(0).has(k), k);
+        assertTrue(sl.get("layers").get(0).get("train_seconds").asDouble() > 0, "the run's steps were timed");
+        // what the run cost, in analysis.json
+        JsonNode res = Json.read(out.resolve("analysis.json")).get("resources");
+        for (String k : List.of("analysis", "single_layer_sweep", "paper_checks", "total")) assertTrue(res.get("seconds").get(k).isNumber(), k);
+        assertTrue(res.get("peak_rss_mib").asLong() > 0 && res.get("peak_heap_mib").asLong() > 0, res.toString());
+        // a sweep layer the model lacks, or sweep layers without a sweep, are refused before anything runs
+        assertEquals(2, Main.run("analyze", "--model", modelDir.toString(), "--vectors", vecFile.toString(), "--data", data.toString(),
+                "--out", tmp.resolve("bad-layer").toString(), "--limit", "2", "--max-new-tokens", "2", "--template", "{question}",
+                "--single-layer-steps", "1", "--train-data", data.toString(), "--single-layer-sweep-layers", "0," + L));
+        assertFalse(Files.exists(tmp.resolve("bad-layer").resolve("analysis.json")));
+        assertEquals(2, Main.run("analyze", "--model", modelDir.toString(), "--vectors", vecFile.toString(), "--data", data.toString(),
+                "--out", tmp.resolve("no-sweep").toString(), "--limit", "2", "--max-new-tokens", "2", "--template", "{question}",
+                "--single-layer-sweep-layers", "0"));
         for (String f : PaperChecks.FILES) assertTrue(Files.isRegularFile(out.resolve(f + ".json")), f);
         JsonNode dp = Json.read(out.resolve("delta_p.json"));
         assertEquals(L - 1, dp.get("last").get("layer").asInt());

@@ -184,6 +184,40 @@ class PaperChecksTest {
         }
     }
 
+    /**
+     * A second run with the same inputs reads every stage back (a value edited in a stage file survives); a run
+     * with other inputs (another seed, another vector) recomputes them; a stage file that is not JSON is recomputed.
+     */
+    @Test
+    void finishedStagesAreReadBackOnlyWhenTheirInputsMatch(@TempDir Path out) throws Exception {
+        SteeringVectors last = toward(SEVEN, 2f, L - 1), pen = random(3, 0.5f, L - 2);
+        PaperChecks.Inputs in = new PaperChecks.Inputs(last, pen, List.of(), null, null);
+        PaperChecks.Options opt = new PaperChecks.Options(2, 3, 12, 1, 8, 4, false, 3, false);
+        PaperChecks.run(policy.model, policy.tokenizer, policy.prompts, problems, in, opt, out);
+        var mapper = steerscope.io.Json.MAPPER;
+        for (String f : PaperChecks.FILES) assertTrue(steerscope.io.Json.read(out.resolve(f + ".json")).path("inputs").isTextual(), f);
+        for (String f : List.of("base", "last", "penultimate"))
+            assertTrue(java.nio.file.Files.isRegularFile(out.resolve(PaperChecks.SAMPLES_DIR + "/" + f + ".json")), f);
+
+        var circuit = (com.fasterxml.jackson.databind.node.ObjectNode) steerscope.io.Json.read(out.resolve("circuit.json"));
+        circuit.put("block", 99);
+        java.nio.file.Files.writeString(out.resolve("circuit.json"), mapper.writeValueAsString(circuit));
+        java.nio.file.Files.writeString(out.resolve("persistence.json"), "{not json");
+        PaperChecks.run(policy.model, policy.tokenizer, policy.prompts, problems, in, opt, out);
+        assertEquals(99, steerscope.io.Json.read(out.resolve("circuit.json")).path("block").asInt(), "same inputs: the finished stage is read back");
+        assertEquals(2, steerscope.io.Json.read(out.resolve("persistence.json")).path("vectors").size(), "an unreadable stage is recomputed");
+
+        PaperChecks.run(policy.model, policy.tokenizer, policy.prompts, problems, in,
+                new PaperChecks.Options(2, 3, 12, 2, 8, 4, false, 3, false), out);
+        assertEquals(L - 1, steerscope.io.Json.read(out.resolve("circuit.json")).path("block").asInt(), "another seed: recomputed");
+        circuit = (com.fasterxml.jackson.databind.node.ObjectNode) steerscope.io.Json.read(out.resolve("circuit.json"));
+        circuit.put("block", 99);
+        java.nio.file.Files.writeString(out.resolve("circuit.json"), mapper.writeValueAsString(circuit));
+        PaperChecks.run(policy.model, policy.tokenizer, policy.prompts, problems, new PaperChecks.Inputs(last, random(4, 0.5f, L - 2), List.of(), null, null),
+                new PaperChecks.Options(2, 3, 12, 2, 8, 4, false, 3, false), out);
+        assertEquals(L - 1, steerscope.io.Json.read(out.resolve("circuit.json")).path("block").asInt(), "another penultimate vector: recomputed");
+    }
+
     static float[] finalResid(Steering s, Hooks h) {
         ActivationCache c = new ActivationCache();
         Hooks hooks = h == null ? new Hooks() : h;

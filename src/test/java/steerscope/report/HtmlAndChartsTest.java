@@ -79,6 +79,37 @@ class HtmlAndChartsTest {
     }
 
     @Test
+    void intervalWhiskersSpanLoToHiOnTheBarsScale() throws Exception {
+        String svg = Charts.bars("t", List.of("a", "b", "c"), new double[] {0.2, 0.4, 0.6}, new double[] {0.1, 0.3, Double.NaN},
+                new double[] {0.3, 0.8, Double.NaN}, "y", "#123456");
+        Document doc = parse(svg);
+        List<Double> heights = new ArrayList<>(), bottoms = new ArrayList<>();
+        NodeList rects = doc.getElementsByTagName("rect");
+        for (int i = 0; i < rects.getLength(); i++) {
+            Element e = (Element) rects.item(i);
+            if (!e.getAttribute("fill").equals("#123456")) continue;
+            double y = Double.parseDouble(e.getAttribute("y")), h = Double.parseDouble(e.getAttribute("height"));
+            heights.add(h);
+            bottoms.add(y + h);
+        }
+        double perUnit = heights.get(0) / 0.2, zero = bottoms.get(0);
+        List<double[]> whiskers = new ArrayList<>(); // vertical dark lines: {x, top, bottom}
+        NodeList lines = doc.getElementsByTagName("line");
+        for (int i = 0; i < lines.getLength(); i++) {
+            Element e = (Element) lines.item(i);
+            double x1 = Double.parseDouble(e.getAttribute("x1")), x2 = Double.parseDouble(e.getAttribute("x2"));
+            double y1 = Double.parseDouble(e.getAttribute("y1")), y2 = Double.parseDouble(e.getAttribute("y2"));
+            if (e.getAttribute("stroke").equals("#333") && x1 == x2) whiskers.add(new double[] {x1, Math.min(y1, y2), Math.max(y1, y2)});
+        }
+        assertEquals(2, whiskers.size(), "a whisker on each bar with an interval, none on the bar without");
+        assertEquals(0.3, (zero - whiskers.get(0)[1]) / perUnit, 0.01);
+        assertEquals(0.1, (zero - whiskers.get(0)[2]) / perUnit, 0.01);
+        assertEquals(0.8, (zero - whiskers.get(1)[1]) / perUnit, 0.01);
+        assertEquals(0.3, (zero - whiskers.get(1)[2]) / perUnit, 0.01);
+        assertTrue(svg.contains("b: 0.4 [0.3, 0.8]"), "the tooltip gives the interval");
+    }
+
+    @Test
     void groupedBarsDrawOneBarPerSeriesAndGroupWithALegend() throws Exception {
         String svg = Charts.groupedBars("g", List.of("L0", "L1", "L2"),
                 List.of(new Charts.Series("attn", new double[] {0.1, 0.2, 0.3}), new Charts.Series("mlp", new double[] {0.3, -0.2, 0.1})), "y");

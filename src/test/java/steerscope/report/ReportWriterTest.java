@@ -59,6 +59,19 @@ class ReportWriterTest {
     }
 
     @Test
+    void accuracyBarsAndTablesShowTheIntervalsOfTheFixture() {
+        String html = ReportWriter.render(RunData.load(FIXTURE));
+        String acc = html.substring(html.indexOf("<section id=\"accuracy\">"), html.indexOf("<section id=\"first-token\">"));
+        for (String ci : List.of("vectors · sampled mean (T = 1, k = 8): 0.56 [0.51, 0.61]", "full fine-tune · greedy pass@1: 0.6 [0.46, 0.74]",
+                "0.560 [0.510, 0.610]", "0.300 [0.180, 0.420]", "0.867 [0.810, 0.930]"))
+            assertTrue(acc.contains(ci), "accuracy section shows " + ci);
+        String abl = html.substring(html.indexOf("<section id=\"ablations\">"), html.indexOf("<section id=\"path-patching\">"));
+        assertTrue(abl.contains("stroke=\"#333\""), "ablation accuracies have whiskers");
+        String dp = html.substring(html.indexOf("<section id=\"delta-p\">"), html.indexOf("<section id=\"prefix\">"));
+        assertTrue(dp.contains("0.400 [0.320, 0.480]"), "top-Δp share with its interval");
+    }
+
+    @Test
     void fixtureTokensAreEscapedWithVisibleWhitespace() {
         String html = ReportWriter.render(RunData.load(FIXTURE));
         assertTrue(html.contains(">&lt;/td&gt;</span>"), "token </td> escaped");
