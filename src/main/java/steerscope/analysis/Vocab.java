@@ -22,12 +22,8 @@ final class Vocab {
 
     /** The decoded text; a token that is only part of a UTF-8 character shows its bytes, e.g. "<0xE2 0x80>". */
     String text(int id) {
-        String t;
-        try {
-            t = tokenizer.decode(new int[] {id});
-        } catch (IllegalArgumentException e) { // a hole in the vocab
-            return "<" + id + ">";
-        }
+        if (!tokenizer.has(id)) return "<" + id + ">"; // a hole in the vocab, or a padded embedding row
+        String t = tokenizer.decode(new int[] {id});
         if (t.indexOf('\uFFFD') < 0 || tokenizer.isSpecial(id)) return t;
         StringBuilder sb = new StringBuilder("<");
         for (char c : tokenizer.piece(id).toCharArray()) {

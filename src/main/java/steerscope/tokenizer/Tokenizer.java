@@ -127,17 +127,28 @@ public final class Tokenizer {
         return decode(ids, false);
     }
 
+    /**
+     * The text of {@code ids}. Ids the vocabulary lacks are skipped, as Hugging Face's tokenizers do: a model's
+     * embedding is often padded past its tokenizer (Qwen2.5: 151,936 rows for about 151,665 tokens), and sampling
+     * can pick a padding row.
+     */
     public String decode(int[] ids, boolean skipSpecialTokens) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(ids.length * 4);
         for (int id : ids) {
-            if (skipSpecialTokens && isSpecial(id)) continue;
+            if (!has(id) || skipSpecialTokens && isSpecial(id)) continue;
             appendBytes(id, bytes);
         }
         return bytes.toString(StandardCharsets.UTF_8);
     }
 
-    /** Appends the bytes of one token: an added token is its content, a vocab piece its bytes. */
+    /** Whether the vocabulary has a piece or an added token for {@code id}. */
+    public boolean has(int id) {
+        return id >= 0 && id < pieces.length && pieces[id] != null;
+    }
+
+    /** Appends the bytes of one token (none for an id the vocabulary lacks, see {@link #decode(int[], boolean)}). */
     void appendBytes(int id, ByteArrayOutputStream out) {
+        if (!has(id)) return;
         String piece = piece(id);
         if (added[id]) out.writeBytes(piece.getBytes(StandardCharsets.UTF_8));
         else ByteLevel.appendPieceBytes(piece, out);
@@ -145,7 +156,7 @@ public final class Tokenizer {
 
     /** The vocab string (byte-level form) of an id, or the added token's content. */
     public String piece(int id) {
-        if (id < 0 || id >= pieces.length || pieces[id] == null) {
+        if (!has(id)) {
             throw new IllegalArgumentException("token id " + id + " is not in the vocab of " + file);
         }
         return pieces[id];

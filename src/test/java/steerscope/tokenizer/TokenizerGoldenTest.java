@@ -2,6 +2,7 @@ package steerscope.tokenizer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -137,5 +138,14 @@ class TokenizerGoldenTest {
         assertEquals("Hi", qwen3.decode(qwen3.encode("<|im_start|>Hi<|im_end|>"), true));
         assertTrue(qwen3.summary().contains("151387 merges"), qwen3.summary());
         assertTrue(llama3.summary().contains("280147 merges"), llama3.summary());
+    }
+
+    @Test
+    void idsOfAPaddedEmbeddingThatTheVocabularyLacksDecodeToNothing() {
+        // Qwen2.5's embedding has 151,936 rows for a smaller vocabulary; a sampled padding row must not stop a run
+        int[] hi = qwen3.encode("Hi there");
+        int[] withPadding = {hi[0], 151_935, hi[1], -1};
+        assertEquals("Hi there", qwen3.decode(withPadding));
+        assertThrows(IllegalArgumentException.class, () -> qwen3.piece(151_935)); // asking for its piece is still an error
     }
 }
