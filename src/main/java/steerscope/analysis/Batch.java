@@ -14,7 +14,6 @@ import steerscope.steer.Steering;
  */
 final class Batch {
     final int size, tokens;      // B and T
-    final int[] ids;             // [B*T]
     final boolean[] valid;       // [B*T]
     final int[] lengths, promptLengths;
     private final TokenBatch batch;
@@ -23,7 +22,6 @@ final class Batch {
         batch = TokenBatch.leftPadded(sequences, promptLengths);
         size = batch.rows();
         tokens = batch.tokens();
-        ids = batch.ids();
         valid = batch.valid();
         lengths = batch.lengths();
         this.promptLengths = batch.promptLengths();

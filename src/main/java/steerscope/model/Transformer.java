@@ -138,7 +138,6 @@ public final class Transformer {
         if (start + T > cache.capacity) {
             throw new IllegalArgumentException("KV cache full: " + start + " + " + T + " > " + cache.capacity);
         }
-        if (save != Save.NONE && start != 0) throw new IllegalArgumentException("training forward needs an empty cache");
         // positions (each row's count of real tokens), validity and where the vectors go
         int[] pos = new int[N];
         boolean[] steerAt = new boolean[N];
