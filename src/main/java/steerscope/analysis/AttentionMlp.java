@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import steerscope.model.ActivationCache;
+import steerscope.model.HookNames;
 import steerscope.model.Hooks;
 import steerscope.model.Transformer;
 import steerscope.steer.Steering;
@@ -46,7 +47,8 @@ final class AttentionMlp {
             Batch b = Batch.ofPrompts(chunk);
             int B = b.size, T = b.tokens;
             ActivationCache base = new ActivationCache();
-            b.run(tf, null, new Hooks().cache(base, n -> n.endsWith("attn.hook_pattern") || n.endsWith("hook_attn_out") || n.endsWith("hook_mlp_out")));
+            b.run(tf, null, new Hooks().cache(base, n -> HookNames.isPoint(n, HookNames.ATTN_PATTERN) || HookNames.isPoint(n, HookNames.ATTN_OUT)
+                    || HookNames.isPoint(n, HookNames.MLP_OUT)));
             Hooks compare = new Hooks();
             for (int l = 0; l < L; l++) {
                 int layer = l;

@@ -2,8 +2,7 @@ package steerscope.analysis;
 
 import java.util.List;
 import steerscope.model.Hooks;
-import steerscope.model.KVCache;
-import steerscope.model.LeftPadded;
+import steerscope.model.TokenBatch;
 import steerscope.model.Transformer;
 import steerscope.steer.Steering;
 
@@ -11,23 +10,21 @@ import steerscope.steer.Steering;
  * Token sequences (a prompt, possibly followed by a completion) left-padded into one batch and run through the
  * decoder in a single forward. Row {@code b*T + t} of every hook buffer is slot t of sequence b; the i-th real
  * token of sequence b sits at slot {@code T - length(b) + i}. The prompt length of each sequence is given to
- * the cache, so vector positions (FIRST, PROMPT, ...) mean what they mean in generation.
+ * the pass, so vector positions (FIRST, PROMPT, ...) mean what they mean in generation.
  */
 final class Batch {
     final int size, tokens;      // B and T
-    final int[] ids;             // [B*T]
     final boolean[] valid;       // [B*T]
     final int[] lengths, promptLengths;
+    private final TokenBatch batch;
 
     Batch(List<int[]> sequences, int[] promptLengths) {
-        LeftPadded padded = LeftPadded.of(sequences);
-        size = padded.rows();
-        tokens = padded.tokens();
-        ids = padded.ids();
-        valid = padded.valid();
-        lengths = new int[size];
-        for (int b = 0; b < size; b++) lengths[b] = sequences.get(b).length;
-        this.promptLengths = promptLengths.clone();
+        batch = TokenBatch.leftPadded(sequences, promptLengths);
+        size = batch.rows();
+        tokens = batch.tokens();
+        valid = batch.valid();
+        lengths = batch.lengths();
+        this.promptLengths = batch.promptLengths();
     }
 
     /** A batch of prompts only. */
@@ -55,9 +52,7 @@ final class Batch {
     }
 
     Transformer.Forward run(Transformer tf, Steering steering, Hooks hooks) {
-        KVCache cache = new KVCache(tf.config, size, tokens);
-        cache.setPromptLengths(promptLengths);
-        return tf.forward(cache, ids, valid, tokens, steering, hooks, Transformer.Save.NONE);
+        return tf.forward(batch, steering, hooks, Transformer.Save.NONE);
     }
 
     /** Logits [B, vocab] at the first-token rows. */

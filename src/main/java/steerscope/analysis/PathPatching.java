@@ -137,7 +137,7 @@ final class PathPatching {
                         Map<String, float[]> patch = new HashMap<>(frozen);
                         patch.put(name, sActs.get(name).data());
                         double m = metricSum(patched(tf, b, all, patch), boosted[k], vocab, V) - d;
-                        if (name.endsWith("attn_out")) attn[k][j - l - 1] += m; else mlp[k][j - l - 1] += m;
+                        if (name.equals(tf.hookNames.attnOut[j])) attn[k][j - l - 1] += m; else mlp[k][j - l - 1] += m;
                     }
                 }
             }

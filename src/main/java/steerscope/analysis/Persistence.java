@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import steerscope.model.ActivationCache;
+import steerscope.model.HookNames;
 import steerscope.model.Hooks;
 import steerscope.model.Transformer;
 import steerscope.steer.SteeringVectors;
@@ -31,8 +32,8 @@ final class Persistence {
         for (List<int[]> chunk : Batch.chunks(prompts, batch)) {
             Batch b = Batch.ofPrompts(chunk);
             ActivationCache base = new ActivationCache(), st = new ActivationCache();
-            b.run(tf, null, new Hooks().cache(base, n -> n.endsWith("hook_resid_post")));
-            b.run(tf, steerscope.steer.Steering.of(single), new Hooks().cache(st, n -> n.endsWith("hook_resid_post")));
+            b.run(tf, null, new Hooks().cache(base, n -> HookNames.isPoint(n, HookNames.RESID_POST)));
+            b.run(tf, steerscope.steer.Steering.of(single), new Hooks().cache(st, n -> HookNames.isPoint(n, HookNames.RESID_POST)));
             for (int m = l; m < L; m++) {
                 float[] x = base.get(tf.hookNames.residPost[m]).data(), y = st.get(tf.hookNames.residPost[m]).data();
                 for (int r = 0; r < b.size; r++) {

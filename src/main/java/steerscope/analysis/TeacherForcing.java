@@ -1,7 +1,7 @@
 package steerscope.analysis;
 
 import steerscope.model.Hooks;
-import steerscope.model.KVCache;
+import steerscope.model.TokenBatch;
 import steerscope.model.Transformer;
 import steerscope.steer.Steering;
 import steerscope.tensor.Kernels;
@@ -28,11 +28,7 @@ public final class TeacherForcing {
 
     /** Final normalised hidden states [T, d] of one sequence whose first promptLen tokens are the prompt. */
     public static float[] normed(Transformer tf, int[] ids, int promptLen, Steering steering, Hooks hooks) {
-        KVCache cache = new KVCache(tf.config, 1, ids.length);
-        cache.setPromptLengths(new int[] {promptLen});
-        boolean[] valid = new boolean[ids.length];
-        java.util.Arrays.fill(valid, true);
-        return tf.forward(cache, ids, valid, ids.length, steering, hooks, Transformer.Save.NONE).normed;
+        return tf.forward(TokenBatch.single(ids, promptLen), steering, hooks, Transformer.Save.NONE).normed;
     }
 
     /** Rows of logits per chunk: as many as fit 32 MiB, at least one. */
@@ -74,14 +70,12 @@ public final class TeacherForcing {
 
     /** log p(ids[i + 1] | ids[0..i]) for every completion token: [ids.length − promptLen]. */
     public static float[] completionLogProbs(Transformer tf, int[] ids, int promptLen, Steering steering, Hooks hooks) {
-        return completionLogProbs(tf, ids, promptLen, steering, hooks, chunkRows(tf.config.vocabSize()));
-    }
-
-    static float[] completionLogProbs(Transformer tf, int[] ids, int promptLen, Steering steering, Hooks hooks, int chunk) {
-        float[] out = new float[ids.length - promptLen];
-        int V = tf.config.vocabSize();
-        rows(tf, normed(tf, ids, promptLen, steering, hooks), promptLen - 1, ids.length - 1, chunk,
-                (i, logits, off) -> out[i - promptLen + 1] = logits[off + ids[i + 1]] - Kernels.logSumExp(logits, off, V));
-        return out;
+        int n = ids.length - promptLen;
+        int[] rows = new int[n], targets = new int[n];
+        for (int i = 0; i < n; i++) {
+            rows[i] = promptLen - 1 + i;
+            targets[i] = ids[promptLen + i];
+        }
+        return tf.logprobs(tf.forward(TokenBatch.single(ids, promptLen), steering, hooks, Transformer.Save.NONE), rows, targets);
     }
 }

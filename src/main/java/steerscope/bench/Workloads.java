@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import steerscope.model.Gradients;
 import steerscope.model.KVCache;
+import steerscope.model.TokenBatch;
 import steerscope.model.Model;
 import steerscope.model.ModelWeights;
 import steerscope.model.Transformer;
@@ -37,9 +38,8 @@ public final class Workloads {
     /** Forward of B x T tokens into an empty cache (hidden states only, as a prefill before generation). */
     public static Timing prefill(Model m, int B, int T, long seed, Plan plan) {
         Transformer tf = m.transformer;
-        int[] ids = ids(m, B, T, seed);
-        boolean[] valid = allValid(B * T);
-        return time(plan, B * T, () -> tf.forward(new KVCache(m.config, B, T), ids, valid, T, null, null, Transformer.Save.NONE));
+        TokenBatch batch = batch(ids(m, B, T, seed), B, T);
+        return time(plan, B * T, () -> tf.forward(batch, null, null, Transformer.Save.NONE));
     }
 
     /**
@@ -59,14 +59,15 @@ public final class Workloads {
         Transformer tf = m.transformer;
         int V = m.config.vocabSize();
         KVCache cache = new KVCache(m.config, B, T + plan.repeats() * steps);
-        Transformer.Forward f = tf.forward(cache, ids(m, B, T, seed), allValid(B * T), T, null, null, Transformer.Save.NONE);
+        TokenBatch prompts = batch(ids(m, B, T, seed), B, T);
+        Transformer.Forward f = tf.extend(cache, prompts, null, null);
         int[] last = new int[B];
         for (int b = 0; b < B; b++) last[b] = b * T + T - 1;
         int[] next = argmax(tf.logits(f, last), B, V);
-        boolean[] valid = allValid(B);
+        TokenBatch step = TokenBatch.of(B, 1, next, allValid(B), prompts.promptLengths()); // next is refilled each step
         return time(plan, (long) B * steps, () -> {
             for (int s = 0; s < steps; s++) {
-                Transformer.Forward g = tf.forward(cache, next, valid, 1, null, null, Transformer.Save.NONE);
+                Transformer.Forward g = tf.extend(cache, step, null, null);
                 int[] n = argmax(tf.logits(g), B, V);
                 System.arraycopy(n, 0, next, 0, B);
             }
@@ -84,10 +85,10 @@ public final class Workloads {
         SteeringVectors vectors = SteeringVectors.zeros(m.config.nLayers(), m.config.hiddenSize(), null);
         Steering steering = Steering.of(vectors);
         Gradients grads = new Gradients(m.config, false);
-        boolean[] valid = allValid(B * T);
+        TokenBatch batch = batch(ids, B, T);
         return time(plan, B * T, () -> {
             grads.zero();
-            Transformer.Forward f = tf.forward(new KVCache(m.config, B, T), ids, valid, T, steering, null, Transformer.Save.ALL);
+            Transformer.Forward f = tf.forward(batch, steering, null, Transformer.Save.ALL);
             activation[0] = f.activationBytes();
             tf.backward(f, loss, grads, null);
         });
@@ -105,10 +106,10 @@ public final class Workloads {
         java.util.Map<String, float[]> byName = w.arraysByName();
         grads.forEachWeight((n, g) -> params.add(new AdamW.Param(n, byName.get(n), g, true)));
         AdamW adam = new AdamW(params, 1e-5, 0.9, 0.999, 1e-8, 0.0);
-        boolean[] valid = allValid(B * T);
+        TokenBatch batch = batch(ids, B, T);
         return time(plan, B * T, () -> {
             grads.zero();
-            Transformer.Forward f = tf.forward(new KVCache(m.config, B, T), ids, valid, T, null, null, Transformer.Save.ALL);
+            Transformer.Forward f = tf.forward(batch, null, null, Transformer.Save.ALL);
             activation[0] = f.activationBytes();
             tf.backward(f, loss, grads, null);
             adam.step();
@@ -161,6 +162,13 @@ public final class Workloads {
             Arrays.fill(weights[b], adv / B);
         }
         return WeightedLogProbLoss.of(ids, mask, weights, null, null, 0);
+    }
+
+    /** B rows of T real tokens, each row a whole prompt. */
+    private static TokenBatch batch(int[] ids, int B, int T) {
+        int[] promptLengths = new int[B];
+        Arrays.fill(promptLengths, T);
+        return TokenBatch.of(B, T, ids, allValid(B * T), promptLengths);
     }
 
     private static boolean[] allValid(int n) {

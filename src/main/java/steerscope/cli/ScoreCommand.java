@@ -8,10 +8,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import steerscope.io.Json;
-import steerscope.model.KVCache;
+import steerscope.model.TokenBatch;
 import steerscope.model.Transformer;
 import steerscope.steer.Steering;
-import steerscope.tensor.Kernels;
 import steerscope.util.UserError;
 
 @Command(name = "score", description = "Log-probability of every token of a text given the ones before it.")
@@ -33,15 +32,15 @@ final class ScoreCommand implements Callable<Integer> {
                 throw new UserError("--text has " + T + " tokens, more than the model's " + m.model.config.maxPositionEmbeddings() + " positions");
             }
             Steering steering = steeringOptions.resolve(m.model.config);
-            KVCache cache = new KVCache(m.model.config, 1, T);
-            cache.setPromptLengths(new int[] {T});
-            boolean[] valid = new boolean[T];
-            java.util.Arrays.fill(valid, true);
             Transformer tf = m.model.transformer;
-            float[] logits = tf.logits(tf.forward(cache, ids, valid, T, steering, null, Transformer.Save.NONE));
-            int V = m.model.config.vocabSize();
+            int[] rows = new int[T - 1], next = new int[T - 1];
+            for (int t = 1; t < T; t++) {
+                rows[t - 1] = t - 1;
+                next[t - 1] = ids[t];
+            }
+            float[] logprobs = tf.logprobs(tf.forward(TokenBatch.single(ids, T), steering, null, Transformer.Save.NONE), rows, next);
             double[] lp = new double[T - 1];
-            for (int t = 1; t < T; t++) lp[t - 1] = logits[(t - 1) * V + ids[t]] - Kernels.logSumExp(logits, (t - 1) * V, V);
+            for (int i = 0; i < lp.length; i++) lp[i] = logprobs[i];
             if (json) {
                 Map<String, Object> out = new LinkedHashMap<>();
                 out.put("tokens", ids);

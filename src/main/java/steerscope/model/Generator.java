@@ -71,12 +71,9 @@ public final class Generator {
         int B = requests.size(), V = c.vocabSize();
         List<int[]> prompts = new ArrayList<>(B);
         for (Request r : requests) prompts.add(r.prompt());
-        LeftPadded batch = LeftPadded.of(prompts);
+        TokenBatch batch = TokenBatch.leftPadded(prompts);
         int P = batch.tokens();
         KVCache cache = new KVCache(c, B, P + opt.maxNewTokens());
-        int[] promptLens = new int[B];
-        for (int b = 0; b < B; b++) promptLens[b] = prompts.get(b).length;
-        cache.setPromptLengths(promptLens);
         SplittableRandom[] rng = new SplittableRandom[B];
         for (int b = 0; b < B; b++) rng[b] = new SplittableRandom(requests.get(b).seed());
         List<List<Integer>> out = new ArrayList<>();
@@ -87,7 +84,7 @@ public final class Generator {
             lps.add(new ArrayList<>());
         }
 
-        Transformer.Forward f = tf.forward(cache, batch.ids(), batch.valid(), P, steering, hooks, Transformer.Save.NONE);
+        Transformer.Forward f = tf.extend(cache, batch, steering, hooks);
         int[] lastRows = new int[B];
         for (int b = 0; b < B; b++) lastRows[b] = b * P + P - 1;
         float[] logits = tf.logits(f, lastRows);
@@ -99,7 +96,7 @@ public final class Generator {
                 nextValid[b] = false;
                 if (finish[b] != null) continue;
                 int tok = opt.sampler().sample(logits, b * V, V, rng[b]);
-                float lp = logits[b * V + tok] - steerscope.tensor.Kernels.logSumExp(logits, b * V, V);
+                float lp = Transformer.logprob(logits, b * V, V, tok);
                 out.get(b).add(tok);
                 lps.get(b).add(lp);
                 if (listener != null) listener.onToken(b, tok);
@@ -118,7 +115,7 @@ public final class Generator {
                 }
             }
             if (live == 0) break;
-            f = tf.forward(cache, next, nextValid, 1, steering, hooks, Transformer.Save.NONE);
+            f = tf.extend(cache, TokenBatch.of(B, 1, next, nextValid, batch.promptLengths()), steering, hooks);
             logits = tf.logits(f);
         }
         List<Result> results = new ArrayList<>(B);

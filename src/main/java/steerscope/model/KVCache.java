@@ -1,49 +1,29 @@
 package steerscope.model;
 
 /**
- * B sequences on one shared time axis of {@code capacity} slots: which slots hold real tokens (padding does
- * not), how many real tokens each row has seen (its next RoPE position), each row's prompt length (where the
- * vectors go depends on it), and per layer the rotated keys and values of every slot filled so far.
- * Layout of keys and values: [B, capacity, n_kv_heads * head_dim].
+ * The keys and values of B sequences on one shared time axis of {@code capacity} slots, and which slots hold real
+ * tokens (padding does not). Layout of keys and values, per layer: [B, capacity, n_kv_heads * head_dim], rotated.
+ * A {@link Transformer} pass fills the next slots; a row's next RoPE position is its count of valid slots.
  */
 public final class KVCache {
-    public final int batch, capacity, kvDim;
+    public final int batch, capacity;
     final boolean[] valid;
-    final int[] nReal;
-    final int[] promptLen;
     final float[][] k, v;
-    int length;
+    int length; // slots filled so far
 
     public KVCache(ModelConfig c, int batch, int capacity) {
         this.batch = batch;
         this.capacity = capacity;
-        this.kvDim = c.kvDim();
+        int kvDim = c.kvDim();
         this.valid = new boolean[batch * capacity];
-        this.nReal = new int[batch];
-        this.promptLen = new int[batch];
         this.k = new float[c.nLayers()][(int) Math.multiplyExact((long) batch * capacity, kvDim)];
         this.v = new float[c.nLayers()][batch * capacity * kvDim];
     }
 
-    /** Slots filled so far. */
-    public int length() {
-        return length;
-    }
-
-    /** Sets the prompt length (in real tokens) of each row; vector positions are counted from it. */
-    public void setPromptLengths(int[] lengths) {
-        System.arraycopy(lengths, 0, promptLen, 0, batch);
-    }
-
-    public int promptLength(int row) {
-        return promptLen[row];
-    }
-
-    public int realTokens(int row) {
-        return nReal[row];
-    }
-
-    public boolean isValid(int row, int slot) {
-        return valid[row * capacity + slot];
+    /** Real tokens of row b so far (its next position). */
+    int realTokens(int b) {
+        int n = 0;
+        for (int s = 0; s < length; s++) if (valid[b * capacity + s]) n++;
+        return n;
     }
 }

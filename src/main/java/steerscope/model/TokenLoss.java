@@ -32,14 +32,16 @@ public abstract class TokenLoss {
     /** Returns f_i(logp) and stores df_i/dlogp in grad[0]. */
     public abstract double lossAndGrad(int i, float logp, float[] grad);
 
-    /** The k3 estimate of KL(policy || reference) at one token, e^d − d − 1 with d = ref − logp. */
-    public static double k3(double refLogp, double logp) {
-        double d = refLogp - logp;
+    /**
+     * The k3 estimate of KL(policy || reference) at one token, e^d − d − 1, from d = log p_ref − log p_policy of the
+     * sampled token (unbiased, never negative); the one place the formula is written.
+     */
+    public static double k3(double d) {
         return StrictMath.exp(d) - d - 1;
     }
 
-    /** d k3 / d logp = 1 − e^(ref − logp). */
-    public static double k3Grad(double refLogp, double logp) {
-        return 1 - StrictMath.exp(refLogp - logp);
+    /** d k3 / d log p_policy = 1 − e^d. */
+    public static double k3Grad(double d) {
+        return 1 - StrictMath.exp(d);
     }
 }

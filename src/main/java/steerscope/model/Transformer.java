@@ -11,14 +11,13 @@ import static steerscope.tensor.Kernels.rmsnormBackward;
 
 import steerscope.steer.Steering;
 import steerscope.tensor.Kernels;
-import steerscope.tensor.Mat;
 import steerscope.tensor.Parallel;
 
 /**
- * The decoder, forward and backward, one function per layer type, llm.c style. A forward call appends T new
- * tokens to each of the B rows of a {@link KVCache} and returns the final normalised hidden states; a training
- * forward also keeps what the backward needs ({@link Acts}). The steering vector of layer l is added to the
- * block's output, {@code blocks.{l}.hook_resid_post}, at the positions its {@link Steering} selects.
+ * The decoder, forward and backward, llm.c style: each layer's forward beside its backward. A pass appends the
+ * tokens of a {@link TokenBatch} to the rows of a {@link KVCache} and returns the final normalised hidden states;
+ * a training pass also keeps what the backward needs ({@link Acts}). The steering vector of layer l is added to
+ * the block's output, {@code blocks.{l}.hook_resid_post}, at the positions its {@link Steering} selects.
  *
  * <p>Buffers are row-major with one row per token: N = B·T rows of d_model for the residual stream.
  */
@@ -35,6 +34,20 @@ public final class Transformer {
         this.hookNames = new HookNames(config.nLayers());
         this.rope = new Rope(config);
         this.attnScale = (float) (1.0 / Math.sqrt(config.headDim()));
+    }
+
+    /** How much a training forward keeps: everything, or only each block's input (the block is recomputed in backward). */
+    public enum Save { NONE, ALL, BLOCK_INPUTS }
+
+    /**
+     * What every block of one pass shares: T new tokens per row written from slot {@code start} of the cache, their
+     * RoPE positions and whether the vector goes at each [N]. keep: the block keeps copies for a backward.
+     */
+    private record Pass(KVCache cache, int start, int B, int T, int[] pos, boolean[] steerAt, Steering steering, Hooks hooks,
+                        boolean keep) {
+        int N() {
+            return B * T;
+        }
     }
 
     /** What one block's backward needs, saved by its forward (names say what each buffer holds). */
@@ -55,32 +68,32 @@ public final class Transformer {
         return reuse && buf != null && buf.length == n ? buf : new float[n];
     }
 
-    /** The result of a forward: final normalised hidden states, and for training everything the backward needs. */
+    /** The result of a pass: final normalised hidden states, and for training everything the backward needs. */
     public static final class Forward {
         public final int batch, tokens;   // B and T of this call
         public final float[] normed;      // [N, d] ln_final output (logits = normed · lm_headᵀ)
         final float[] residFinal;         // [N, d] last block output (input of the final norm)
         final float[] rstdFinal;          // [N]
-        final boolean[] steerAt;          // [N] vector added at this token
         final int[] ids;                  // [N]
-        final Acts[] acts;                // per layer, or null for inference
-        final float[][] checkpoints;      // per layer block input, when recomputing instead of storing
-        final KVCache cache;
-        final Steering steering;
+        final Acts[] acts;                // per layer, or null
+        final float[][] blockInputs;      // per layer, with Save.BLOCK_INPUTS
+        private final Pass pass;
 
-        Forward(int batch, int tokens, float[] normed, float[] residFinal, float[] rstdFinal, boolean[] steerAt, int[] ids,
-                Acts[] acts, float[][] checkpoints, KVCache cache, Steering steering) {
-            this.batch = batch;
-            this.tokens = tokens;
+        private Forward(Pass pass, float[] normed, float[] residFinal, float[] rstdFinal, int[] ids, Acts[] acts, float[][] blockInputs) {
+            this.batch = pass.B;
+            this.tokens = pass.T;
             this.normed = normed;
             this.residFinal = residFinal;
             this.rstdFinal = rstdFinal;
-            this.steerAt = steerAt;
             this.ids = ids;
             this.acts = acts;
-            this.checkpoints = checkpoints;
-            this.cache = cache;
-            this.steering = steering;
+            this.blockInputs = blockInputs;
+            this.pass = pass;
+        }
+
+        /** Whether the vectors were added at token row n. */
+        boolean steeredAt(int n) {
+            return pass.steerAt[n];
         }
 
         /**
@@ -96,190 +109,70 @@ public final class Transformer {
                     }
                 }
             }
-            if (checkpoints != null) for (float[] x : checkpoints) floats += x.length;
-            for (float[] x : cache.k) floats += x.length;
-            for (float[] x : cache.v) floats += x.length;
+            if (blockInputs != null) for (float[] x : blockInputs) floats += x.length;
+            for (float[] x : pass.cache.k) floats += x.length;
+            for (float[] x : pass.cache.v) floats += x.length;
             return floats * 4;
         }
     }
 
-    /** How much a training forward keeps: everything, or only each block's input (recomputed in backward). */
-    public enum Save { NONE, ALL, CHECKPOINT }
+    // ---------------------------------------------------------------------------------------------- entry points
 
-    // ------------------------------------------------------------------------------------------------ forward
+    /** One whole pass over a batch, in a cache of its own (one-shot inference, or training with save ≠ NONE). */
+    public Forward forward(TokenBatch batch, Steering steering, Hooks hooks, Save save) {
+        return pass(new KVCache(config, batch.rows(), batch.tokens()), batch, steering, hooks, save);
+    }
 
     /**
-     * Appends T tokens per row. ids and valid are [B, T] flattened; an invalid (padding) token is seen by no
-     * other token and attends only to itself. Returns the final normalised hidden state of every new token.
+     * Appends the batch's tokens to the cache's rows (a prefill into an empty cache, then decode steps of one token
+     * per row); an invalid (padding) token is seen by no other token and attends only to itself.
      */
-    public Forward forward(KVCache cache, int[] ids, boolean[] valid, int T, Steering steering, Hooks hooks, Save save) {
+    public Forward extend(KVCache cache, TokenBatch next, Steering steering, Hooks hooks) {
+        return pass(cache, next, steering, hooks, Save.NONE);
+    }
+
+    private Forward pass(KVCache cache, TokenBatch batch, Steering steering, Hooks hooks, Save save) {
         ModelConfig c = config;
-        int B = cache.batch, d = c.hiddenSize(), N = B * T, start = cache.length;
+        int B = cache.batch, T = batch.tokens(), d = c.hiddenSize(), N = B * T, start = cache.length;
+        if (batch.rows() != B) throw new IllegalArgumentException(batch.rows() + " rows for a cache of " + B);
         if (start + T > cache.capacity) {
             throw new IllegalArgumentException("KV cache full: " + start + " + " + T + " > " + cache.capacity);
         }
-        if (save != Save.NONE && start != 0) throw new IllegalArgumentException("training forward needs an empty cache");
-        // positions, validity and where the vectors go
+        // positions (each row's count of real tokens), validity and where the vectors go
         int[] pos = new int[N];
         boolean[] steerAt = new boolean[N];
         for (int b = 0; b < B; b++) {
+            int next = cache.realTokens(b);
             for (int t = 0; t < T; t++) {
                 int n = b * T + t;
-                boolean ok = valid[n];
+                boolean ok = batch.valid()[n];
                 cache.valid[b * cache.capacity + start + t] = ok;
                 if (ok) {
-                    pos[n] = cache.nReal[b]++;
-                    steerAt[n] = steering != null && steering.positions().applies(pos[n], cache.promptLen[b]);
+                    pos[n] = next++;
+                    steerAt[n] = steering != null && steering.positions().applies(pos[n], batch.promptLengths()[b]);
                 }
             }
         }
         cache.length = start + T;
+        Pass p = new Pass(cache, start, B, T, pos, steerAt, steering, hooks, save == Save.ALL);
 
         float[] resid = new float[N * d];
-        for (int n = 0; n < N; n++) weights.embed.loadRow(ids[n], resid, n * d);
+        for (int n = 0; n < N; n++) weights.embed.loadRow(batch.ids()[n], resid, n * d);
         if (hooks != null) hooks.fire(HookNames.EMBED, resid, B, T, d);
 
         Acts[] acts = save == Save.ALL ? new Acts[c.nLayers()] : null;
-        float[][] checkpoints = save == Save.CHECKPOINT ? new float[c.nLayers()][] : null;
+        float[][] blockInputs = save == Save.BLOCK_INPUTS ? new float[c.nLayers()][] : null;
         Acts scratch = save == Save.ALL ? null : new Acts();
         for (int l = 0; l < c.nLayers(); l++) {
             Acts a = acts != null ? (acts[l] = new Acts()) : scratch;
-            if (checkpoints != null) checkpoints[l] = resid.clone();
-            block(l, cache, start, B, T, pos, steerAt, steering, resid, a, hooks, acts != null);
+            if (blockInputs != null) blockInputs[l] = resid.clone();
+            block(l, p, resid, a);
         }
         float[] normed = new float[N * d];
         float[] rstd = new float[N];
         rmsnorm(normed, resid, weights.finalNorm, rstd, N, d, c.rmsNormEps());
         if (hooks != null) hooks.fire(HookNames.LN_FINAL, normed, B, T, d);
-        return new Forward(B, T, normed, save == Save.NONE ? null : resid, rstd, steerAt, ids.clone(), acts, checkpoints,
-                cache, steering);
-    }
-
-    /** One decoder block on the residual stream, in place. keepAll: keep the input copy in acts. */
-    private void block(int l, KVCache cache, int start, int B, int T, int[] pos, boolean[] steerAt, Steering steering,
-                       float[] resid, Acts a, Hooks hooks, boolean keepAll) {
-        ModelConfig c = config;
-        ModelWeights.Layer w = weights.layers[l];
-        HookNames hn = hookNames;
-        int N = B * T, d = c.hiddenSize(), ff = c.intermediateSize();
-        if (hooks != null) hooks.fire(hn.residPre[l], resid, B, T, d);
-        a.residPre = keepAll ? resid.clone() : resid;
-        // Without hooks nothing outside this call sees the buffers, so an inference forward overwrites the previous
-        // layer's instead of allocating (and zeroing) ~10 [N, d]-sized arrays per layer: less garbage, smaller heap
-        boolean reuse = !keepAll && hooks == null;
-
-        // attention
-        a.ln1 = reuse(a.ln1, N * d, reuse);
-        a.rstd1 = reuse(a.rstd1, N, reuse);
-        rmsnorm(a.ln1, resid, w.attnNorm, a.rstd1, N, d, c.rmsNormEps());
-        a.attnCat = attention(l, cache, start, B, T, pos, a, hooks);
-        float[] attnOut = reuse(a.attnOut, N * d, reuse);
-        if (reuse) a.attnOut = attnOut; // a training forward must not keep it alive
-        matmul(attnOut, a.attnCat, N, w.wo, null);
-        if (hooks != null) hooks.fire(hn.attnOut[l], attnOut, B, T, d);
-        add(resid, 0, attnOut, 0, N * d);
-        if (hooks != null) hooks.fire(hn.residMid[l], resid, B, T, d);
-        a.residMid = keepAll ? resid.clone() : resid;
-
-        // MLP: down(silu(gate(x)) * up(x))
-        a.ln2 = reuse(a.ln2, N * d, reuse);
-        a.rstd2 = reuse(a.rstd2, N, reuse);
-        rmsnorm(a.ln2, resid, w.mlpNorm, a.rstd2, N, d, c.rmsNormEps());
-        mlp(w, a, N, ff, reuse);
-        if (hooks != null) hooks.fire(hn.mlpPost[l], a.act, B, T, ff);
-        float[] mlpOut = reuse(a.mlpOut, N * d, reuse);
-        if (reuse) a.mlpOut = mlpOut;
-        matmul(mlpOut, a.act, N, w.wDown, w.bDown);
-        if (hooks != null) hooks.fire(hn.mlpOut[l], mlpOut, B, T, d);
-        add(resid, 0, mlpOut, 0, N * d);
-
-        // the steering vector, at hook_resid_post
-        if (steering != null && steering.active(l)) {
-            float[] v = steering.vectors().get(l);
-            for (int n = 0; n < N; n++) if (steerAt[n]) axpy(steering.scale(), v, 0, resid, n * d, d);
-        }
-        if (hooks != null) hooks.fire(hn.residPost[l], resid, B, T, d);
-    }
-
-    private void mlp(ModelWeights.Layer w, Acts a, int N, int ff, boolean reuse) {
-        a.gate = reuse(a.gate, N * ff, reuse);
-        a.up = reuse(a.up, N * ff, reuse);
-        matmul(a.gate, a.ln2, N, w.wGate, null);
-        matmul(a.up, a.ln2, N, w.wUp, null);
-        float[] act = a.act = reuse(a.act, N * ff, reuse), gate = a.gate, up = a.up;
-        // an exp per element: [N, ff] is as many as a matmul's outputs, so it is split over the threads too
-        Parallel.forRange(N, 8, (n0, n1) -> {
-            Kernels.siluMul(act, gate, up, n0 * ff, n1 * ff);
-        });
-    }
-
-    /**
-     * q/k/v projections, RoPE, causal attention over every filled slot of the cache. Writes the new keys and
-     * values into the cache and returns the concatenated head outputs [N, qDim].
-     */
-    private float[] attention(int l, KVCache cache, int start, int B, int T, int[] pos, Acts a, Hooks hooks) {
-        ModelConfig c = config;
-        ModelWeights.Layer w = weights.layers[l];
-        int N = B * T, qDim = c.qDim(), kvDim = c.kvDim(), H = c.nHeads(), KVH = c.nKvHeads(), hd = c.headDim();
-        int cap = cache.capacity, S = start + T;
-        float[] q = new float[N * qDim], k = new float[N * kvDim], v = new float[N * kvDim];
-        matmul(q, a.ln1, N, w.wq, w.bq);
-        matmul(k, a.ln1, N, w.wk, w.bk);
-        matmul(v, a.ln1, N, w.wv, w.bv);
-        if (hooks != null) {
-            hooks.fire(hookNames.attnQ[l], q, B, T, H, hd);
-            hooks.fire(hookNames.attnK[l], k, B, T, KVH, hd);
-            hooks.fire(hookNames.attnV[l], v, B, T, KVH, hd);
-        }
-        Parallel.forRange(N, 16, (n0, n1) -> {
-            for (int n = n0; n < n1; n++) {
-                rope.rotate(q, n * qDim, H, pos[n], false);
-                rope.rotate(k, n * kvDim, KVH, pos[n], false);
-            }
-        });
-        float[] kc = cache.k[l], vc = cache.v[l];
-        for (int b = 0; b < B; b++) {
-            System.arraycopy(k, b * T * kvDim, kc, (b * cap + start) * kvDim, T * kvDim);
-            System.arraycopy(v, b * T * kvDim, vc, (b * cap + start) * kvDim, T * kvDim);
-        }
-        a.q = q;
-        float[] att = new float[B * H * T * S];
-        float[] out = new float[N * qDim];
-        int group = H / KVH;
-        Parallel.forEach(B * H, bh -> {
-            int b = bh / H, h = bh % H, kvh = h / group;
-            for (int t = 0; t < T; t++) {
-                int row = ((b * H + h) * T + t) * S;
-                int qo = (b * T + t) * qDim + h * hd;
-                int self = start + t;
-                boolean selfValid = cache.valid[b * cap + self];
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j <= self; j++) {
-                    boolean visible = selfValid ? cache.valid[b * cap + j] : j == self;
-                    if (!visible) {
-                        att[row + j] = Float.NEGATIVE_INFINITY;
-                        continue;
-                    }
-                    float s = dot(q, qo, kc, (b * cap + j) * kvDim + kvh * hd, hd) * attnScale;
-                    att[row + j] = s;
-                    max = Math.max(max, s);
-                }
-                // masked scores are -inf, so e^(s - max) is exactly 0 for them; summed in slot order
-                Kernels.expShifted(att, row, self + 1, max);
-                double sum = 0;
-                for (int j = 0; j <= self; j++) sum += att[row + j];
-                float inv = (float) (1.0 / sum);
-                int oo = (b * T + t) * qDim + h * hd;
-                for (int j = 0; j <= self; j++) att[row + j] *= inv;
-                Kernels.weightedRows(att, row, self + 1, vc, b * cap * kvDim + kvh * hd, kvDim, out, oo, hd);
-            }
-        });
-        if (hooks != null) {
-            hooks.fire(hookNames.attnPattern[l], att, B, H, T, S);
-            hooks.fire(hookNames.attnZ[l], out, B, T, H, hd);
-        }
-        a.att = att;
-        return out;
+        return new Forward(p, normed, save == Save.NONE ? null : resid, rstd, batch.ids().clone(), acts, blockInputs);
     }
 
     /** Logits [rows.length, vocab] of the given token rows of a forward. */
@@ -292,15 +185,6 @@ public final class Transformer {
         return out;
     }
 
-    /** The next-token logits after one whole sequence (its last position), with optional steering: [vocab]. */
-    public float[] nextTokenLogits(int[] ids, Steering steering) {
-        KVCache cache = new KVCache(config, 1, ids.length);
-        cache.setPromptLengths(new int[] {ids.length});
-        boolean[] valid = new boolean[ids.length];
-        java.util.Arrays.fill(valid, true);
-        return logits(forward(cache, ids, valid, ids.length, steering, null, Save.NONE), new int[] {ids.length - 1});
-    }
-
     /** Logits of every token row of a forward: [B·T, vocab]. */
     public float[] logits(Forward f) {
         float[] out = new float[f.batch * f.tokens * config.vocabSize()];
@@ -308,16 +192,57 @@ public final class Transformer {
         return out;
     }
 
-    // ----------------------------------------------------------------------------------------------- backward
+    /** The next-token logits after one whole sequence (its last position), with optional steering: [vocab]. */
+    public float[] nextTokenLogits(int[] ids, Steering steering) {
+        return logits(forward(TokenBatch.single(ids, ids.length), steering, null, Save.NONE), new int[] {ids.length - 1});
+    }
+
+    /**
+     * log p(targets[i]) under the logits of token row rows[i] of a forward, without a backward: the logits are made
+     * a chunk of rows at a time ({@link #headChunk}), so [rows, vocab] is never held whole.
+     */
+    public float[] logprobs(Forward f, int[] rows, int[] targets) {
+        int V = config.vocabSize(), chunk = headChunk();
+        float[] out = new float[rows.length];
+        for (int c0 = 0; c0 < rows.length; c0 += chunk) {
+            int n = Math.min(chunk, rows.length - c0), base = c0;
+            float[] logits = new float[n * V];
+            matmul(logits, gatherRows(f.normed, rows, c0, n), n, weights.lmHead, null);
+            Parallel.forEach(n, i -> out[base + i] = logprob(logits, i * V, V, targets[base + i]));
+        }
+        return out;
+    }
+
+    /** log softmax(logits[off, off + vocab))[token]. */
+    public static float logprob(float[] logits, int off, int vocab, int token) {
+        return logits[off + token] - Kernels.logSumExp(logits, off, vocab);
+    }
+
+    /**
+     * Rows of logits per chunk of the head (loss and log-probs): as many as fit 64 MiB (104 for a 152k vocabulary),
+     * 32 to 256; the loss's chunk reads the whole lm_head twice (logits, then their input gradient), so few large
+     * chunks stream it fewer times.
+     */
+    private int headChunk() {
+        return Math.max(32, Math.min(256, (int) ((64L << 20) / (4L * config.vocabSize())) / 4 * 4));
+    }
+
+    /** Rows rows[from .. from+n) of a [*, d] buffer, packed: [n, d]. */
+    private float[] gatherRows(float[] src, int[] rows, int from, int n) {
+        int d = config.hiddenSize();
+        float[] x = new float[n * d];
+        for (int i = 0; i < n; i++) System.arraycopy(src, rows[from + i] * d, x, i * d, d);
+        return x;
+    }
 
     /**
      * Backpropagates a token loss through a training forward (made with {@link Save#ALL} or
-     * {@link Save#CHECKPOINT}). Vector gradients accumulate into grads.vectors for the layers that add a
+     * {@link Save#BLOCK_INPUTS}). Vector gradients accumulate into grads.vectors for the layers that add a
      * vector; weight gradients accumulate too when grads.full. Returns the loss; logprobs (when not null)
      * receives log p(target_i) of every scored token.
      */
     public double backward(Forward f, TokenLoss loss, Gradients grads, float[] logprobs) {
-        if (f.residFinal == null) throw new IllegalArgumentException("backward needs a training forward (Save.ALL or CHECKPOINT)");
+        if (f.residFinal == null) throw new IllegalArgumentException("backward needs a training forward (Save.ALL or BLOCK_INPUTS)");
         ModelConfig c = config;
         int d = c.hiddenSize(), N = f.batch * f.tokens;
         float[] dNormed = new float[N * d];
@@ -325,17 +250,16 @@ public final class Transformer {
 
         float[] dResid = new float[N * d];
         rmsnormBackward(dResid, grads.full ? grads.finalNorm : null, dNormed, f.residFinal, weights.finalNorm, f.rstdFinal, N, d);
+        Pass recompute = f.acts != null ? null
+                : new Pass(f.pass.cache, 0, f.batch, f.tokens, f.pass.pos, f.pass.steerAt, f.pass.steering, null, true);
         for (int l = c.nLayers() - 1; l >= 0; l--) {
             Acts a;
             if (f.acts != null) {
                 a = f.acts[l];
             } else { // recompute this block from its saved input
                 a = new Acts();
-                float[] resid = f.checkpoints[l].clone();
-                int[] pos = positionsOf(f);
-                KVCache cache = f.cache;
-                block(l, cache, 0, f.batch, f.tokens, pos, f.steerAt, f.steering, resid, a, null, true);
-                a.residPre = f.checkpoints[l];
+                block(l, recompute, f.blockInputs[l].clone(), a);
+                a.residPre = f.blockInputs[l];
             }
             blockBackward(l, f, a, dResid, grads);
         }
@@ -345,32 +269,18 @@ public final class Transformer {
         return total;
     }
 
-    private int[] positionsOf(Forward f) {
-        // positions of a training forward: real-token index within each row
-        int B = f.batch, T = f.tokens;
-        int[] pos = new int[B * T];
-        for (int b = 0; b < B; b++) {
-            int r = 0;
-            for (int t = 0; t < T; t++) if (f.cache.valid[b * f.cache.capacity + t]) pos[b * T + t] = r++;
-        }
-        return pos;
-    }
-
-    /** Log-softmax of the scored rows, in chunks so the [rows, vocab] logits stay small; fills dNormed. */
+    /** Log-softmax of the scored rows, a chunk at a time ({@link #headChunk}); fills dNormed. */
     private double lossHead(Forward f, TokenLoss loss, Gradients grads, float[] dNormed, float[] logprobs) {
         int d = config.hiddenSize(), V = config.vocabSize();
         int count = loss.count();
-        // rows per chunk: as many as fit 64 MiB of logits (104 for a 152k vocabulary), 32 to 256; each chunk reads
-        // the whole lm_head twice (logits, then their input gradient), so few large chunks stream it fewer times
-        final int chunk = Math.max(32, Math.min(256, (int) ((64L << 20) / (4L * V)) / 4 * 4));
+        final int chunk = headChunk();
         double total = 0;
         double[] rowLoss = new double[chunk];
+        int[] rows = new int[count];
+        for (int i = 0; i < count; i++) rows[i] = loss.row(i);
         for (int c0 = 0; c0 < count; c0 += chunk) {
             int n = Math.min(chunk, count - c0);
-            int[] rows = new int[n];
-            for (int i = 0; i < n; i++) rows[i] = loss.row(c0 + i);
-            float[] x = new float[n * d];
-            for (int i = 0; i < n; i++) System.arraycopy(f.normed, rows[i] * d, x, i * d, d);
+            float[] x = gatherRows(f.normed, rows, c0, n);
             float[] logits = new float[n * V];
             matmul(logits, x, n, weights.lmHead, null);
             // rows in parallel (a softmax over a 150k vocabulary is as long as a matmul row block); the loss terms
@@ -392,7 +302,7 @@ public final class Transformer {
             for (int i = 0; i < n; i++) total += rowLoss[i];
             float[] dx = new float[n * d];
             matmulBackwardInput(dx, logits, n, weights.lmHead, false);
-            for (int i = 0; i < n; i++) add(dNormed, rows[i] * d, dx, i * d, d);
+            for (int i = 0; i < n; i++) add(dNormed, rows[c0 + i] * d, dx, i * d, d);
             if (grads.full) {
                 float[] dHead = grads.lmHead != null ? grads.lmHead : grads.embed;
                 matmulBackwardWeight(dHead, logits, x, n, V, d);
@@ -401,24 +311,102 @@ public final class Transformer {
         return total;
     }
 
-    /** Backward of one block. dResid holds dL/d(resid_post) on entry and dL/d(resid_pre) on return. */
-    private void blockBackward(int l, Forward f, Acts a, float[] dResid, Gradients grads) {
+    // ------------------------------------------------------------------------------ block: forward, then backward
+
+    /** One decoder block on the residual stream, in place: attention, MLP, then the steering vector. */
+    private void block(int l, Pass p, float[] resid, Acts a) {
         ModelConfig c = config;
         ModelWeights.Layer w = weights.layers[l];
+        Hooks hooks = p.hooks;
+        int N = p.N(), d = c.hiddenSize();
+        if (hooks != null) hooks.fire(hookNames.residPre[l], resid, p.B, p.T, d);
+        a.residPre = p.keep ? resid.clone() : resid;
+        // Without hooks nothing outside this call sees the buffers, so an inference forward overwrites the previous
+        // layer's instead of allocating (and zeroing) ~10 [N, d]-sized arrays per layer: less garbage, smaller heap
+        boolean reuse = !p.keep && hooks == null;
+
+        a.ln1 = reuse(a.ln1, N * d, reuse);
+        a.rstd1 = reuse(a.rstd1, N, reuse);
+        rmsnorm(a.ln1, resid, w.attnNorm, a.rstd1, N, d, c.rmsNormEps());
+        add(resid, 0, attention(l, p, a, reuse), 0, N * d);
+        if (hooks != null) hooks.fire(hookNames.residMid[l], resid, p.B, p.T, d);
+        a.residMid = p.keep ? resid.clone() : resid;
+
+        a.ln2 = reuse(a.ln2, N * d, reuse);
+        a.rstd2 = reuse(a.rstd2, N, reuse);
+        rmsnorm(a.ln2, resid, w.mlpNorm, a.rstd2, N, d, c.rmsNormEps());
+        add(resid, 0, mlp(l, p, a, reuse), 0, N * d);
+
+        addVector(l, p, resid);
+        if (hooks != null) hooks.fire(hookNames.residPost[l], resid, p.B, p.T, d);
+    }
+
+    /** Backward of one block. dResid holds dL/d(resid_post) on entry and dL/d(resid_pre) on return. */
+    private void blockBackward(int l, Forward f, Acts a, float[] dResid, Gradients grads) {
+        // forward: resid += attention(ln1(resid)); resid += mlp(ln2(resid)); resid += scale · v at the steered tokens
+        ModelWeights.Layer w = weights.layers[l];
         Gradients.Layer g = grads.full ? grads.layers[l] : null;
-        int B = f.batch, T = f.tokens, N = B * T, d = c.hiddenSize(), ff = c.intermediateSize();
-        int qDim = c.qDim(), kvDim = c.kvDim();
+        int N = f.batch * f.tokens, d = config.hiddenSize();
+        addVectorBackward(l, f.pass, dResid, grads);
+        // each residual branch: dResid flows on unchanged and into the branch's output
+        float[] dLn2 = mlpBackward(l, a, dResid, g, N);
+        rmsnormBackward(dResid, g != null ? g.mlpNorm : null, dLn2, a.residMid, w.mlpNorm, a.rstd2, N, d);
+        float[] dLn1 = attentionBackward(l, f.pass, a, dResid, g);
+        rmsnormBackward(dResid, g != null ? g.attnNorm : null, dLn1, a.residPre, w.attnNorm, a.rstd1, N, d);
+    }
 
-        // steering vector: resid_post = ... + scale · v at the selected positions
-        if (f.steering != null && f.steering.active(l)) {
-            float[] dv = grads.vectors[l];
-            for (int n = 0; n < N; n++) if (f.steerAt[n]) axpy(f.steering.scale(), dResid, n * d, dv, 0, d);
-        }
+    // ------------------------------------------------------------- the steering vector at hook_resid_post, and its gradient
 
-        // MLP: dResid flows on unchanged and into the MLP output
+    /** resid += scale · v_l at the tokens the steering selects: the vector of layer l, after block l. */
+    private void addVector(int l, Pass p, float[] resid) {
+        Steering s = p.steering;
+        if (s == null || !s.active(l)) return;
+        int d = config.hiddenSize();
+        float[] v = s.vectors().get(l);
+        for (int n = 0; n < p.N(); n++) if (p.steerAt[n]) axpy(s.scale(), v, 0, resid, n * d, d);
+    }
+
+    /** The gradient of {@link #addVector}: dVector_l += scale · dResid at the steered tokens. */
+    private void addVectorBackward(int l, Pass p, float[] dResid, Gradients grads) {
+        // forward: resid += scale · v_l at the tokens the steering selects
+        Steering s = p.steering;
+        if (s == null || !s.active(l)) return;
+        int d = config.hiddenSize();
+        float[] dVector = grads.vectors[l];
+        for (int n = 0; n < p.N(); n++) if (p.steerAt[n]) axpy(s.scale(), dResid, n * d, dVector, 0, d);
+    }
+
+    // ------------------------------------------------------------------------- MLP: forward, then backward
+
+    /** down(silu(gate(x)) * up(x)) of x = a.ln2: [N, d] (a buffer reused across layers when reuse). */
+    private float[] mlp(int l, Pass p, Acts a, boolean reuse) {
+        ModelWeights.Layer w = weights.layers[l];
+        int N = p.N(), d = config.hiddenSize(), ff = config.intermediateSize();
+        a.gate = reuse(a.gate, N * ff, reuse);
+        a.up = reuse(a.up, N * ff, reuse);
+        matmul(a.gate, a.ln2, N, w.wGate, null);
+        matmul(a.up, a.ln2, N, w.wUp, null);
+        float[] act = a.act = reuse(a.act, N * ff, reuse), gate = a.gate, up = a.up;
+        // an exp per element: [N, ff] is as many as a matmul's outputs, so it is split over the threads too
+        Parallel.forRange(N, 8, (n0, n1) -> {
+            Kernels.siluMul(act, gate, up, n0 * ff, n1 * ff);
+        });
+        if (p.hooks != null) p.hooks.fire(hookNames.mlpPost[l], act, p.B, p.T, ff);
+        float[] out = reuse(a.mlpOut, N * d, reuse);
+        if (reuse) a.mlpOut = out; // a training forward must not keep it alive
+        matmul(out, act, N, w.wDown, w.bDown);
+        if (p.hooks != null) p.hooks.fire(hookNames.mlpOut[l], out, p.B, p.T, d);
+        return out;
+    }
+
+    /** Backward of {@link #mlp}: from dL/d(output) [N, d], returns dL/d(ln2) and accumulates the weight gradients into g. */
+    private float[] mlpBackward(int l, Acts a, float[] dOut, Gradients.Layer g, int N) {
+        // forward: out = down(silu(gate(x)) * up(x)), x = ln2
+        ModelWeights.Layer w = weights.layers[l];
+        int d = config.hiddenSize(), ff = config.intermediateSize();
         float[] dAct = new float[N * ff];
-        matmulBackwardInput(dAct, dResid, N, w.wDown, false);
-        if (g != null) matmulBackwardWeight(g.wDown, dResid, a.act, N, d, ff);
+        matmulBackwardInput(dAct, dOut, N, w.wDown, false);
+        if (g != null) matmulBackwardWeight(g.wDown, dOut, a.act, N, d, ff);
         float[] dGate = new float[N * ff], dUp = new float[N * ff], gate = a.gate, up = a.up;
         Parallel.forRange(N, 8, (n0, n1) -> {
             Kernels.siluMulBackward(dGate, dUp, dAct, gate, up, n0 * ff, n1 * ff);
@@ -430,50 +418,146 @@ public final class Transformer {
             matmulBackwardWeight(g.wGate, dGate, a.ln2, N, ff, d);
             matmulBackwardWeight(g.wUp, dUp, a.ln2, N, ff, d);
         }
-        rmsnormBackward(dResid, g != null ? g.mlpNorm : null, dLn2, a.residMid, w.mlpNorm, a.rstd2, N, d);
+        return dLn2;
+    }
 
-        // attention output projection
-        float[] dCat = new float[N * qDim];
-        matmulBackwardInput(dCat, dResid, N, w.wo, false);
-        if (g != null) matmulBackwardWeight(g.wo, dResid, a.attnCat, N, d, qDim);
-        float[] dq = new float[N * qDim], dk = new float[N * kvDim], dv = new float[N * kvDim];
-        attentionBackward(l, f, a, dCat, dq, dk, dv);
-        int[] pos = positionsOf(f);
+    // ------------------------------------------------------------------- attention: forward, then backward
+
+    /**
+     * q/k/v projections of x = a.ln1, RoPE, causal attention over every filled slot of the cache (the new keys and
+     * values are written into it), then o_proj: returns the output [N, d] (a buffer reused across layers when reuse).
+     */
+    private float[] attention(int l, Pass p, Acts a, boolean reuse) {
+        ModelConfig c = config;
+        ModelWeights.Layer w = weights.layers[l];
+        Hooks hooks = p.hooks;
+        int B = p.B, T = p.T, N = p.N(), d = c.hiddenSize(), qDim = c.qDim(), kvDim = c.kvDim();
+        int H = c.nHeads(), KVH = c.nKvHeads(), hd = c.headDim(), cap = p.cache.capacity;
+        float[] q = new float[N * qDim], k = new float[N * kvDim], v = new float[N * kvDim];
+        matmul(q, a.ln1, N, w.wq, w.bq);
+        matmul(k, a.ln1, N, w.wk, w.bk);
+        matmul(v, a.ln1, N, w.wv, w.bv);
+        if (hooks != null) {
+            hooks.fire(hookNames.attnQ[l], q, B, T, H, hd);
+            hooks.fire(hookNames.attnK[l], k, B, T, KVH, hd);
+            hooks.fire(hookNames.attnV[l], v, B, T, KVH, hd);
+        }
+        int[] pos = p.pos;
         Parallel.forRange(N, 16, (n0, n1) -> {
             for (int n = n0; n < n1; n++) {
-                rope.rotate(dq, n * qDim, c.nHeads(), pos[n], true);
-                rope.rotate(dk, n * kvDim, c.nKvHeads(), pos[n], true);
+                rope.rotate(q, n * qDim, H, pos[n], false);
+                rope.rotate(k, n * kvDim, KVH, pos[n], false);
             }
         });
-        float[] dLn1 = new float[N * d];
-        matmulBackwardInput(dLn1, dq, N, w.wq, false);
-        matmulBackwardInput(dLn1, dk, N, w.wk, true);
-        matmulBackwardInput(dLn1, dv, N, w.wv, true);
-        if (g != null) {
-            matmulBackwardWeight(g.wq, dq, a.ln1, N, qDim, d);
-            matmulBackwardWeight(g.wk, dk, a.ln1, N, kvDim, d);
-            matmulBackwardWeight(g.wv, dv, a.ln1, N, kvDim, d);
-            if (g.bq != null) {
-                for (int n = 0; n < N; n++) {
-                    add(g.bq, 0, dq, n * qDim, qDim);
-                    add(g.bk, 0, dk, n * kvDim, kvDim);
-                    add(g.bv, 0, dv, n * kvDim, kvDim);
-                }
-            }
+        float[] kc = p.cache.k[l], vc = p.cache.v[l];
+        for (int b = 0; b < B; b++) {
+            System.arraycopy(k, b * T * kvDim, kc, (b * cap + p.start) * kvDim, T * kvDim);
+            System.arraycopy(v, b * T * kvDim, vc, (b * cap + p.start) * kvDim, T * kvDim);
         }
-        rmsnormBackward(dResid, g != null ? g.attnNorm : null, dLn1, a.residPre, w.attnNorm, a.rstd1, N, d);
+        a.q = q;
+        float[] att = a.att = new float[B * H * T * (p.start + T)];
+        float[] z = a.attnCat = new float[N * qDim];
+        softmaxAttention(q, kc, vc, p, att, z);
+        if (hooks != null) {
+            hooks.fire(hookNames.attnPattern[l], att, B, H, T, p.start + T);
+            hooks.fire(hookNames.attnZ[l], z, B, T, H, hd);
+        }
+        float[] out = reuse(a.attnOut, N * d, reuse);
+        if (reuse) a.attnOut = out; // a training forward must not keep it alive
+        matmul(out, z, N, w.wo, null);
+        if (hooks != null) hooks.fire(hookNames.attnOut[l], out, B, T, d);
+        return out;
     }
 
     /**
-     * Backward of softmax attention for a training forward (cache of capacity T, filled from slot 0).
-     * Work is split by (row, KV head) so the heads sharing a key/value head write dk/dv from one thread.
+     * Backward of {@link #attention} in a training pass (cache of capacity T, filled from slot 0): from dL/d(output)
+     * [N, d], returns dL/d(ln1) and accumulates the weight gradients into g.
      */
-    private void attentionBackward(int l, Forward f, Acts a, float[] dCat, float[] dq, float[] dk, float[] dv) {
+    private float[] attentionBackward(int l, Pass p, Acts a, float[] dOut, Gradients.Layer g) {
+        // forward: out = o_proj(softmax(rope(q) · rope(k)ᵀ / √hd) · v), q, k, v = projections of x = ln1
         ModelConfig c = config;
-        int B = f.batch, T = f.tokens, H = c.nHeads(), KVH = c.nKvHeads(), hd = c.headDim();
+        ModelWeights.Layer w = weights.layers[l];
+        int N = p.N(), d = c.hiddenSize(), qDim = c.qDim(), kvDim = c.kvDim();
+        float[] dZ = new float[N * qDim];
+        matmulBackwardInput(dZ, dOut, N, w.wo, false);
+        if (g != null) matmulBackwardWeight(g.wo, dOut, a.attnCat, N, d, qDim);
+        float[] dQ = new float[N * qDim], dK = new float[N * kvDim], dV = new float[N * kvDim];
+        softmaxAttentionBackward(a.q, p.cache.k[l], p.cache.v[l], a.att, p, dZ, dQ, dK, dV);
+        int[] pos = p.pos;
+        Parallel.forRange(N, 16, (n0, n1) -> {
+            for (int n = n0; n < n1; n++) {
+                rope.rotate(dQ, n * qDim, c.nHeads(), pos[n], true);
+                rope.rotate(dK, n * kvDim, c.nKvHeads(), pos[n], true);
+            }
+        });
+        float[] dLn1 = new float[N * d];
+        matmulBackwardInput(dLn1, dQ, N, w.wq, false);
+        matmulBackwardInput(dLn1, dK, N, w.wk, true);
+        matmulBackwardInput(dLn1, dV, N, w.wv, true);
+        if (g != null) {
+            matmulBackwardWeight(g.wq, dQ, a.ln1, N, qDim, d);
+            matmulBackwardWeight(g.wk, dK, a.ln1, N, kvDim, d);
+            matmulBackwardWeight(g.wv, dV, a.ln1, N, kvDim, d);
+            if (g.bq != null) {
+                for (int n = 0; n < N; n++) {
+                    add(g.bq, 0, dQ, n * qDim, qDim);
+                    add(g.bk, 0, dK, n * kvDim, kvDim);
+                    add(g.bv, 0, dV, n * kvDim, kvDim);
+                }
+            }
+        }
+        return dLn1;
+    }
+
+    /**
+     * z = softmax(q · kᵀ · attnScale) · v per head, causal over the filled slots of the cache (kc, vc), a padding
+     * token seeing only itself: fills the probabilities att [B, H, T, S] and z [N, qDim].
+     */
+    private void softmaxAttention(float[] q, float[] kc, float[] vc, Pass p, float[] att, float[] z) {
+        ModelConfig c = config;
+        int T = p.T, qDim = c.qDim(), kvDim = c.kvDim(), H = c.nHeads(), KVH = c.nKvHeads(), hd = c.headDim();
+        int cap = p.cache.capacity, start = p.start, S = start + T, group = H / KVH;
+        boolean[] valid = p.cache.valid;
+        Parallel.forEach(p.B * H, bh -> {
+            int b = bh / H, h = bh % H, kvh = h / group;
+            for (int t = 0; t < T; t++) {
+                int row = ((b * H + h) * T + t) * S;
+                int qo = (b * T + t) * qDim + h * hd;
+                int self = start + t;
+                boolean selfValid = valid[b * cap + self];
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j <= self; j++) {
+                    boolean visible = selfValid ? valid[b * cap + j] : j == self;
+                    if (!visible) {
+                        att[row + j] = Float.NEGATIVE_INFINITY;
+                        continue;
+                    }
+                    float s = dot(q, qo, kc, (b * cap + j) * kvDim + kvh * hd, hd) * attnScale;
+                    att[row + j] = s;
+                    max = Math.max(max, s);
+                }
+                // masked scores are -inf, so e^(s - max) is exactly 0 for them; summed in slot order
+                Kernels.expShifted(att, row, self + 1, max);
+                double sum = 0;
+                for (int j = 0; j <= self; j++) sum += att[row + j];
+                float inv = (float) (1.0 / sum);
+                for (int j = 0; j <= self; j++) att[row + j] *= inv;
+                Kernels.weightedRows(att, row, self + 1, vc, b * cap * kvDim + kvh * hd, kvDim, z, qo, hd);
+            }
+        });
+    }
+
+    /**
+     * Backward of {@link #softmaxAttention} for a training pass (S = T): dZ to dQ, dK, dV. Work is split by (row,
+     * KV head) so the heads sharing a key/value head write dK/dV from one thread.
+     */
+    private void softmaxAttentionBackward(float[] q, float[] kc, float[] vc, float[] att, Pass p, float[] dZ, float[] dQ,
+                                          float[] dK, float[] dV) {
+        // forward: z_t = Σ_j P_tj v_j, P_t = softmax_j(q_t · k_j · attnScale) over the visible slots j ≤ t
+        ModelConfig c = config;
+        int T = p.T, H = c.nHeads(), KVH = c.nKvHeads(), hd = c.headDim();
         int qDim = c.qDim(), kvDim = c.kvDim(), group = H / KVH;
-        float[] kc = f.cache.k[l], vc = f.cache.v[l], att = a.att, q = a.q;
-        Parallel.forEach(B * KVH, bk -> {
+        Parallel.forEach(p.B * KVH, bk -> {
             int b = bk / KVH, kvh = bk % KVH;
             float[] dP = new float[T], dS = new float[T];
             for (int h = kvh * group; h < (kvh + 1) * group; h++) {
@@ -482,33 +566,24 @@ public final class Transformer {
                     int oo = (b * T + t) * qDim + h * hd;
                     double sum = 0;
                     for (int j = 0; j <= t; j++) {
-                        float p = att[row + j];
-                        if (p == 0f) {
+                        float pj = att[row + j];
+                        if (pj == 0f) {
                             dP[j] = 0;
                             continue;
                         }
                         int kvo = (b * T + j) * kvDim + kvh * hd;
-                        dP[j] = dot(dCat, oo, vc, kvo, hd);
-                        sum += p * dP[j];
-                        axpy(p, dCat, oo, dv, kvo, hd); // dV_j += p_j dO
+                        dP[j] = dot(dZ, oo, vc, kvo, hd);
+                        sum += pj * dP[j];
+                        axpy(pj, dZ, oo, dV, kvo, hd); // dV_j += P_tj dZ_t
                     }
                     for (int j = 0; j <= t; j++) {
-                        float p = att[row + j];
-                        dS[j] = p == 0f ? 0f : p * (dP[j] - (float) sum) * attnScale;
-                        if (dS[j] != 0f) axpy(dS[j], q, oo, dk, (b * T + j) * kvDim + kvh * hd, hd); // dK_j += dS Q_t
+                        float pj = att[row + j];
+                        dS[j] = pj == 0f ? 0f : pj * (dP[j] - (float) sum) * attnScale;
+                        if (dS[j] != 0f) axpy(dS[j], q, oo, dK, (b * T + j) * kvDim + kvh * hd, hd); // dK_j += dS Q_t
                     }
-                    Kernels.weightedRows(dS, 0, t + 1, kc, b * T * kvDim + kvh * hd, kvDim, dq, oo, hd); // dQ_t += Σ dS K_j
+                    Kernels.weightedRows(dS, 0, t + 1, kc, b * T * kvDim + kvh * hd, kvDim, dQ, oo, hd); // dQ_t += Σ dS K_j
                 }
             }
         });
-    }
-
-    /** The weight matrix a checkpoint name refers to (for tests and analyses). */
-    public Mat matrix(String name) {
-        Mat[] found = {null};
-        weights.forEachMat((n, m) -> {
-            if (n.equals(name)) found[0] = m;
-        });
-        return found[0];
     }
 }

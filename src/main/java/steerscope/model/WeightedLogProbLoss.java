@@ -56,8 +56,9 @@ public final class WeightedLogProbLoss extends TokenLoss {
         double loss = -(double) weights[i] * logp;
         double g = -weights[i];
         if (klCoef != 0 && klWeights[i] != 0) {
-            loss += klCoef * klWeights[i] * k3(refLogprobs[i], logp);
-            g += klCoef * klWeights[i] * k3Grad(refLogprobs[i], logp);
+            double d = (double) refLogprobs[i] - logp;
+            loss += klCoef * klWeights[i] * k3(d);
+            g += klCoef * klWeights[i] * k3Grad(d);
         }
         grad[0] = (float) g;
         return loss;

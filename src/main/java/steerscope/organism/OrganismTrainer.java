@@ -15,10 +15,10 @@ import steerscope.io.FileTrees;
 import steerscope.io.Json;
 import steerscope.io.SafeTensorsWriter;
 import steerscope.model.Gradients;
-import steerscope.model.KVCache;
 import steerscope.model.Model;
 import steerscope.model.ModelConfig;
 import steerscope.model.ModelWeights;
+import steerscope.model.TokenBatch;
 import steerscope.model.Transformer;
 import steerscope.model.WeightedLogProbLoss;
 import steerscope.rl.optim.AdamW;
@@ -166,8 +166,7 @@ public final class OrganismTrainer {
         for (int step = 0; step < cfg.steps(); step++) {
             Batches.Batch b = batches.next();
             grads.zero();
-            KVCache cache = new KVCache(mc, cfg.batchSize(), cfg.seqLen());
-            Transformer.Forward f = tf.forward(cache, b.flatIds(), b.flatValid(), cfg.seqLen(), null, null, Transformer.Save.ALL);
+            Transformer.Forward f = tf.forward(b.tokens(), null, null, Transformer.Save.ALL);
             double loss = tf.backward(f, WeightedLogProbLoss.of(b.ids(), b.valid(), b.weights(), null, null, 0), grads, null);
             double norm = cfg.gradClip() > 0 ? GradClip.clipByGlobalNorm(gradArrays, cfg.gradClip()) : GradClip.globalNorm(gradArrays);
             if (!Double.isFinite(norm)) throw new IllegalStateException("organism: non-finite gradient at step " + step + " (loss " + loss + ")");
@@ -307,18 +306,16 @@ public final class OrganismTrainer {
     static final class Batches {
         /** weights[b][t]: weight of predicting token t, normalised to sum to 1 over the scored tokens. */
         record Batch(int[][] ids, boolean[][] valid, float[][] weights, int realTokens) {
-            int[] flatIds() {
-                int T = ids[0].length;
-                int[] out = new int[ids.length * T];
-                for (int b = 0; b < ids.length; b++) System.arraycopy(ids[b], 0, out, b * T, T);
-                return out;
-            }
-
-            boolean[] flatValid() {
-                int T = valid[0].length;
-                boolean[] out = new boolean[valid.length * T];
-                for (int b = 0; b < valid.length; b++) System.arraycopy(valid[b], 0, out, b * T, T);
-                return out;
+            /** The rows as one batch (pretraining text: no prompt, no vectors). */
+            TokenBatch tokens() {
+                int B = ids.length, T = ids[0].length;
+                int[] flat = new int[B * T];
+                boolean[] flatValid = new boolean[B * T];
+                for (int b = 0; b < B; b++) {
+                    System.arraycopy(ids[b], 0, flat, b * T, T);
+                    System.arraycopy(valid[b], 0, flatValid, b * T, T);
+                }
+                return TokenBatch.of(B, T, flat, flatValid, new int[B]);
             }
         }
 

@@ -43,8 +43,9 @@ public final class PolicyGradientLoss extends TokenLoss {
             }
         }
         if (klBeta != 0 && refLogp != null) {
-            loss += klBeta * k3(refLogp[i], logp);
-            g += klBeta * k3Grad(refLogp[i], logp);
+            double d = (double) refLogp[i] - logp;
+            loss += klBeta * k3(d);
+            g += klBeta * k3Grad(d);
         }
         grad[0] = (float) (c * g);
         return c * loss;

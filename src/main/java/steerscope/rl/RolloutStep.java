@@ -4,9 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 import steerscope.model.Generator;
 import steerscope.model.Gradients;
-import steerscope.model.KVCache;
 import steerscope.model.Model;
 import steerscope.model.Sampler;
+import steerscope.model.TokenBatch;
+import steerscope.model.TokenLoss;
 import steerscope.model.Transformer;
 import steerscope.rl.reward.Reward;
 import steerscope.task.Problem;
@@ -115,21 +116,16 @@ public final class RolloutStep {
     }
 
     private void microBatch(Policy policy, List<Sample> mb, List<float[]> old, Gradients grads, Contribution c) {
-        boolean needKl = cfg.klBeta() != 0;
-        int B = mb.size(), T = 0;
-        for (Sample s : mb) T = Math.max(T, s.prompt().length + s.completion().length);
-        int[] ids = new int[B * T];
-        boolean[] valid = new boolean[B * T];
-        int[] promptLens = new int[B];
+        int B = mb.size();
+        List<int[]> prompts = new ArrayList<>(B), completions = new ArrayList<>(B);
         int scored = 0;
-        for (int b = 0; b < B; b++) {
-            Sample s = mb.get(b);
-            promptLens[b] = s.prompt().length;
-            System.arraycopy(s.prompt(), 0, ids, b * T, s.prompt().length);
-            System.arraycopy(s.completion(), 0, ids, b * T + s.prompt().length, s.completion().length);
-            for (int t = 0; t < s.prompt().length + s.completion().length; t++) valid[b * T + t] = true;
+        for (Sample s : mb) {
+            prompts.add(s.prompt());
+            completions.add(s.completion());
             scored += s.completion().length;
         }
+        TokenBatch batch = TokenBatch.rightPadded(prompts, completions);
+        int T = batch.tokens();
         int[] rows = new int[scored], targets = new int[scored];
         float[] coef = new float[scored], adv = new float[scored];
         float[] oldLp = old == null ? null : new float[scored];
@@ -147,16 +143,12 @@ public final class RolloutStep {
             }
         }
         float[] refLp = null;
-        if (needKl) { // the frozen base, no vectors
-            refLp = new float[scored];
-            Transformer.Forward rf = policy.base.transformer.forward(cache(policy.base, B, T, promptLens), ids, valid, T, null, null,
-                    Transformer.Save.CHECKPOINT);
-            policy.base.transformer.backward(rf, new PolicyGradientLoss(rows, targets, new float[scored], new float[scored], null, null, 0, 0),
-                    new Gradients(policy.base.config, false), refLp);
+        if (cfg.klBeta() != 0) { // the frozen base, no vectors, forward only
+            Transformer base = policy.base.transformer;
+            refLp = base.logprobs(base.forward(batch, null, null, Transformer.Save.NONE), rows, targets);
         }
         Transformer tf = policy.model.transformer;
-        Transformer.Forward f = tf.forward(cache(policy.model, B, T, promptLens), ids, valid, T, policy.steering(), null,
-                cfg.recompute() ? Transformer.Save.CHECKPOINT : Transformer.Save.ALL);
+        Transformer.Forward f = tf.forward(batch, policy.steering(), null, cfg.recompute() ? Transformer.Save.BLOCK_INPUTS : Transformer.Save.ALL);
         c.activationBytes = Math.max(c.activationBytes, f.activationBytes());
         float[] lp = new float[scored];
         double loss = tf.backward(f, new PolicyGradientLoss(rows, targets, coef, adv, oldLp, refLp, cfg.clipEps(), cfg.klBeta()), grads, lp);
@@ -167,20 +159,10 @@ public final class RolloutStep {
             float[] seq = new float[n];
             System.arraycopy(lp, k, seq, 0, n);
             c.newLogprobs.add(seq);
-            if (refLp != null) {
-                for (int t = 0; t < n; t++) {
-                    double d = refLp[k + t] - lp[k + t];
-                    c.klSum += StrictMath.exp(d) - d - 1;
-                }
-            }
+            // the recorded KL takes d in float, as the run's metrics always have (the loss takes it in double)
+            if (refLp != null) for (int t = 0; t < n; t++) c.klSum += TokenLoss.k3(refLp[k + t] - lp[k + t]);
             k += n;
         }
-    }
-
-    private static KVCache cache(Model m, int B, int T, int[] promptLens) {
-        KVCache cache = new KVCache(m.config, B, T);
-        cache.setPromptLengths(promptLens);
-        return cache;
     }
 
     /** A share's summed gradient, its normaliser, and metric sums; added together across shares. */

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import steerscope.model.ActivationCache;
 import steerscope.model.Hooks;
-import steerscope.model.KVCache;
+import steerscope.model.TokenBatch;
 import steerscope.model.Transformer;
 import steerscope.rl.TinyPolicy;
 import steerscope.steer.Steering;
@@ -103,11 +103,7 @@ class AnalysesTest {
         for (Steering steering : new Steering[] {s, null}) {
             double[] mean = new double[V];
             for (int[] p : prompts) {
-                KVCache cache = new KVCache(policy.model.config, 1, p.length);
-                cache.setPromptLengths(new int[] {p.length});
-                boolean[] valid = new boolean[p.length];
-                java.util.Arrays.fill(valid, true);
-                float[] logits = tf.logits(tf.forward(cache, p, valid, p.length, steering, null, Transformer.Save.NONE), new int[] {p.length - 1});
+                float[] logits = tf.logits(tf.forward(TokenBatch.single(p, p.length), steering, null, Transformer.Save.NONE), new int[] {p.length - 1});
                 double[] prob = Divergence.softmax(logits, 0, V);
                 for (int i = 0; i < V; i++) mean[i] += prob[i] / prompts.size();
             }

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import steerscope.model.ActivationCache;
 import steerscope.model.Hooks;
+import steerscope.model.TokenBatch;
 import steerscope.model.Transformer;
 import steerscope.rl.TinyPolicy;
 import steerscope.steer.Steering;
@@ -94,14 +95,12 @@ class PaperChecksTest {
         Steering s = Steering.of(random(1, 1f, 0));
         for (Sampled.Sample smp : completions(2, 4)) {
             int[] p = prompts.get(smp.problem()), ids = Sampled.concat(p, smp.tokens());
-            for (int chunk : new int[] {1, 3, 1000}) {
-                float[] lp = TeacherForcing.completionLogProbs(tf, ids, p.length, s, null, chunk);
-                for (int j = 0; j < smp.tokens().length; j++) {
-                    // independent: the prefix alone through the model, its last position's log-softmax
-                    float[] logits = tf.nextTokenLogits(java.util.Arrays.copyOf(ids, p.length + j), s.withPositions(VectorPositions.ALL));
-                    double expect = logits[ids[p.length + j]] - Divergence.logSumExp(logits, 0, V);
-                    assertEquals(expect, lp[j], 1e-4, "token " + j + " chunk " + chunk);
-                }
+            float[] lp = TeacherForcing.completionLogProbs(tf, ids, p.length, s, null);
+            for (int j = 0; j < smp.tokens().length; j++) {
+                // independent: the prefix alone through the model, its last position's log-softmax
+                float[] logits = tf.nextTokenLogits(java.util.Arrays.copyOf(ids, p.length + j), s.withPositions(VectorPositions.ALL));
+                double expect = logits[ids[p.length + j]] - Divergence.logSumExp(logits, 0, V);
+                assertEquals(expect, lp[j], 1e-4, "token " + j);
             }
         }
     }
@@ -150,11 +149,7 @@ class PaperChecksTest {
 
     /** The logits after a prefix whose prompt is its first promptLen tokens (so FIRST means position promptLen - 1). */
     static float[] lastLogits(int[] prefix, int promptLen, Steering s) {
-        steerscope.model.KVCache cache = new steerscope.model.KVCache(policy.model.config, 1, prefix.length);
-        cache.setPromptLengths(new int[] {promptLen});
-        boolean[] valid = new boolean[prefix.length];
-        java.util.Arrays.fill(valid, true);
-        return tf.logits(tf.forward(cache, prefix, valid, prefix.length, s, null, Transformer.Save.NONE), new int[] {prefix.length - 1});
+        return tf.logits(tf.forward(TokenBatch.single(prefix, promptLen), s, null, Transformer.Save.NONE), new int[] {prefix.length - 1});
     }
 
     @Test

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 import steerscope.OracleRunner;
 import steerscope.io.Json;
 import steerscope.io.SafeTensors;
-import steerscope.model.KVCache;
 import steerscope.model.Model;
+import steerscope.model.TokenBatch;
 import steerscope.model.Transformer;
 import steerscope.rl.TinyPolicy;
 import steerscope.rl.Trainer;
@@ -70,11 +70,7 @@ class PaperVectorsTest {
 
     private static float[] logits(Model m, int[] ids, Steering s) {
         int T = ids.length;
-        KVCache cache = new KVCache(m.config, 1, T);
-        cache.setPromptLengths(new int[] {T});
-        boolean[] valid = new boolean[T];
-        java.util.Arrays.fill(valid, true);
-        return m.transformer.logits(m.transformer.forward(cache, ids, valid, T, s, null, Transformer.Save.NONE));
+        return m.transformer.logits(m.transformer.forward(TokenBatch.single(ids, T), s, null, Transformer.Save.NONE));
     }
 
     /** The researcher's path through the CLI: inspect says what the model is, and score agrees either way. */

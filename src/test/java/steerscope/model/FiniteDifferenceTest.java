@@ -42,8 +42,7 @@ class FiniteDifferenceTest {
 
     /** The loss of the batch at the model's current parameters, from a forward and the loss head (no gradients kept). */
     static double loss(Model m, OracleBatch batch, WeightedLogProbLoss loss) {
-        Transformer.Forward f = m.transformer.forward(batch.newCache(m.config), batch.flatIds(), batch.flatMask(), batch.T,
-                batch.steering, null, Transformer.Save.CHECKPOINT);
+        Transformer.Forward f = m.transformer.forward(batch.tokens(), batch.steering, null, Transformer.Save.BLOCK_INPUTS);
         return m.transformer.backward(f, loss, new Gradients(m.config, false), null);
     }
 
@@ -90,8 +89,7 @@ class FiniteDifferenceTest {
                     batch.refLogprobs, batch.klCoef);
             assertTrue(batch.klCoef != 0 && loss.count() > 5, "the batch should exercise both loss terms");
 
-            Transformer.Forward f = model.transformer.forward(batch.newCache(c), batch.flatIds(), batch.flatMask(), batch.T,
-                    batch.steering, null, Transformer.Save.ALL);
+            Transformer.Forward f = model.transformer.forward(batch.tokens(), batch.steering, null, Transformer.Save.ALL);
             Gradients g = new Gradients(c, true);
             double L = model.transformer.backward(f, loss, g, null);
             assertEquals(L, loss(model, batch, loss), 1e-9 * Math.abs(L), "the loss is deterministic");
@@ -152,8 +150,7 @@ class FiniteDifferenceTest {
 
             // negative control: the gradient of the loss without its KL term (a missing term) must fail the same check
             WeightedLogProbLoss noKl = WeightedLogProbLoss.of(batch.ids, batch.mask, batch.lossWeights, null, null, 0f);
-            Transformer.Forward f2 = model.transformer.forward(batch.newCache(c), batch.flatIds(), batch.flatMask(), batch.T,
-                    batch.steering, null, Transformer.Save.ALL);
+            Transformer.Forward f2 = model.transformer.forward(batch.tokens(), batch.steering, null, Transformer.Save.ALL);
             Gradients gNoKl = new Gradients(c, true);
             model.transformer.backward(f2, noKl, gNoKl, null);
             int caught = 0;

@@ -133,12 +133,8 @@ class GeneratorTest {
                 int[] seq = java.util.Arrays.copyOf(p, p.length + n);
                 for (int t = 0; t < n; t++) {
                     int T = p.length + t, V = c.vocabSize();
-                    KVCache cache = new KVCache(c, 1, T);
-                    cache.setPromptLengths(new int[] {p.length});
-                    boolean[] valid = new boolean[T];
-                    java.util.Arrays.fill(valid, true);
-                    float[] logits = m.transformer.logits(m.transformer.forward(cache, java.util.Arrays.copyOf(seq, T), valid, T, steering, null,
-                            Transformer.Save.NONE), new int[] {T - 1});
+                    float[] logits = m.transformer.logits(m.transformer.forward(TokenBatch.single(java.util.Arrays.copyOf(seq, T), p.length),
+                            steering, null, Transformer.Save.NONE), new int[] {T - 1});
                     int want = Sampler.argmax(logits, 0, V);
                     assertEquals(want, got[t], positions + " row " + b + " token " + t);
                     double max = Double.NEGATIVE_INFINITY, z = 0;

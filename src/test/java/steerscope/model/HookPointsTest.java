@@ -32,11 +32,7 @@ class HookPointsTest {
         ActivationCache cache = new ActivationCache();
         Hooks h = extra == null ? new Hooks() : extra;
         h.cache(cache, n -> true);
-        KVCache kv = new KVCache(c, 1, ids.length);
-        kv.setPromptLengths(new int[] {ids.length});
-        boolean[] valid = new boolean[ids.length];
-        java.util.Arrays.fill(valid, true);
-        tf.forward(kv, ids, valid, ids.length, null, h, Transformer.Save.NONE);
+        tf.forward(TokenBatch.single(ids, ids.length), null, h, Transformer.Save.NONE);
         return cache;
     }
 

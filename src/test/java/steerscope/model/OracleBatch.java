@@ -53,21 +53,14 @@ final class OracleBatch {
         return out;
     }
 
-    int[] flatIds() {
-        int[] out = new int[B * T];
-        for (int b = 0; b < B; b++) System.arraycopy(ids[b], 0, out, b * T, T);
-        return out;
-    }
-
-    boolean[] flatMask() {
-        boolean[] out = new boolean[B * T];
-        for (int b = 0; b < B; b++) System.arraycopy(mask[b], 0, out, b * T, T);
-        return out;
-    }
-
-    KVCache newCache(ModelConfig c) {
-        KVCache cache = new KVCache(c, B, T);
-        cache.setPromptLengths(promptLengths);
-        return cache;
+    /** The batch as the decoder takes it (rows right-padded as the oracle wrote them). */
+    TokenBatch tokens() {
+        int[] flatIds = new int[B * T];
+        boolean[] flatMask = new boolean[B * T];
+        for (int b = 0; b < B; b++) {
+            System.arraycopy(ids[b], 0, flatIds, b * T, T);
+            System.arraycopy(mask[b], 0, flatMask, b * T, T);
+        }
+        return TokenBatch.of(B, T, flatIds, flatMask, promptLengths);
     }
 }

@@ -78,13 +78,12 @@ class OracleTest {
             ModelConfig c = model.config;
             OracleBatch batch = new OracleBatch(dir, c);
             Transformer tf = model.transformer;
-            Transformer.Forward f = tf.forward(batch.newCache(c), batch.flatIds(), batch.flatMask(), batch.T,
-                    batch.steering, null, Transformer.Save.ALL);
+            Transformer.Forward f = tf.forward(batch.tokens(), batch.steering, null, Transformer.Save.ALL);
 
             // where the vectors go: our positions rule against the oracle's mask
             for (int b = 0; b < batch.B; b++) {
                 for (int t = 0; t < batch.T; t++) {
-                    assertEquals(batch.vectorMask[b][t] == 1f, f.steerAt[b * batch.T + t], "vector mask at row " + b + " t " + t);
+                    assertEquals(batch.vectorMask[b][t] == 1f, f.steeredAt(b * batch.T + t), "vector mask at row " + b + " t " + t);
                 }
             }
 
@@ -121,8 +120,7 @@ class OracleTest {
                     L, wantLoss, worst, worstWeight[0]);
 
             // vectors-only mode gives the same vector gradient and allocates no weight gradient
-            Transformer.Forward f2 = tf.forward(batch.newCache(c), batch.flatIds(), batch.flatMask(), batch.T,
-                    batch.steering, null, Transformer.Save.CHECKPOINT);
+            Transformer.Forward f2 = tf.forward(batch.tokens(), batch.steering, null, Transformer.Save.BLOCK_INPUTS);
             Gradients gv = new Gradients(c, false);
             double L2 = tf.backward(f2, loss, gv, null);
             assertEquals(L, L2, 1e-9 * Math.max(1, Math.abs(L)));
@@ -133,8 +131,7 @@ class OracleTest {
             assertTrue(f2.activationBytes() < f.activationBytes(), "recomputing must hold less than storing every activation");
 
             // full fine-tuning with --recompute: every weight's gradient from the checkpointed forward
-            Transformer.Forward f3 = tf.forward(batch.newCache(c), batch.flatIds(), batch.flatMask(), batch.T,
-                    batch.steering, null, Transformer.Save.CHECKPOINT);
+            Transformer.Forward f3 = tf.forward(batch.tokens(), batch.steering, null, Transformer.Save.BLOCK_INPUTS);
             Gradients gr = new Gradients(c, true);
             assertEquals(L, tf.backward(f3, loss, gr, null), 1e-9 * Math.max(1, Math.abs(L)), "recomputed full-mode loss");
             gr.forEachWeight((name, got) -> assertClose("recomputed grad." + name, got, expected.floats("grad." + name)));
@@ -173,8 +170,7 @@ class OracleTest {
                     batch.refLogprobs, batch.klCoef);
             float[][] first = null;
             for (int run = 0; run < 2; run++) {
-                Transformer.Forward f = model.transformer.forward(batch.newCache(c), batch.flatIds(), batch.flatMask(), batch.T,
-                        batch.steering, null, Transformer.Save.ALL);
+                Transformer.Forward f = model.transformer.forward(batch.tokens(), batch.steering, null, Transformer.Save.ALL);
                 Gradients g = new Gradients(c, true);
                 model.transformer.backward(f, loss, g, null);
                 List<float[]> all = new ArrayList<>(List.of(model.transformer.logits(f)));
@@ -197,9 +193,8 @@ class OracleTest {
             OracleBatch batch = new OracleBatch(dir, c);
             Transformer tf = model.transformer;
             int B = batch.B, T = batch.T, V = c.vocabSize();
-            float[] full = tf.logits(tf.forward(batch.newCache(c), batch.flatIds(), batch.flatMask(), T, batch.steering, null,
-                    Transformer.Save.NONE));
-            KVCache cache = batch.newCache(c);
+            float[] full = tf.logits(tf.forward(batch.tokens(), batch.steering, null, Transformer.Save.NONE));
+            KVCache cache = new KVCache(c, B, T);
             int prefix = 4;
             float[] inc = new float[B * T * V];
             for (int t0 = 0; t0 < T; ) {
@@ -212,7 +207,7 @@ class OracleTest {
                         valid[b * len + t] = batch.mask[b][t0 + t];
                     }
                 }
-                float[] lg = tf.logits(tf.forward(cache, ids, valid, len, batch.steering, null, Transformer.Save.NONE));
+                float[] lg = tf.logits(tf.extend(cache, TokenBatch.of(B, len, ids, valid, batch.promptLengths), batch.steering, null));
                 for (int b = 0; b < B; b++) System.arraycopy(lg, b * len * V, inc, (b * T + t0) * V, len * V);
                 t0 += len;
             }

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import steerscope.model.Gradients;
-import steerscope.model.KVCache;
 import steerscope.model.Model;
+import steerscope.model.TokenBatch;
 import steerscope.model.Transformer;
 import steerscope.model.WeightedLogProbLoss;
 import steerscope.rl.reward.Reward;
@@ -94,11 +94,7 @@ class RlStepByHandTest {
         int[] ids = new int[T];
         System.arraycopy(smp.prompt(), 0, ids, 0, P);
         System.arraycopy(smp.completion(), 0, ids, P, T - P);
-        boolean[] valid = new boolean[T];
-        java.util.Arrays.fill(valid, true);
-        KVCache cache = new KVCache(m.config, 1, T);
-        cache.setPromptLengths(new int[] {P});
-        return m.transformer.forward(cache, ids, valid, T, s, null, save);
+        return m.transformer.forward(TokenBatch.single(ids, P), s, null, save);
     }
 
     /** Adds Σ_j w[j] ∇_vectors logp_j of one sample into out (the model's backward with weights −w). */
