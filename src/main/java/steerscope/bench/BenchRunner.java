@@ -11,7 +11,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import steerscope.io.AtomicFiles;
+import steerscope.io.GgufWriter.TensorType;
 import steerscope.io.Json;
 import steerscope.model.ModelConfig;
 import steerscope.model.ModelWeights;
@@ -25,10 +27,10 @@ import steerscope.util.UserError;
  */
 public final class BenchRunner {
     /** Options of one bench run. */
-    public record Options(Path root, Path model, Path cacheDir, int threads, boolean quick, Path json, boolean torch) {}
+    public record Options(Path root, Path model, Path cacheDir, int threads, boolean quick, Path json, boolean torch, boolean llamaCpp) {}
 
-    /** One row: a workload on a model. kind is prefill, decode, rl or full. */
-    record Case(String model, Path dir, String kind, int batch, int tokens, int steps, Workloads.Plan plan) {
+    /** One row: a workload on a model. kind is prefill, decode, rl or full; gguf is the model for llama.cpp, or null for no llama.cpp run. */
+    record Case(String model, Path dir, String kind, int batch, int tokens, int steps, Workloads.Plan plan, Path gguf) {
         String label() {
             return switch (kind) {
                 case "prefill" -> "prefill " + batch + "x" + tokens;
@@ -51,6 +53,8 @@ public final class BenchRunner {
         report.put("machine", machine());
         Path small = opt.model() != null ? opt.model() : BenchModels.ensure(opt.cacheDir(), BenchModels.SMALL, 1);
         Path big = opt.quick() ? null : BenchModels.ensure(opt.cacheDir(), BenchModels.QWEN_05B, 2);
+        Path bigF32 = opt.quick() ? null : BenchModels.ensure(opt.cacheDir(), BenchModels.QWEN_05B_F32, 2);
+        Path huge = opt.quick() ? null : BenchModels.ensure(opt.cacheDir(), BenchModels.QWEN_15B, 3);
 
         System.err.println("bench: measuring the machine's limits ...");
         JsonNode limits = java("limits", Map.of("bytes", String.valueOf(opt.quick() ? 256L << 20 : 1L << 30)));
@@ -61,12 +65,18 @@ public final class BenchRunner {
         JsonNode torchInfo = opt.torch() ? torch("info", null, Map.of()) : null;
         report.put("torch", torchInfo);
         report.put("kernels", Backend.describe());
+        report.put("llama_cpp", opt.llamaCpp() && !opt.quick() ? llamaCppInfo() : null);
 
         List<Case> cases = new ArrayList<>();
         Workloads.Plan smallPlan = opt.quick() ? new Workloads.Plan(2, 3, 10) : new Workloads.Plan(3, 7, 20);
         Workloads.Plan bigPlan = new Workloads.Plan(1, 3, 30);
-        addModelCases(cases, "small", small, smallPlan, 32, true);
-        if (big != null) addModelCases(cases, "qwen-0.5b", big, bigPlan, 8, false);
+        addModelCases(cases, "small", small, smallPlan, 32, Set.of("prefill", "prefill8", "decode1", "decode16", "rl", "full"), null);
+        if (big != null) {
+            Set<String> anchor = Set.of("prefill", "decode1", "decode16"); // the rows llama.cpp also runs
+            addModelCases(cases, "qwen-0.5b", big, bigPlan, 8, Set.of("prefill", "prefill8", "decode1", "decode16", "rl"), gguf(big, TensorType.BF16, anchor));
+            addModelCases(cases, "qwen-0.5b-f32", bigF32, bigPlan, 8, anchor, gguf(bigF32, TensorType.F32, anchor));
+            addModelCases(cases, "qwen-1.5b", huge, bigPlan, 8, Set.of("prefill", "decode1", "decode16", "rl"), gguf(huge, TensorType.BF16, anchor));
+        }
 
         List<Map<String, Object>> rows = new ArrayList<>();
         for (Case c : cases) {
@@ -86,7 +96,12 @@ public final class BenchRunner {
                 System.err.printf("bench: %s %s: PyTorch ...%n", c.model(), c.label());
                 theirs = torch(c.kind(), c.dir(), args);
             }
-            rows.add(row(c, cfg, ours, theirs, peak, bw));
+            JsonNode llama = null;
+            if (c.gguf() != null) {
+                System.err.printf("bench: %s %s: llama.cpp ...%n", c.model(), c.label());
+                llama = llamaCpp(c, args);
+            }
+            rows.add(row(c, cfg, ours, theirs, llama, peak, bw));
         }
         report.put("rows", rows);
         String table = table(report, rows, limits, torchInfo);
@@ -94,20 +109,36 @@ public final class BenchRunner {
         if (opt.json() != null) AtomicFiles.writeString(opt.json(), Json.writePretty(report) + "\n");
     }
 
-    private static void addModelCases(List<Case> cases, String name, Path dir, Workloads.Plan plan, int decodeSteps, boolean full) {
+    /**
+     * The cases of one model, those of {@code which} in this order: prefill (1 x 512), prefill8 (8 x 128), decode1,
+     * decode16, rl, full; llama.cpp runs those of them its function maps to a GGUF.
+     */
+    private static void addModelCases(List<Case> cases, String name, Path dir, Workloads.Plan plan, int decodeSteps, Set<String> which,
+            java.util.function.Function<String, Path> gguf) {
         int maxPos = ModelConfig.load(dir).maxPositionEmbeddings();
-        int prefill = Math.min(512, maxPos), ctx = Math.min(256, maxPos - plan.repeats() * decodeSteps);
-        cases.add(new Case(name, dir, "prefill", 1, prefill, 0, plan));
-        cases.add(new Case(name, dir, "prefill", 8, Math.min(128, maxPos), 0, plan));
-        cases.add(new Case(name, dir, "decode", 1, ctx, decodeSteps, plan));
-        cases.add(new Case(name, dir, "decode", 16, ctx, decodeSteps, plan));
-        Workloads.Plan train = full ? plan : new Workloads.Plan(1, 2, 30);
-        cases.add(new Case(name, dir, "rl", 8, Math.min(256, maxPos), 0, train));
-        if (full) cases.add(new Case(name, dir, "full", 8, Math.min(256, maxPos), 0, plan));
+        int prefill = Math.min(512, maxPos), ctx = Math.min(256, maxPos - plan.repeats() * decodeSteps), train = Math.min(256, maxPos);
+        boolean small = which.contains("full");
+        Workloads.Plan trainPlan = small ? plan : new Workloads.Plan(1, 2, 30);
+        List<Case> all = List.of(new Case(name, dir, "prefill", 1, prefill, 0, plan, null), new Case(name, dir, "prefill", 8, Math.min(128, maxPos), 0, plan, null),
+                new Case(name, dir, "decode", 1, ctx, decodeSteps, plan, null), new Case(name, dir, "decode", 16, ctx, decodeSteps, plan, null),
+                new Case(name, dir, "rl", 8, train, 0, trainPlan, null), new Case(name, dir, "full", 8, train, 0, plan, null));
+        List<String> keys = List.of("prefill", "prefill8", "decode1", "decode16", "rl", "full");
+        for (int i = 0; i < all.size(); i++) {
+            Case c = all.get(i);
+            String key = keys.get(i);
+            if (which.contains(key)) cases.add(new Case(c.model(), dir, c.kind(), c.batch(), c.tokens(), c.steps(), c.plan(), gguf == null ? null : gguf.apply(key)));
+        }
+    }
+
+    /** The GGUF llama.cpp runs for the cases in {@code anchor}, exported on first use; none without --llama-cpp. */
+    private java.util.function.Function<String, Path> gguf(Path dir, TensorType type, Set<String> anchor) {
+        if (!opt.llamaCpp()) return null;
+        Path file = BenchModels.gguf(dir, type);
+        return key -> anchor.contains(key) ? file : null;
     }
 
     /** A row of the report: throughput of both, the ratio, and each as a fraction of its roofline bound. */
-    private Map<String, Object> row(Case c, ModelConfig cfg, JsonNode ours, JsonNode theirs, double peakGflops, double bwGBs) {
+    private Map<String, Object> row(Case c, ModelConfig cfg, JsonNode ours, JsonNode theirs, JsonNode llama, double peakGflops, double bwGBs) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("model", c.model());
         r.put("workload", c.label());
@@ -125,6 +156,11 @@ public final class BenchRunner {
         r.put("bound_tokens_per_s", rl.tokensPerSecond());
         r.put("steerscope_fraction_of_bound", oursTps / rl.tokensPerSecond());
         r.put("pytorch_fraction_of_bound", theirsTps == null ? null : theirsTps / rl.tokensPerSecond());
+        Double llamaTps = llama == null ? null : llama.get("tokens").asDouble() / llama.get("median_s").asDouble();
+        r.put("llamacpp_tokens_per_s", llamaTps);
+        r.put("llamacpp", llama);
+        r.put("ratio_llamacpp", llamaTps == null ? null : oursTps / llamaTps);
+        r.put("llamacpp_fraction_of_bound", llamaTps == null ? null : llamaTps / rl.tokensPerSecond());
         return r;
     }
 
@@ -168,20 +204,24 @@ public final class BenchRunner {
             sb.append(String.format(Locale.ROOT, "torch:   %s, %d threads, BLAS %s%n", torchInfo.get("torch").asText(), torchInfo.get("threads").asInt(),
                     torchInfo.get("blas")));
         }
-        sb.append(String.format(Locale.ROOT, "%n%-10s %-32s %12s %12s %7s %16s %16s %10s %10s%n", "model", "workload", "steerscope", "PyTorch",
-                "ratio", "steerscope/bound", "PyTorch/bound", "RSS ours", "RSS torch"));
-        sb.append(String.format(Locale.ROOT, "%-10s %-32s %12s %12s %7s %16s %16s %10s %10s%n", "", "", "tokens/s", "tokens/s", "", "", "", "MiB", "MiB"));
+        JsonNode llamaInfo = (JsonNode) report.get("llama_cpp");
+        if (llamaInfo != null) {
+            sb.append(String.format(Locale.ROOT, "llama.cpp: %s, CPU backend %s, %s; F16 KV cache, flash attention auto (its defaults)%n",
+                    llamaInfo.get("build").asText(), llamaInfo.get("cpu_backend").asText(), llamaInfo.get("system_info").asText().trim()));
+        }
+        sb.append(String.format(Locale.ROOT, "%n%-13s %-30s %11s %11s %7s %11s %7s %17s %14s %14s %9s %9s %9s%n", "model", "workload", "steerscope", "PyTorch",
+                "ratio", "llama.cpp", "ratio", "steerscope/bound", "PyTorch/bound", "llama.cpp/bd", "RSS ours", "RSS torch", "RSS llama"));
+        sb.append(String.format(Locale.ROOT, "%-13s %-30s %11s %11s %7s %11s %7s %17s %14s %14s %9s %9s %9s%n", "", "", "tokens/s", "tokens/s", "", "tokens/s", "", "",
+                "", "", "MiB", "MiB", "MiB"));
         for (Map<String, Object> r : rows) {
-            JsonNode ours = (JsonNode) r.get("steerscope"), theirs = (JsonNode) r.get("pytorch");
-            Double tt = (Double) r.get("pytorch_tokens_per_s"), ratio = (Double) r.get("ratio"), tf = (Double) r.get("pytorch_fraction_of_bound");
+            JsonNode ours = (JsonNode) r.get("steerscope");
             String bound = r.get("bound").equals("bandwidth") ? " of BW" : " of FMA";
-            sb.append(String.format(Locale.ROOT, "%-10s %-32s %12.1f %12s %7s %16s %16s %10d %10s%n", r.get("model"), r.get("workload"),
-                    (Double) r.get("steerscope_tokens_per_s"), tt == null ? "n/a" : String.format(Locale.ROOT, "%.1f", tt),
-                    ratio == null ? "n/a" : String.format(Locale.ROOT, "%.2fx", ratio),
-                    String.format(Locale.ROOT, "%.0f%%%s", 100 * (Double) r.get("steerscope_fraction_of_bound"), bound),
-                    tf == null ? "n/a" : String.format(Locale.ROOT, "%.0f%%%s", 100 * tf, bound),
-                    ours.get("peak_rss_bytes").asLong() >> 20,
-                    theirs == null || !theirs.has("peak_rss_bytes") ? "n/a" : String.valueOf(theirs.get("peak_rss_bytes").asLong() >> 20)));
+            sb.append(String.format(Locale.ROOT, "%-13s %-30s %11.1f %11s %7s %11s %7s %17s %14s %14s %9d %9s %9s%n", r.get("model"), r.get("workload"),
+                    (Double) r.get("steerscope_tokens_per_s"), num(r.get("pytorch_tokens_per_s"), "%.1f"), num(r.get("ratio"), "%.2fx"),
+                    num(r.get("llamacpp_tokens_per_s"), "%.1f"), num(r.get("ratio_llamacpp"), "%.2fx"),
+                    percent(r.get("steerscope_fraction_of_bound"), bound), percent(r.get("pytorch_fraction_of_bound"), bound),
+                    percent(r.get("llamacpp_fraction_of_bound"), bound), ours.get("peak_rss_bytes").asLong() >> 20,
+                    rss((JsonNode) r.get("pytorch")), rss((JsonNode) r.get("llamacpp"))));
         }
         for (Map<String, Object> r : rows) {
             JsonNode ours = (JsonNode) r.get("steerscope");
@@ -189,6 +229,18 @@ public final class BenchRunner {
             if (act > 0) sb.append(String.format(Locale.ROOT, "activation memory of the steerscope %s on %s: %d MiB%n", r.get("workload"), r.get("model"), act >> 20));
         }
         return sb.toString();
+    }
+
+    private static String num(Object v, String format) {
+        return v == null ? "n/a" : String.format(Locale.ROOT, format, (Double) v);
+    }
+
+    private static String percent(Object fraction, String bound) {
+        return fraction == null ? "n/a" : String.format(Locale.ROOT, "%.0f%%%s", 100 * (Double) fraction, bound);
+    }
+
+    private static String rss(JsonNode side) {
+        return side == null || !side.has("peak_rss_bytes") ? "n/a" : String.valueOf(side.get("peak_rss_bytes").asLong() >> 20);
     }
 
     /** ", oneDNN implementations: brg:avx512_core_bf16, ..." over every row's worker, or "" on the Java kernels. */
@@ -222,13 +274,17 @@ public final class BenchRunner {
         return m;
     }
 
-    /** Installs libopenblas0-pthread (and torch) when missing, through scripts/setup-bench-deps. */
+    /**
+     * Installs what the other sides need when missing, through scripts/setup-bench-deps: torch and
+     * libopenblas0-pthread, llama.cpp's libraries and our driver for them (target/llama/llama_bench).
+     */
     private void setupDeps() throws IOException, InterruptedException {
-        if (!opt.torch()) return;
+        if (!opt.torch() && !opt.llamaCpp()) return;
         Path script = opt.root().resolve("scripts/setup-bench-deps");
         if (!Files.isRegularFile(script)) throw UserError.inFile(script, "not found: run the bench from a steerscope checkout");
         Process p = new ProcessBuilder(script.toString()).inheritIO().start();
-        if (p.waitFor() != 0) throw new UserError("scripts/setup-bench-deps failed: PyTorch and libopenblas0-pthread are needed for the comparison (or pass --no-torch)");
+        if (p.waitFor() != 0) throw new UserError("scripts/setup-bench-deps failed: PyTorch, libopenblas0-pthread and llama.cpp (npm's @node-llama-cpp/linux-x64, "
+                + "g++) are needed for the comparison (or pass --no-torch / --no-llama-cpp)");
     }
 
     private JsonNode java(String kind, Map<String, String> args) throws IOException, InterruptedException {
@@ -263,6 +319,37 @@ public final class BenchRunner {
             System.err.println("bench: " + e.getMessage());
             return null;
         }
+    }
+
+    private Path llamaBins() {
+        return opt.root().resolve("tools/node/node_modules/@node-llama-cpp/linux-x64/bins/linux-x64");
+    }
+
+    /** One case on llama.cpp (tools/llama/llama_bench.cpp): prefill or decode of the case's GGUF; null (and a line) when it fails. */
+    private JsonNode llamaCpp(Case c, Map<String, String> args) throws IOException, InterruptedException {
+        List<String> cmd = List.of(opt.root().resolve("target/llama/llama_bench").toString(), llamaBins().toString(), c.gguf().toString(),
+                String.valueOf(opt.threads()), c.kind(), args.get("batch"), args.get("tokens"), args.get("steps"), args.get("warmup"),
+                args.get("repeats"), args.get("budget"));
+        try {
+            return runJsonLine(cmd, "llama.cpp " + c.kind());
+        } catch (IllegalStateException e) {
+            System.err.println("bench: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** llama.cpp's build, the CPU backend library ggml loaded and its features: from a 4-token prefill of the small model. */
+    private JsonNode llamaCppInfo() throws IOException, InterruptedException {
+        Path small = BenchModels.gguf(BenchModels.ensure(opt.cacheDir(), BenchModels.SMALL, 1), TensorType.F32);
+        JsonNode j = llamaCpp(new Case("small", null, "prefill", 1, 4, 0, null, small), Map.of("batch", "1", "tokens", "4", "steps", "0",
+                "warmup", "0", "repeats", "1", "budget", "1"));
+        if (j == null) throw new UserError("llama.cpp does not run (see above): run scripts/setup-bench-deps, or pass --no-llama-cpp");
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("build", j.get("build").asText());
+        info.put("cpu_backend", Path.of(j.get("cpu_backend").asText()).getFileName().toString());
+        info.put("system_info", j.get("system_info").asText());
+        info.put("libraries", llamaBins().toString());
+        return Json.MAPPER.valueToTree(info);
     }
 
     /** Runs a child process, passing its stderr through, and parses the last line of its stdout as JSON. */
