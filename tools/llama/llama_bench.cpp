@@ -32,11 +32,12 @@ static int fail(const char *what) {
     return 3;
 }
 
-static long long peak_rss() {
+// a size from /proc/self/status: VmHWM (peak resident set), RssFile (mapped weights), RssAnon (the rest)
+static long long status_bytes(const std::string &field) {
     std::ifstream f("/proc/self/status");
     std::string line;
     while (std::getline(f, line)) {
-        if (line.rfind("VmHWM:", 0) == 0) return atoll(line.c_str() + 6) * 1024;
+        if (line.rfind(field + ":", 0) == 0) return atoll(line.c_str() + field.size() + 1) * 1024;
     }
     return 0;
 }
@@ -162,8 +163,8 @@ int main(int argc, char **argv) {
     double median = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     printf("{\"case\":\"%s\",\"threads\":%d,\"times\":[", kind, threads);
     for (size_t i = 0; i < times.size(); i++) printf(i ? ",%.6f" : "%.6f", times[i]);
-    printf("],\"median_s\":%.6f,\"tokens\":%lld,\"peak_rss_bytes\":%lld,\"cpu_backend\":\"%s\",\"system_info\":\"%s\",\"build\":\"b%d (%s)\"}\n",
-           median, tokens, peak_rss(), json_escape(loaded_backend).c_str(), json_escape(llama_print_system_info()).c_str(), LLAMA_BUILD_NUMBER,
+    printf("],\"median_s\":%.6f,\"tokens\":%lld,\"peak_rss_bytes\":%lld,\"rss_file_bytes\":%lld,\"rss_anon_bytes\":%lld,\"cpu_backend\":\"%s\",\"system_info\":\"%s\",\"build\":\"b%d (%s)\"}\n",
+           median, tokens, status_bytes("VmHWM"), status_bytes("RssFile"), status_bytes("RssAnon"), json_escape(loaded_backend).c_str(), json_escape(llama_print_system_info()).c_str(), LLAMA_BUILD_NUMBER,
            json_escape(LLAMA_COMMIT).c_str());
     llama_batch_free(b);
     llama_free(ctx);

@@ -29,13 +29,14 @@ public final class BenchRunner {
     /** Options of one bench run. */
     public record Options(Path root, Path model, Path cacheDir, int threads, boolean quick, Path json, boolean torch, boolean llamaCpp) {}
 
-    /** One row: a workload on a model. kind is prefill, decode, rl or full; gguf is the model for llama.cpp, or null for no llama.cpp run. */
+    /** One row: a workload on a model. kind is prefill, decode, rl, rl-recompute (no PyTorch side) or full; gguf is the model for llama.cpp, or null for no llama.cpp run. */
     record Case(String model, Path dir, String kind, int batch, int tokens, int steps, Workloads.Plan plan, Path gguf) {
         String label() {
             return switch (kind) {
                 case "prefill" -> "prefill " + batch + "x" + tokens;
                 case "decode" -> "decode b" + batch + " ctx " + tokens + "-" + (tokens + plan.repeats() * steps);
                 case "rl" -> "RL step (vectors) " + batch + "x" + tokens;
+                case "rl-recompute" -> "RL step --recompute " + batch + "x" + tokens;
                 default -> "full fine-tune step " + batch + "x" + tokens;
             };
         }
@@ -70,15 +71,18 @@ public final class BenchRunner {
         List<Case> cases = new ArrayList<>();
         Workloads.Plan smallPlan = opt.quick() ? new Workloads.Plan(2, 3, 10) : new Workloads.Plan(3, 7, 20);
         Workloads.Plan bigPlan = new Workloads.Plan(1, 3, 30);
-        addModelCases(cases, "small", small, smallPlan, 32, Set.of("prefill", "prefill8", "decode1", "decode16", "rl", "full"), null);
+        addModelCases(cases, "small", small, smallPlan, 32, 8, Set.of("prefill", "prefill8", "decode1", "decode16", "rl", "full"), null);
         if (big != null) {
             Set<String> anchor = Set.of("prefill", "decode1", "decode16"); // the rows llama.cpp also runs
-            addModelCases(cases, "qwen-0.5b", big, bigPlan, 8, Set.of("prefill", "prefill8", "decode1", "decode16", "rl"), gguf(big, TensorType.BF16, anchor));
-            addModelCases(cases, "qwen-0.5b-f32", bigF32, bigPlan, 8, anchor, gguf(bigF32, TensorType.F32, anchor));
-            addModelCases(cases, "qwen-1.5b", huge, bigPlan, 8, Set.of("prefill", "decode1", "decode16", "rl"), gguf(huge, TensorType.BF16, anchor));
+            addModelCases(cases, "qwen-0.5b", big, bigPlan, 8, 8, Set.of("prefill", "prefill8", "decode1", "decode16", "rl", "rl-recompute"),
+                    gguf(big, TensorType.BF16, anchor));
+            addModelCases(cases, "qwen-0.5b-f32", bigF32, bigPlan, 8, 8, anchor, gguf(bigF32, TensorType.F32, anchor));
+            // the 1.5B RL step on 2 x 256: 8 x 256 takes minutes a step on 2 cores (the bench's 10-minute budget)
+            addModelCases(cases, "qwen-1.5b", huge, bigPlan, 8, 2, Set.of("prefill", "decode1", "decode16", "rl"), gguf(huge, TensorType.BF16, anchor));
         }
 
         List<Map<String, Object>> rows = new ArrayList<>();
+        report.put("rows", rows);
         for (Case c : cases) {
             ModelConfig cfg = ModelConfig.load(c.dir());
             Map<String, String> args = new LinkedHashMap<>();
@@ -92,7 +96,7 @@ public final class BenchRunner {
             System.err.printf("bench: %s %s: steerscope ...%n", c.model(), c.label());
             JsonNode ours = java(c.kind(), args);
             JsonNode theirs = null;
-            if (opt.torch()) {
+            if (opt.torch() && !c.kind().equals("rl-recompute")) {
                 System.err.printf("bench: %s %s: PyTorch ...%n", c.model(), c.label());
                 theirs = torch(c.kind(), c.dir(), args);
             }
@@ -102,8 +106,9 @@ public final class BenchRunner {
                 llama = llamaCpp(c, args);
             }
             rows.add(row(c, cfg, ours, theirs, llama, peak, bw));
+            // every finished row is kept: a run stopped part way leaves the rows it measured
+            if (opt.json() != null) AtomicFiles.writeString(opt.json(), Json.writePretty(report) + "\n");
         }
-        report.put("rows", rows);
         String table = table(report, rows, limits, torchInfo);
         System.out.print(table);
         if (opt.json() != null) AtomicFiles.writeString(opt.json(), Json.writePretty(report) + "\n");
@@ -111,9 +116,10 @@ public final class BenchRunner {
 
     /**
      * The cases of one model, those of {@code which} in this order: prefill (1 x 512), prefill8 (8 x 128), decode1,
-     * decode16, rl, full; llama.cpp runs those of them its function maps to a GGUF.
+     * decode16, rl, rl-recompute, full (the training steps on trainBatch x 256); llama.cpp runs those of them its
+     * function maps to a GGUF.
      */
-    private static void addModelCases(List<Case> cases, String name, Path dir, Workloads.Plan plan, int decodeSteps, Set<String> which,
+    private static void addModelCases(List<Case> cases, String name, Path dir, Workloads.Plan plan, int decodeSteps, int trainBatch, Set<String> which,
             java.util.function.Function<String, Path> gguf) {
         int maxPos = ModelConfig.load(dir).maxPositionEmbeddings();
         int prefill = Math.min(512, maxPos), ctx = Math.min(256, maxPos - plan.repeats() * decodeSteps), train = Math.min(256, maxPos);
@@ -121,8 +127,9 @@ public final class BenchRunner {
         Workloads.Plan trainPlan = small ? plan : new Workloads.Plan(1, 2, 30);
         List<Case> all = List.of(new Case(name, dir, "prefill", 1, prefill, 0, plan, null), new Case(name, dir, "prefill", 8, Math.min(128, maxPos), 0, plan, null),
                 new Case(name, dir, "decode", 1, ctx, decodeSteps, plan, null), new Case(name, dir, "decode", 16, ctx, decodeSteps, plan, null),
-                new Case(name, dir, "rl", 8, train, 0, trainPlan, null), new Case(name, dir, "full", 8, train, 0, plan, null));
-        List<String> keys = List.of("prefill", "prefill8", "decode1", "decode16", "rl", "full");
+                new Case(name, dir, "rl", trainBatch, train, 0, trainPlan, null), new Case(name, dir, "rl-recompute", trainBatch, train, 0, trainPlan, null),
+                new Case(name, dir, "full", trainBatch, train, 0, plan, null));
+        List<String> keys = List.of("prefill", "prefill8", "decode1", "decode16", "rl", "rl-recompute", "full");
         for (int i = 0; i < all.size(); i++) {
             Case c = all.get(i);
             String key = keys.get(i);
@@ -156,6 +163,12 @@ public final class BenchRunner {
         r.put("bound_tokens_per_s", rl.tokensPerSecond());
         r.put("steerscope_fraction_of_bound", oursTps / rl.tokensPerSecond());
         r.put("pytorch_fraction_of_bound", theirsTps == null ? null : theirsTps / rl.tokensPerSecond());
+        if (c.kind().equals("decode")) {
+            // decode's other roofline: its FLOPs (2 per weight per row, plus attention over the cache) at the FMA peak
+            double fmaBound = decodeFmaBound(c, cfg, peakGflops);
+            r.put("fma_bound_tokens_per_s", fmaBound);
+            r.put("steerscope_fraction_of_fma_bound", oursTps / fmaBound);
+        }
         Double llamaTps = llama == null ? null : llama.get("tokens").asDouble() / llama.get("median_s").asDouble();
         r.put("llamacpp_tokens_per_s", llamaTps);
         r.put("llamacpp", llama);
@@ -186,9 +199,19 @@ public final class BenchRunner {
         double flops = switch (c.kind()) {
             case "prefill" -> 2 * N * layerParams + attn;
             case "rl" -> 4 * N * (layerParams + head) + 3 * attn;   // forward + input gradients
+            case "rl-recompute" -> 4 * N * (layerParams + head) + 2 * N * layerParams + 4 * attn; // + the blocks' forward again
             default -> 6 * N * (layerParams + head) + 3 * attn;     // + weight gradients
         };
         return new Roofline("FMA peak", N * peakGflops * 1e9 / flops);
+    }
+
+    /** Decode tokens/s if the step's multiply-adds ran at the FMA peak (F32 FMAs: what the Java kernels use). */
+    static double decodeFmaBound(Case c, ModelConfig cfg, double peakGflops) {
+        int d = cfg.hiddenSize(), q = cfg.qDim(), kv = cfg.kvDim(), ff = cfg.intermediateSize(), L = cfg.nLayers();
+        double params = (double) L * (2.0 * d * q + 2.0 * d * kv + 3.0 * d * ff) + (double) cfg.vocabSize() * d;
+        double ctx = c.tokens() + c.plan().repeats() * c.steps() / 2.0;
+        double flopsPerToken = 2 * params + 4.0 * cfg.headDim() * ctx * cfg.nHeads() * L;
+        return peakGflops * 1e9 / flopsPerToken;
     }
 
     private String table(Map<String, Object> report, List<Map<String, Object>> rows, JsonNode limits, JsonNode torchInfo) {
@@ -331,7 +354,7 @@ public final class BenchRunner {
                 String.valueOf(opt.threads()), c.kind(), args.get("batch"), args.get("tokens"), args.get("steps"), args.get("warmup"),
                 args.get("repeats"), args.get("budget"));
         try {
-            return runJsonLine(cmd, "llama.cpp " + c.kind());
+            return runJsonLine(cmd, "llama.cpp " + c.kind(), LLAMA_CPP_LIMIT_S);
         } catch (IllegalStateException e) {
             System.err.println("bench: " + e.getMessage());
             return null;
@@ -352,11 +375,32 @@ public final class BenchRunner {
         return Json.MAPPER.valueToTree(info);
     }
 
+    /**
+     * llama.cpp's threads wait for each other at every graph node by spinning: on a CPU shared with other work
+     * a run can take minutes per token, so its runs get a limit.
+     */
+    private static final long LLAMA_CPP_LIMIT_S = 300;
+
     /** Runs a child process, passing its stderr through, and parses the last line of its stdout as JSON. */
     private static JsonNode runJsonLine(List<String> cmd, String what) throws IOException, InterruptedException {
+        return runJsonLine(cmd, what, Long.MAX_VALUE);
+    }
+
+    private static JsonNode runJsonLine(List<String> cmd, String what, long limitSeconds) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        int rc = p.waitFor();
+        var stdout = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        if (!p.waitFor(limitSeconds, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor();
+            throw new IllegalStateException(what + " stopped after " + limitSeconds + " s");
+        }
+        String out = stdout.join();
+        int rc = p.exitValue();
         if (rc != 0 || out.isEmpty()) throw new IllegalStateException(what + " failed (exit " + rc + ")");
         String last = out.substring(out.lastIndexOf('\n') + 1);
         return Json.MAPPER.readTree(last);

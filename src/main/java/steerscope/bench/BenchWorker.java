@@ -1,5 +1,8 @@
 package steerscope.bench;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -12,7 +15,7 @@ import steerscope.tensor.Parallel;
 
 /**
  * One bench case in its own JVM, so its peak RSS is its own: {@code BenchWorker CASE key=value...}. Prints one JSON
- * line (times, median, tokens, peak RSS). Cases: prefill, decode, rl, full (with model, batch, tokens, steps,
+ * line (times, median, tokens, peak RSS). Cases: prefill, decode, rl, rl-recompute, full (with model, batch, tokens, steps,
  * warmup, repeats, budget, seed, kernels: java or native), limits (with bytes: the STREAM array size) and product
  * (one matmul by CPU time, {@link ProductBench}; native_min_rows=N moves the native backend's row threshold).
  */
@@ -49,7 +52,8 @@ public final class BenchWorker {
                 Workloads.Timing t = switch (args[0]) {
                     case "prefill" -> Workloads.prefill(m, B, T, seed, plan);
                     case "decode" -> Workloads.decode(m, B, T, Integer.parseInt(a.get("steps")), seed, plan);
-                    case "rl" -> Workloads.rlStep(m, B, T, seed, plan);
+                    case "rl" -> Workloads.rlStep(m, B, T, seed, plan, false);
+                    case "rl-recompute" -> Workloads.rlStep(m, B, T, seed, plan, true);
                     case "full" -> Workloads.fullStep(m, B, T, seed, plan);
                     default -> throw new IllegalArgumentException("unknown case " + args[0]);
                 };
@@ -61,16 +65,27 @@ public final class BenchWorker {
         }
         out.put("kernels", Backend.describe());
         if (Backend.current() == Backend.NATIVE) out.put("native_implementations", NativeMatmul.implementations());
-        out.put("peak_rss_bytes", peakRss());
+        out.put("peak_rss_bytes", statusBytes("VmHWM"));
+        out.put("rss_file_bytes", statusBytes("RssFile"));
+        out.put("rss_anon_bytes", statusBytes("RssAnon"));
+        long heapPeak = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) heapPeak += pool.getPeakUsage().getCommitted();
+        }
+        out.put("heap_peak_committed_bytes", heapPeak);
         System.out.println(Json.write(out));
         System.out.flush();
         System.exit(0); // the pool's threads are not daemons
     }
 
-    /** VmHWM: the peak resident set of this process (mapped weights that were touched count, as for torch). */
-    static long peakRss() throws java.io.IOException {
+    /**
+     * A size from /proc/self/status: VmHWM, the peak resident set (mapped weights that were touched count, as for
+     * torch); RssFile, the resident pages of mapped files (the weights) and RssAnon, the rest (heap, native buffers,
+     * the JIT), both at the end of the case.
+     */
+    static long statusBytes(String field) throws java.io.IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            if (line.startsWith(field + ":")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
         }
         return 0;
     }

@@ -42,6 +42,18 @@ class BenchModelsTest {
     }
 
     @Test
+    void decodeFmaBoundCountsTwoFlopsPerWeightAndTheAttention(@TempDir Path dir) {
+        Path m = BenchModels.ensure(dir, TINY, 7);
+        try (Model model = Model.load(m)) {
+            var cfg = model.config;
+            BenchRunner.Case c = new BenchRunner.Case("t", m, "decode", 16, 10, 2, new Workloads.Plan(0, 3, 1), null);
+            double weights = cfg.nLayers() * (2.0 * 64 * 64 + 2.0 * 64 * cfg.kvDim() + 3.0 * 64 * 96) + 300 * 64;
+            double attn = 4.0 * 16 * (10 + 3) * 4 * 2; // head_dim 16, mean context 13, 4 heads, 2 layers
+            assertEquals(100e9 / (2 * weights + attn), BenchRunner.decodeFmaBound(c, cfg, 100), 1e-6);
+        }
+    }
+
+    @Test
     void trainingRooflinesCountForwardAndBackwardFlops(@TempDir Path dir) {
         Path m = BenchModels.ensure(dir, TINY, 7);
         try (Model model = Model.load(m)) {
