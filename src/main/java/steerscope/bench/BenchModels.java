@@ -32,6 +32,19 @@ public final class BenchModels {
 
     private BenchModels() {}
 
+    /** Every checkpoint the bench uses (the small one only when quick), and with gguf their GGUF exports for llama.cpp. */
+    public static void ensureAll(Path cacheDir, boolean quick, boolean gguf) {
+        Path small = ensure(cacheDir, SMALL, 1);
+        if (gguf && !quick) gguf(small, TensorType.F32); // the llama.cpp build probe
+        if (quick) return;
+        Path big = ensure(cacheDir, QWEN_05B, 2), bigF32 = ensure(cacheDir, QWEN_05B_F32, 2), huge = ensure(cacheDir, QWEN_15B, 3);
+        if (gguf) {
+            gguf(big, TensorType.BF16);
+            gguf(bigF32, TensorType.F32);
+            gguf(huge, TensorType.BF16);
+        }
+    }
+
     /** The checkpoint directory for a shape under cacheDir, generated when missing. */
     public static Path ensure(Path cacheDir, Shape s, long seed) {
         Path dir = cacheDir.resolve(s.name());

@@ -52,6 +52,8 @@ public final class BenchRunner {
         setupDeps();
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("machine", machine());
+        // generated in a child JVM: the 1.5B's float arrays (6 GB) would otherwise stay in this JVM's heap for the whole run
+        java("models", Map.of("cache", opt.cacheDir().toString(), "quick", String.valueOf(opt.quick()), "gguf", String.valueOf(opt.llamaCpp())));
         Path small = opt.model() != null ? opt.model() : BenchModels.ensure(opt.cacheDir(), BenchModels.SMALL, 1);
         Path big = opt.quick() ? null : BenchModels.ensure(opt.cacheDir(), BenchModels.QWEN_05B, 2);
         Path bigF32 = opt.quick() ? null : BenchModels.ensure(opt.cacheDir(), BenchModels.QWEN_05B_F32, 2);

@@ -17,7 +17,8 @@ import steerscope.tensor.Parallel;
  * One bench case in its own JVM, so its peak RSS is its own: {@code BenchWorker CASE key=value...}. Prints one JSON
  * line (times, median, tokens, peak RSS). Cases: prefill, decode, rl, rl-recompute, full (with model, batch, tokens, steps,
  * warmup, repeats, budget, seed, kernels: java or native), limits (with bytes: the STREAM array size) and product
- * (one matmul by CPU time, {@link ProductBench}; native_min_rows=N moves the native backend's row threshold).
+ * (one matmul by CPU time, {@link ProductBench}; native_min_rows=N moves the native backend's row threshold) and models
+ * (with cache, quick, gguf: generates the bench checkpoints, {@link BenchModels#ensureAll}).
  */
 public final class BenchWorker {
     private BenchWorker() {}
@@ -35,7 +36,9 @@ public final class BenchWorker {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("case", args[0]);
         out.put("threads", threads);
-        if (args[0].equals("product")) {
+        if (args[0].equals("models")) {
+            BenchModels.ensureAll(Path.of(a.get("cache")), Boolean.parseBoolean(a.get("quick")), Boolean.parseBoolean(a.get("gguf")));
+        } else if (args[0].equals("product")) {
             out.putAll(ProductBench.run(a));
         } else if (args[0].equals("limits")) {
             MachineLimits.Limits l = MachineLimits.measure(threads, Long.parseLong(a.get("bytes")));
