@@ -98,3 +98,14 @@ inline bool check_ctx_defaults(const ctx_params &p) {
     }
     return true;
 }
+
+// Loads every ggml backend found in bin_dir and the model with llama.cpp's default model parameters, and fills cp
+// with the library's default context parameters; an error message, or nullptr.
+inline const char *load_model(const char *bin_dir, const char *path, llama_model **model, ctx_params_buf *cp) {
+    ggml_backend_load_all_from_path(bin_dir);
+    llama_backend_init();
+    *cp = llama_context_default_params();
+    if (!check_ctx_defaults(cp->p)) return "llama_context_params of this libllama does not have the layout this driver declares";
+    *model = llama_model_load_from_file(path, llama_model_default_params());
+    return *model ? nullptr : "llama.cpp could not load the model";
+}

@@ -86,13 +86,10 @@ int main(int argc, char **argv) {
     if (!decode && strcmp(kind, "prefill") != 0) return fail("case must be prefill or decode");
 
     ggml_log_set(on_log, nullptr);
-    ggml_backend_load_all_from_path(argv[1]);
-    llama_backend_init();
-    ctx_params_buf cp = llama_context_default_params();
+    llama_model *model;
+    ctx_params_buf cp;
+    if (const char *err = load_model(argv[1], argv[2], &model, &cp)) return fail(err);
     ctx_params &p = cp.p;
-    if (!check_ctx_defaults(p)) return fail("llama_context_params of this libllama does not have the layout this driver declares");
-    llama_model *model = llama_model_load_from_file(argv[2], llama_model_default_params());
-    if (!model) return fail("llama.cpp could not load the model");
     int per_seq = decode ? T + repeats * steps : T;
     p.n_seq_max = (uint32_t)B;
     p.n_ctx = (uint32_t)(B * ((per_seq + 255) / 256 * 256));  // split evenly over the sequences

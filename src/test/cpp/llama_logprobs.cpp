@@ -25,13 +25,10 @@ int main(int argc, char **argv) {
     }
     if (ids.size() < 2) return fail("need at least two token ids");
 
-    ggml_backend_load_all_from_path(argv[1]);
-    llama_backend_init();
-    ctx_params_buf cp = llama_context_default_params();
+    llama_model *model;
+    ctx_params_buf cp;
+    if (const char *err = load_model(argv[1], argv[2], &model, &cp)) return fail(err);
     ctx_params &p = cp.p;
-    if (!check_ctx_defaults(p)) return fail("llama_context_params of this libllama does not have the layout this driver declares");
-    llama_model *model = llama_model_load_from_file(argv[2], llama_model_default_params());
-    if (!model) return fail("llama.cpp could not load the model");
     int n = (int)ids.size();
     p.n_ctx = (uint32_t)(n < 64 ? 64 : n + 8);
     p.n_batch = p.n_ubatch = (uint32_t)n;
