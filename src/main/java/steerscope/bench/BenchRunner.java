@@ -60,7 +60,8 @@ public final class BenchRunner {
         Path huge = opt.quick() ? null : BenchModels.ensure(opt.cacheDir(), BenchModels.QWEN_15B, 3);
 
         System.err.println("bench: measuring the machine's limits ...");
-        JsonNode limits = java("limits", Map.of("bytes", String.valueOf(opt.quick() ? 256L << 20 : 1L << 30)));
+        // 256 MiB arrays (three of them for the triad): far beyond any last-level cache, and they fit beside other work
+        JsonNode limits = java("limits", Map.of("bytes", String.valueOf(256L << 20)));
         double peak = limits.get("fma_gflops").asDouble();
         double bw = new MachineLimits.Limits(peak, limits.get("read_gbs").asDouble(), limits.get("copy_gbs").asDouble(),
                 limits.get("triad_gbs").asDouble()).bandwidthGBs();
@@ -85,6 +86,7 @@ public final class BenchRunner {
         addModelCases(cases, "small", small, smallPlan, 32, 8, Set.of("prefill", "prefill8", "decode1", "decode16", "rl", "full"), null);
 
         List<Map<String, Object>> rows = new ArrayList<>();
+        List<Map<String, String>> failed = new ArrayList<>();
         report.put("rows", rows);
         for (Case c : cases) {
             ModelConfig cfg = ModelConfig.load(c.dir());
@@ -97,7 +99,15 @@ public final class BenchRunner {
             args.put("repeats", String.valueOf(c.plan().repeats()));
             args.put("budget", String.valueOf(c.plan().budgetSeconds()));
             System.err.printf("bench: %s %s: steerscope ...%n", c.model(), c.label());
-            JsonNode ours = java(c.kind(), args);
+            JsonNode ours;
+            try {
+                ours = java(c.kind(), args);
+            } catch (IllegalStateException e) { // e.g. killed for memory on a machine shared with other work: the row is listed as failed
+                System.err.println("bench: " + e.getMessage());
+                failed.add(Map.of("model", c.model(), "workload", c.label(), "error", e.getMessage()));
+                report.put("failed", failed);
+                continue;
+            }
             JsonNode theirs = null;
             if (opt.torch() && !c.kind().equals("rl-recompute")) {
                 System.err.printf("bench: %s %s: PyTorch ...%n", c.model(), c.label());
@@ -114,6 +124,7 @@ public final class BenchRunner {
         }
         String table = table(report, rows, limits, torchInfo);
         System.out.print(table);
+        for (Map<String, String> f : failed) System.out.printf("not measured: %s %s (%s)%n", f.get("model"), f.get("workload"), f.get("error"));
         if (opt.json() != null) AtomicFiles.writeString(opt.json(), Json.writePretty(report) + "\n");
     }
 
