@@ -77,6 +77,8 @@ def main(args):
             line += "; llama.cpp %s from npm's @node-llama-cpp/linux-x64, CPU backend `%s` (%s)" % (
                 lc["build"], lc["cpu_backend"], lc["system_info"].strip().rstrip("|").strip())
         print(line)
+        for f in r.get("failed") or []:
+            print("- `%s`: %s %s not measured: %s" % (label, f["model"], f["workload"], f["error"]))
 
 
 if __name__ == "__main__":

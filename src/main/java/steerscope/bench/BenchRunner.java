@@ -21,9 +21,10 @@ import steerscope.tensor.Backend;
 import steerscope.util.UserError;
 
 /**
- * Runs every bench case twice, once on steerscope (a {@link BenchWorker} JVM) and once on PyTorch
- * (tools/bench/torch_bench.py on Debian's torch), one process per case so each peak RSS is the case's own; measures
- * the machine's rooflines; prints the table and optionally writes it as JSON.
+ * Runs every bench case on steerscope (a {@link BenchWorker} JVM), on PyTorch (tools/bench/torch_bench.py on
+ * Debian's torch) and, for prefill 1 x 512 and decode on the 0.5B and 1.5B models, on llama.cpp
+ * (tools/llama/llama_bench.cpp), one process per case so each peak RSS is the case's own; measures the machine's
+ * rooflines; prints the table and optionally writes it as JSON.
  */
 public final class BenchRunner {
     /** Options of one bench run. */

@@ -8,10 +8,10 @@ import picocli.CommandLine.Option;
 import steerscope.bench.BenchRunner;
 import steerscope.util.UserError;
 
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Speed against Debian's PyTorch on the same CPU, "
-        + "threads, shapes and dtype: prefill, decode with the KV cache, an RL step for steering vectors and a full fine-tune "
-        + "step, on a small model and on a generated checkpoint with Qwen2.5-0.5B's shapes (BF16, about 1 GB), next to the "
-        + "machine's measured FMA peak and memory bandwidth. See docs/performance.md.")
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Speed and memory against Debian's PyTorch and "
+        + "llama.cpp on the same CPU, threads, shapes and dtype: prefill, decode with the KV cache, an RL step for steering vectors "
+        + "and a full fine-tune step, on a small model and on generated checkpoints with Qwen2.5-0.5B's shapes (BF16 and F32) and "
+        + "Qwen2.5-1.5B's (BF16), next to the machine's measured FMA peak and memory bandwidth. See docs/performance.md.")
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR|ID", description = "small model to use, a directory or a Hub ID in the local cache (default: a generated d_model 256, 4-layer checkpoint)")
     String modelArg;
