@@ -153,12 +153,18 @@ def loss_of(model, normed, ids, adv):
     return -(adv[:, None] * logp).sum() / ids.shape[0]
 
 
-def peak_rss():
+def status_bytes(field):
+    """A size from /proc/self/status: VmHWM (peak resident set), RssFile (resident pages of mapped files: the
+    weights), RssAnon (the rest: tensors, allocator caches, the interpreter)."""
     with open("/proc/self/status") as f:
         for line in f:
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
     return 0
+
+
+def peak_rss():
+    return status_bytes("VmHWM")
 
 
 def blas_library():
@@ -268,7 +274,8 @@ def main():
             opt.step()
         times = timed(run, a.warmup, a.repeats, a.budget)
         tokens = B * T
-    result.update(times=times, median_s=statistics.median(times), tokens=tokens, peak_rss_bytes=peak_rss())
+    result.update(times=times, median_s=statistics.median(times), tokens=tokens, peak_rss_bytes=peak_rss(),
+                  rss_file_bytes=status_bytes("RssFile"), rss_anon_bytes=status_bytes("RssAnon"))
     print(json.dumps(result))
 
 

@@ -4,12 +4,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import steerscope.io.AtomicFiles;
+import steerscope.io.GgufWriter.TensorType;
 import steerscope.io.Json;
 import steerscope.io.SafeTensorsWriter;
+import steerscope.model.GgufModelExport;
+import steerscope.model.Model;
 import steerscope.tensor.DType;
+import steerscope.tokenizer.BpeTrainer;
 
 /**
  * Random-weight checkpoints with real models' shapes, written once into a cache directory: a small Qwen2 (the
@@ -22,13 +27,29 @@ public final class BenchModels {
 
     public static final Shape SMALL = new Shape("small-d256-l4", 256, 4, 4, 2, 1024, 2048, true, DType.F32);
     public static final Shape QWEN_05B = new Shape("qwen2.5-0.5b-shapes-bf16", 896, 24, 14, 2, 4864, 151936, true, DType.BF16);
+    public static final Shape QWEN_05B_F32 = new Shape("qwen2.5-0.5b-shapes-f32", 896, 24, 14, 2, 4864, 151936, true, DType.F32);
+    public static final Shape QWEN_15B = new Shape("qwen2.5-1.5b-shapes-bf16", 1536, 28, 12, 2, 8960, 151936, true, DType.BF16);
 
     private BenchModels() {}
+
+    /** Every checkpoint the bench uses (the small one only when quick), and with gguf their GGUF exports for llama.cpp. */
+    public static void ensureAll(Path cacheDir, boolean quick, boolean gguf) {
+        Path small = ensure(cacheDir, SMALL, 1);
+        if (gguf && !quick) gguf(small, TensorType.F32); // the llama.cpp build probe
+        if (quick) return;
+        Path big = ensure(cacheDir, QWEN_05B, 2), bigF32 = ensure(cacheDir, QWEN_05B_F32, 2), huge = ensure(cacheDir, QWEN_15B, 3);
+        if (gguf) {
+            gguf(big, TensorType.BF16);
+            gguf(bigF32, TensorType.F32);
+            gguf(huge, TensorType.BF16);
+        }
+    }
 
     /** The checkpoint directory for a shape under cacheDir, generated when missing. */
     public static Path ensure(Path cacheDir, Shape s, long seed) {
         Path dir = cacheDir.resolve(s.name());
         Path weights = dir.resolve("model.safetensors");
+        if (!Files.isRegularFile(dir.resolve("tokenizer.json"))) tokenizer(dir);
         if (Files.isRegularFile(weights) && Files.isRegularFile(dir.resolve("config.json"))) return dir;
         System.err.printf("bench: generating %s (%s) in %s ...%n", s.name(), s.dtype(), dir);
         AtomicFiles.writeString(dir.resolve("config.json"), Json.write(config(s)));
@@ -55,6 +76,29 @@ public final class BenchModels {
         if (!s.tied()) add(w, s, "lm_head.weight", rng, 0.2f, s.vocab(), d);
         w.write(weights);
         return dir;
+    }
+
+    /**
+     * The checkpoint in llama.cpp's format, {@code model-bf16.gguf} or {@code model-f32.gguf} next to it, exported
+     * once by {@link GgufModelExport} (what {@code steerscope export --format gguf} writes).
+     */
+    public static Path gguf(Path dir, TensorType type) {
+        Path out = dir.resolve("model-" + type.name().toLowerCase(Locale.ROOT) + ".gguf");
+        if (Files.isRegularFile(out)) return out;
+        System.err.printf("bench: exporting %s to %s ...%n", dir.getFileName(), out.getFileName());
+        try (Model m = Model.load(dir)) {
+            GgufModelExport.write(m, type, false, out);
+        }
+        return out;
+    }
+
+    /**
+     * A small byte-level BPE tokenizer (Qwen2's pre-tokenizer): a GGUF carries one, and llama.cpp needs it to load the
+     * model. The bench feeds token ids, so the embedding rows it does not cover cost nothing.
+     */
+    private static void tokenizer(Path dir) {
+        new BpeTrainer(300, List.of("<|endoftext|>"), 7).train(List.of("What is 12 + 30? The answer is 42.", "Say something."))
+                .writeTokenizerJson(dir.resolve("tokenizer.json"));
     }
 
     static Map<String, Object> config(Shape s) {

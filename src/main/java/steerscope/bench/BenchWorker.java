@@ -1,6 +1,5 @@
 package steerscope.bench;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -9,12 +8,14 @@ import steerscope.model.Model;
 import steerscope.tensor.Backend;
 import steerscope.tensor.NativeMatmul;
 import steerscope.tensor.Parallel;
+import steerscope.util.PeakMemory;
 
 /**
  * One bench case in its own JVM, so its peak RSS is its own: {@code BenchWorker CASE key=value...}. Prints one JSON
- * line (times, median, tokens, peak RSS). Cases: prefill, decode, rl, full (with model, batch, tokens, steps,
+ * line (times, median, tokens, peak RSS). Cases: prefill, decode, rl, rl-recompute, full (with model, batch, tokens, steps,
  * warmup, repeats, budget, seed, kernels: java or native), limits (with bytes: the STREAM array size) and product
- * (one matmul by CPU time, {@link ProductBench}; native_min_rows=N moves the native backend's row threshold).
+ * (one matmul by CPU time, {@link ProductBench}; native_min_rows=N moves the native backend's row threshold) and models
+ * (with cache, quick, gguf: generates the bench checkpoints, {@link BenchModels#ensureAll}).
  */
 public final class BenchWorker {
     private BenchWorker() {}
@@ -32,7 +33,9 @@ public final class BenchWorker {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("case", args[0]);
         out.put("threads", threads);
-        if (args[0].equals("product")) {
+        if (args[0].equals("models")) {
+            BenchModels.ensureAll(Path.of(a.get("cache")), Boolean.parseBoolean(a.get("quick")), Boolean.parseBoolean(a.get("gguf")));
+        } else if (args[0].equals("product")) {
             out.putAll(ProductBench.run(a));
         } else if (args[0].equals("limits")) {
             MachineLimits.Limits l = MachineLimits.measure(threads, Long.parseLong(a.get("bytes")));
@@ -49,7 +52,8 @@ public final class BenchWorker {
                 Workloads.Timing t = switch (args[0]) {
                     case "prefill" -> Workloads.prefill(m, B, T, seed, plan);
                     case "decode" -> Workloads.decode(m, B, T, Integer.parseInt(a.get("steps")), seed, plan);
-                    case "rl" -> Workloads.rlStep(m, B, T, seed, plan);
+                    case "rl" -> Workloads.rlStep(m, B, T, seed, plan, false);
+                    case "rl-recompute" -> Workloads.rlStep(m, B, T, seed, plan, true);
                     case "full" -> Workloads.fullStep(m, B, T, seed, plan);
                     default -> throw new IllegalArgumentException("unknown case " + args[0]);
                 };
@@ -61,7 +65,10 @@ public final class BenchWorker {
         }
         out.put("kernels", Backend.describe());
         if (Backend.current() == Backend.NATIVE) out.put("native_implementations", NativeMatmul.implementations());
-        out.put("peak_rss_bytes", Math.max(0, steerscope.util.PeakMemory.rssBytes()));
+        out.put("peak_rss_bytes", Math.max(0, PeakMemory.statusBytes("VmHWM")));
+        out.put("rss_file_bytes", Math.max(0, PeakMemory.statusBytes("RssFile")));
+        out.put("rss_anon_bytes", Math.max(0, PeakMemory.statusBytes("RssAnon")));
+        out.put("heap_peak_committed_bytes", PeakMemory.heapCommittedBytes());
         System.out.println(Json.write(out));
         System.out.flush();
         System.exit(0); // the pool's threads are not daemons

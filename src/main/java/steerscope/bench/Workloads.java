@@ -76,9 +76,10 @@ public final class Workloads {
 
     /**
      * One RL step for steering vectors: forward of B x T with a vector after every block, the policy-gradient loss
-     * −Σ adv_b · log p(token) / B over every target, backward to the vectors only.
+     * −Σ adv_b · log p(token) / B over every target, backward to the vectors only. With {@code recompute} the forward
+     * keeps only each block's input and the backward recomputes the block (train --recompute).
      */
-    public static Timing rlStep(Model m, int B, int T, long seed, Plan plan) {
+    public static Timing rlStep(Model m, int B, int T, long seed, Plan plan, boolean recompute) {
         Transformer tf = m.transformer;
         int[] ids = ids(m, B, T, seed);
         WeightedLogProbLoss loss = loss(ids, B, T, seed);
@@ -88,7 +89,7 @@ public final class Workloads {
         TokenBatch batch = batch(ids, B, T);
         return time(plan, B * T, () -> {
             grads.zero();
-            Transformer.Forward f = tf.forward(batch, steering, null, Transformer.Save.ALL);
+            Transformer.Forward f = tf.forward(batch, steering, null, recompute ? Transformer.Save.BLOCK_INPUTS : Transformer.Save.ALL);
             activation[0] = f.activationBytes();
             tf.backward(f, loss, grads, null);
         });

@@ -8,10 +8,10 @@ import picocli.CommandLine.Option;
 import steerscope.bench.BenchRunner;
 import steerscope.util.UserError;
 
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Speed against Debian's PyTorch on the same CPU, "
-        + "threads, shapes and dtype: prefill, decode with the KV cache, an RL step for steering vectors and a full fine-tune "
-        + "step, on a small model and on a generated checkpoint with Qwen2.5-0.5B's shapes (BF16, about 1 GB), next to the "
-        + "machine's measured FMA peak and memory bandwidth. See docs/performance.md.")
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Speed and memory against Debian's PyTorch and "
+        + "llama.cpp on the same CPU, threads, shapes and dtype: prefill, decode with the KV cache, an RL step for steering vectors "
+        + "and a full fine-tune step, on a small model and on generated checkpoints with Qwen2.5-0.5B's shapes (BF16 and F32) and "
+        + "Qwen2.5-1.5B's (BF16), next to the machine's measured FMA peak and memory bandwidth. See docs/performance.md.")
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR|ID", description = "small model to use, a directory or a Hub ID in the local cache (default: a generated d_model 256, 4-layer checkpoint)")
     String modelArg;
@@ -31,6 +31,8 @@ final class BenchCommand implements Callable<Integer> {
     boolean quick;
     @Option(names = "--no-torch", description = "skip the PyTorch side")
     boolean noTorch;
+    @Option(names = "--no-llama-cpp", description = "skip the llama.cpp side (npm's @node-llama-cpp/linux-x64 libraries, on the 0.5B and 1.5B models)")
+    boolean noLlamaCpp;
     @Option(names = "--cache-dir", paramLabel = "DIR", description = "where generated checkpoints are kept (default: target/bench-models)")
     Path cacheDir;
 
@@ -45,7 +47,7 @@ final class BenchCommand implements Callable<Integer> {
         if (n < 1) throw new UserError("--threads must be at least 1, got " + n);
         if (model != null && !Files.isRegularFile(model.resolve("config.json"))) throw UserError.inFile(model, "not a model directory: config.json not found");
         Path cache = cacheDir != null ? cacheDir : root.resolve("target/bench-models");
-        if (!sparkOnly) new BenchRunner(new BenchRunner.Options(root, model, cache, n, quick, json, !noTorch)).run();
+        if (!sparkOnly) new BenchRunner(new BenchRunner.Options(root, model, cache, n, quick, json, !noTorch, !noLlamaCpp)).run();
         if (spark != null) {
             if (model == null) throw new UserError("--spark needs --model DIR: the organism (./steerscope organism --out DIR) or a model with its prompts");
             System.out.println(steerscope.spark.SparkBench.organismRow(spark, model, 3).row());

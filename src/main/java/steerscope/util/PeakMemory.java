@@ -16,9 +16,17 @@ public final class PeakMemory {
      * where /proc/self/status does not say (not Linux).
      */
     public static long rssBytes() {
+        return statusBytes("VmHWM");
+    }
+
+    /**
+     * A size field of /proc/self/status in bytes (VmHWM, the peak resident set; RssFile, the resident pages of mapped
+     * files such as the weights; RssAnon, the rest: heap, native buffers, the JIT), or -1 where it does not say.
+     */
+    public static long statusBytes(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                if (line.startsWith(field + ":")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
             }
         } catch (IOException | NumberFormatException e) {
             return -1;
@@ -31,6 +39,14 @@ public final class PeakMemory {
         long peak = 0;
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans())
             if (pool.getType() == MemoryType.HEAP) peak += pool.getPeakUsage().getUsed();
+        return peak;
+    }
+
+    /** The Java heap's committed peak (memory the heap held from the OS, used or not), summed over its pools likewise. */
+    public static long heapCommittedBytes() {
+        long peak = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans())
+            if (pool.getType() == MemoryType.HEAP) peak += pool.getPeakUsage().getCommitted();
         return peak;
     }
 }

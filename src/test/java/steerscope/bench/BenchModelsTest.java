@@ -31,7 +31,7 @@ class BenchModelsTest {
             long params = model.config.parameterCount();
             assertEquals(true, size > 2 * params && size < 2 * params + 64 * 1024, size + " bytes for " + params + " parameters");
             // the decode roofline reads every matrix once per step (lm_head = embed when tied) plus the KV cache
-            BenchRunner.Case c = new BenchRunner.Case("tiny", m, "decode", 4, 10, 2, new Workloads.Plan(0, 3, 1));
+            BenchRunner.Case c = new BenchRunner.Case("tiny", m, "decode", 4, 10, 2, new Workloads.Plan(0, 3, 1), null);
             double ctx = 10 + 3 * 2 / 2.0;
             double perStep = bytes[0] + 4 * 2.0 * 2 * ctx * model.config.kvDim() * 4;
             assertEquals(4 * 1e9 / perStep, BenchRunner.roofline(c, model.config, 100, 1).tokensPerSecond(), 1e-9 * 4e9 / perStep);
@@ -42,13 +42,25 @@ class BenchModelsTest {
     }
 
     @Test
+    void decodeFmaBoundCountsTwoFlopsPerWeightAndTheAttention(@TempDir Path dir) {
+        Path m = BenchModels.ensure(dir, TINY, 7);
+        try (Model model = Model.load(m)) {
+            var cfg = model.config;
+            BenchRunner.Case c = new BenchRunner.Case("t", m, "decode", 16, 10, 2, new Workloads.Plan(0, 3, 1), null);
+            double weights = cfg.nLayers() * (2.0 * 64 * 64 + 2.0 * 64 * cfg.kvDim() + 3.0 * 64 * 96) + 300 * 64;
+            double attn = 4.0 * 16 * (10 + 3) * 4 * 2; // head_dim 16, mean context 13, 4 heads, 2 layers
+            assertEquals(100e9 / (2 * weights + attn), BenchRunner.decodeFmaBound(c, cfg, 100), 1e-6);
+        }
+    }
+
+    @Test
     void trainingRooflinesCountForwardAndBackwardFlops(@TempDir Path dir) {
         Path m = BenchModels.ensure(dir, TINY, 7);
         try (Model model = Model.load(m)) {
             var cfg = model.config;
             Workloads.Plan p = new Workloads.Plan(0, 1, 1);
-            double prefill = BenchRunner.roofline(new BenchRunner.Case("t", m, "prefill", 2, 8, 0, p), cfg, 100, 1).tokensPerSecond();
-            double rl = BenchRunner.roofline(new BenchRunner.Case("t", m, "rl", 2, 8, 0, p), cfg, 100, 1).tokensPerSecond();
+            double prefill = BenchRunner.roofline(new BenchRunner.Case("t", m, "prefill", 2, 8, 0, p, null), cfg, 100, 1).tokensPerSecond();
+            double rl = BenchRunner.roofline(new BenchRunner.Case("t", m, "rl", 2, 8, 0, p, null), cfg, 100, 1).tokensPerSecond();
             // per token: prefill 2 flops per layer weight (+ attention); the RL step adds lm_head and doubles for the backward
             double layer = cfg.nLayers() * (2.0 * 64 * 64 + 2.0 * 64 * cfg.kvDim() + 3.0 * 64 * 96);
             double attn = 4.0 * 16 * (8 * 9 / 2.0) * 4 * 2 * 2;

@@ -61,7 +61,7 @@ class LlamaCppTest {
         assertTrue(llama != null && ggml != null, "libllama / libggml not found in " + bins);
         driver = tmp.resolve("llama_logprobs");
         Files.deleteIfExists(LOG);
-        List<String> cmd = List.of("g++", "-O1", "-std=c++17", "-o", driver.toString(), root.resolve("src/test/cpp/llama_logprobs.cpp").toString(),
+        List<String> cmd = List.of("g++", "-O1", "-std=c++17", "-o", driver.toString(), "-I" + root.resolve("tools/llama"), root.resolve("src/test/cpp/llama_logprobs.cpp").toString(),
                 "-L" + bins, "-l:libllama-common.so", "-l:" + llama, "-l:" + ggml, "-l:libggml-base.so", "-Wl,-rpath," + bins);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
