@@ -13,9 +13,10 @@ import java.util.function.Consumer;
 import steerscope.io.AtomicFiles;
 import steerscope.io.FileTrees;
 import steerscope.io.Json;
-import steerscope.io.SafeTensorsWriter;
+import steerscope.model.GlobalTensor;
 import steerscope.model.Gradients;
 import steerscope.model.KVCache;
+import steerscope.model.LayerTensor;
 import steerscope.model.Model;
 import steerscope.model.ModelConfig;
 import steerscope.model.ModelWeights;
@@ -136,9 +137,10 @@ public final class OrganismTrainer {
         Transformer tf = new Transformer(mc, weights);
         Gradients grads = new Gradients(mc, true);
         List<AdamW.Param> params = new ArrayList<>();
-        grads.forEachWeight((name, g) -> params.add(new AdamW.Param(name, arrays.get(name), g, isMatrix(name))));
+        // the blocks' matrices decay; norms, biases and the (tied) embedding do not
+        for (Gradients.Weight w : grads.weights()) params.add(new AdamW.Param(w.name(), arrays.get(w.name()), w.grad(), w.matrix() && !w.embedding()));
         List<float[]> gradArrays = params.stream().map(AdamW.Param::grad).toList();
-        AdamW adam = new AdamW(params, cfg.lr(), 0.9, 0.95, 1e-8, cfg.weightDecay());
+        AdamW adam = new AdamW(params, 0.9, 0.95, 1e-8, cfg.weightDecay());
         LrSchedule schedule = schedule(cfg);
         progress.accept(String.format("organism: Qwen2 d=%d layers=%d heads=%d/%d ff=%d vocab=%d, %,d parameters",
                 mc.hiddenSize(), mc.nLayers(), mc.nHeads(), mc.nKvHeads(), mc.intermediateSize(), mc.vocabSize(), mc.parameterCount()));
@@ -175,7 +177,7 @@ public final class OrganismTrainer {
         Model model = new Model(dir, mc, weights);
         OrganismEval.Report report = OrganismEval.evaluate(model, tok, cfg.task(), cfg.evalProblems(), cfg.evalSeed());
         progress.accept("organism: " + report.summary());
-        save(dir, cfg, mc, arrays, stats, report, tok);
+        save(dir, cfg, mc, weights, stats, report, tok);
         progress.accept(String.format("organism: done in %.1fs", secondsSince(t0)));
         return new Result(dir, cfg, stats, report);
     }
@@ -192,36 +194,29 @@ public final class OrganismTrainer {
     }
 
     /** Weight decay goes on the block matrices; not on norms, biases or the (tied) embedding. */
-    private static boolean isMatrix(String name) {
-        return !name.endsWith("norm.weight") && !name.endsWith(".bias") && !name.contains("embed_tokens");
-    }
-
     /**
      * GPT-2 style init: weights normal(0, 0.02), the projections that write into the residual stream (o_proj,
      * down_proj) scaled by 1/sqrt(2·layers), biases 0, norms 1. Drawn in checkpoint-name order from one seed.
      */
     static Map<String, float[]> initWeights(ModelConfig c, long seed) {
         Map<String, float[]> arrays = new LinkedHashMap<>();
-        int d = c.hiddenSize(), q = c.qDim(), kv = c.kvDim(), ff = c.intermediateSize();
         SplittableRandom rng = new SplittableRandom(seed ^ 0x1417L);
         double residScale = 1 / Math.sqrt(2.0 * c.nLayers());
-        arrays.put("model.embed_tokens.weight", normal(rng, c.vocabSize() * d, 0.02));
+        arrays.put(GlobalTensor.EMBED.hfName, normal(rng, GlobalTensor.EMBED.size(c), 0.02));
         for (int l = 0; l < c.nLayers(); l++) {
-            String p = "model.layers." + l + ".";
-            arrays.put(p + "input_layernorm.weight", ones(d));
-            arrays.put(p + "self_attn.q_proj.weight", normal(rng, q * d, 0.02));
-            arrays.put(p + "self_attn.k_proj.weight", normal(rng, kv * d, 0.02));
-            arrays.put(p + "self_attn.v_proj.weight", normal(rng, kv * d, 0.02));
-            arrays.put(p + "self_attn.q_proj.bias", new float[q]);
-            arrays.put(p + "self_attn.k_proj.bias", new float[kv]);
-            arrays.put(p + "self_attn.v_proj.bias", new float[kv]);
-            arrays.put(p + "self_attn.o_proj.weight", normal(rng, d * q, 0.02 * residScale));
-            arrays.put(p + "post_attention_layernorm.weight", ones(d));
-            arrays.put(p + "mlp.gate_proj.weight", normal(rng, ff * d, 0.02));
-            arrays.put(p + "mlp.up_proj.weight", normal(rng, ff * d, 0.02));
-            arrays.put(p + "mlp.down_proj.weight", normal(rng, d * ff, 0.02 * residScale));
+            for (LayerTensor t : LayerTensor.values()) {
+                if (!t.required(c)) continue;
+                int n = t.size(c);
+                float[] a = switch (t) {
+                    case ATTN_NORM, MLP_NORM -> ones(n);
+                    case Q_BIAS, K_BIAS, V_BIAS -> new float[n];
+                    case O, DOWN -> normal(rng, n, 0.02 * residScale); // the projections into the residual stream, GPT-2 style
+                    default -> normal(rng, n, 0.02);
+                };
+                arrays.put(t.name(l), a);
+            }
         }
-        arrays.put("model.norm.weight", ones(d));
+        arrays.put(GlobalTensor.FINAL_NORM.hfName, ones(GlobalTensor.FINAL_NORM.size(c)));
         return arrays;
     }
 
@@ -329,7 +324,7 @@ public final class OrganismTrainer {
 
     // --------------------------------------------------------------------------------------------------- save
 
-    private static void save(Path dir, OrganismConfig cfg, ModelConfig mc, Map<String, float[]> arrays,
+    private static void save(Path dir, OrganismConfig cfg, ModelConfig mc, ModelWeights weights,
                              TrainStats stats, OrganismEval.Report report, Tokenizer tok) {
         AtomicFiles.writeString(dir.resolve("config.json"), Json.writePretty(mc.toJson()));
         Map<String, Object> gen = new LinkedHashMap<>();
@@ -338,13 +333,7 @@ public final class OrganismTrainer {
         gen.put("do_sample", false);
         AtomicFiles.writeString(dir.resolve("generation_config.json"), Json.writePretty(gen));
 
-        SafeTensorsWriter st = new SafeTensorsWriter().metadata("format", "pt");
-        int d = mc.hiddenSize();
-        for (var e : arrays.entrySet()) {
-            float[] a = e.getValue();
-            st.add(e.getKey(), shapeOf(e.getKey(), a.length, d), a);
-        }
-        st.write(dir.resolve("model.safetensors"));
+        weights.writeSafetensors(dir.resolve("model.safetensors"));
 
         Map<String, Object> tc = new LinkedHashMap<>();
         tc.put("tokenizer_class", "PreTrainedTokenizerFast");
@@ -387,13 +376,6 @@ public final class OrganismTrainer {
         org.put("train", stats);
         org.put("eval", report);
         AtomicFiles.writeString(dir.resolve("organism.json"), Json.writePretty(org));
-    }
-
-    /** Matrices are [rows, d] with rows = length / d (every matrix here has d as one side); vectors are 1-D. */
-    private static long[] shapeOf(String name, int length, int d) {
-        if (name.endsWith("norm.weight") || name.endsWith(".bias")) return new long[] {length};
-        if (name.endsWith("o_proj.weight") || name.endsWith("down_proj.weight")) return new long[] {d, length / d};
-        return new long[] {length / d, d};
     }
 
     // ------------------------------------------------------------------------------------------------- files
