@@ -104,14 +104,14 @@ public final class Workloads {
         List<AdamW.Param> params = new ArrayList<>();
         java.util.Map<String, float[]> byName = w.arraysByName();
         grads.forEachWeight((n, g) -> params.add(new AdamW.Param(n, byName.get(n), g, true)));
-        AdamW adam = new AdamW(params, 1e-5, 0.9, 0.999, 1e-8, 0.0);
+        AdamW adam = new AdamW(params, 0.9, 0.999, 1e-8, 0.0);
         boolean[] valid = allValid(B * T);
         return time(plan, B * T, () -> {
             grads.zero();
             Transformer.Forward f = tf.forward(new KVCache(m.config, B, T), ids, valid, T, null, null, Transformer.Save.ALL);
             activation[0] = f.activationBytes();
             tf.backward(f, loss, grads, null);
-            adam.step();
+            adam.step(1e-5);
         });
     }
 

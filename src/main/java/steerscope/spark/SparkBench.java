@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
+import steerscope.model.Gradients;
 import steerscope.rl.Policy;
 import steerscope.rl.RlConfig;
 import steerscope.rl.RolloutStep;
@@ -69,7 +70,7 @@ public final class SparkBench {
             SparkStep step = new SparkStep(sc, model, rewards, cfg, vectors, loaded.model().config, partitions);
             for (int s = -1; s < steps; s++) {
                 long t0 = System.nanoTime();
-                RolloutStep.Contribution c = step.compute(items(problems, cfg, s + 1), seed(cfg, s + 1));
+                RolloutStep.Contribution c = step.compute(items(problems, cfg, s + 1), seed(cfg, s + 1), new Gradients(loaded.model().config, false));
                 if (s >= 0) {
                     spark += (System.nanoTime() - t0) / 1e9;
                     maxDiff = Math.max(maxDiff, relativeDifference(singleGrads.get(s), c.grads.vectors));
@@ -117,6 +118,6 @@ public final class SparkBench {
 
     /** A bench configuration: the paper's recipe with these sizes. */
     public static RlConfig config(int group, int promptsPerStep, int maxNewTokens, long seed) {
-        return RlConfig.paper("vectors").with(Map.of("group", group, "promptsPerStep", promptsPerStep, "maxNewTokens", maxNewTokens, "seed", seed));
+        return RlConfig.paper(RlConfig.Params.VECTORS).toBuilder().group(group).promptsPerStep(promptsPerStep).maxNewTokens(maxNewTokens).seed(seed).build();
     }
 }

@@ -12,6 +12,7 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import steerscope.io.Json;
+import steerscope.model.Gradients;
 import steerscope.model.ModelConfig;
 import steerscope.rl.Policy;
 import steerscope.rl.RlConfig;
@@ -71,7 +72,7 @@ public final class SparkStep implements Trainer.StepFunction {
     }
 
     @Override
-    public RolloutStep.Contribution compute(List<RolloutStep.Item> items, long stepSeed) {
+    public RolloutStep.Contribution compute(List<RolloutStep.Item> items, long stepSeed, Gradients into) {
         float[][] snapshot = new float[vectors.nLayers()][];
         for (int l : vectors.layers()) snapshot[l] = vectors.get(l).clone();
         StepInput input = new StepInput(snapshot, stepSeed, configJson);
@@ -89,7 +90,7 @@ public final class SparkStep implements Trainer.StepFunction {
                     .mapPartitions(part -> List.of(shard(m, rf, b.value(), has, part)).iterator())
                     .treeAggregate(zero, GradientShard::add, GradientShard::add);
             last = new Traffic(serializedSize(input), serializedSize(zero), tasks);
-            return sum.toContribution(config);
+            return sum.toContribution(into);
         } finally {
             b.destroy();
         }

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import steerscope.io.Json;
 import steerscope.model.Generator;
-import steerscope.rl.Trainer;
+import steerscope.model.HfModelExport;
 import steerscope.rl.TinyPolicy;
 import steerscope.steer.SteeringVectors;
 import steerscope.steer.VectorFiles;
@@ -33,7 +33,7 @@ class CliTest {
     static void checkpoint() {
         tiny = new TinyPolicy(tmp, 5);
         model = tmp.resolve("model");
-        Trainer.saveModel(tiny.vectors(), model);
+        HfModelExport.write(tiny.vectors().model, model);
     }
 
     record Run(int code, String out, String err) {}
