@@ -39,7 +39,7 @@ public final class SingleLayer {
 
     /** The recipe restricted to one layer. */
     public static RlConfig config(RlConfig recipe, int layer) {
-        return recipe.with(Map.of("params", "vectors", "layers", new int[] {layer}));
+        return recipe.toBuilder().params(RlConfig.Params.VECTORS).layers(new int[] {layer}).build();
     }
 
     /** Trains (or reads back, or resumes) the vector of one layer alone in runDir. */

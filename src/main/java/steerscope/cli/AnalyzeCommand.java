@@ -95,7 +95,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         SteeringVectors last, pen;
         java.util.List<SteeringVectors> others = new java.util.ArrayList<>();
         if (singleLayerSteps > 0) {
-            RlConfig recipe = RlConfig.paper("vectors").with(java.util.Map.of("steps", singleLayerSteps, "lr", singleLayerLr, "maxNewTokens", maxNewTokens, "seed", seed));
+            RlConfig recipe = RlConfig.paper(RlConfig.Params.VECTORS).toBuilder().steps(singleLayerSteps).lr(singleLayerLr).maxNewTokens(maxNewTokens).seed(seed).build();
             var setup = new SingleLayer.Setup(m.model, m.tokenizer, prompts, steerscope.task.Dataset.load(trainData), problems, recipe,
                     steerscope.rl.reward.CorrectnessReward.of(recipe.boxedOnly(), recipe.negReward()), new steerscope.analysis.Sampled.Options(paperSamples, maxNewTokens, batch * paperSamples, seed));
             int[] layers = new int[L];

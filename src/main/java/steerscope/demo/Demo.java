@@ -164,8 +164,8 @@ public final class Demo {
             Evaluator.write(baseResult, out.resolve("eval/base.jsonl"));
             endStage("eval_base");
 
-            RlConfig vcfg = recipe("vectors", opt.vectorsLr());
-            RlConfig fcfg = recipe("full", opt.fullLr());
+            RlConfig vcfg = recipe(RlConfig.Params.VECTORS, opt.vectorsLr());
+            RlConfig fcfg = recipe(RlConfig.Params.FULL, opt.fullLr());
             Reward correct = CorrectnessReward.of(vcfg.boxedOnly(), vcfg.negReward());
             Map<String, String> provenance = Map.of("base_model", "steerscope organism " + oc.key(), "model_type", base.config.modelType());
 
@@ -255,9 +255,9 @@ public final class Demo {
     }
 
     /** The paper's recipe (RLOO, 16 x 16, T = 1, no std, no clip, no KL) at the organism's scale. */
-    RlConfig recipe(String params, double lr) {
-        return RlConfig.paper(params).with(Map.of("steps", opt.rlSteps(), "lr", lr, "maxNewTokens", MAX_NEW_TOKENS,
-                "checkpointEvery", 5, "microBatch", 32, "seed", opt.seed()));
+    RlConfig recipe(RlConfig.Params params, double lr) {
+        return RlConfig.paper(params).toBuilder().steps(opt.rlSteps()).lr(lr).maxNewTokens(MAX_NEW_TOKENS).checkpointEvery(5)
+                .microBatch(32).seed(opt.seed()).build();
     }
 
     /**
