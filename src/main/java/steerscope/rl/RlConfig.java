@@ -5,9 +5,9 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import steerscope.io.Json;
 import steerscope.rl.optim.LrSchedule;
+import steerscope.util.EnumWords;
 import steerscope.util.UserError;
 
 /**
@@ -57,13 +57,12 @@ public record RlConfig(
 
         @JsonValue
         public String json() {
-            return name().toLowerCase(Locale.ROOT);
+            return EnumWords.of(this);
         }
 
         @JsonCreator
         public static Params parse(String s) {
-            for (Params p : values()) if (p.json().equals(s)) return p;
-            throw new UserError("--params must be vectors or full, got '" + s + "'");
+            return EnumWords.parse(Params.class, s, "--params must be vectors or full, got '" + s + "'");
         }
     }
 
@@ -73,13 +72,12 @@ public record RlConfig(
 
         @JsonValue
         public String json() {
-            return name().toLowerCase(Locale.ROOT);
+            return EnumWords.of(this);
         }
 
         @JsonCreator
         public static Algo parse(String s) {
-            for (Algo a : values()) if (a.json().equals(s)) return a;
-            throw new UserError("--algo must be grpo or rloo, got '" + s + "'");
+            return EnumWords.parse(Algo.class, s, "--algo must be grpo or rloo, got '" + s + "'");
         }
     }
 
@@ -107,13 +105,12 @@ public record RlConfig(
 
         @JsonValue
         public String json() {
-            return name().toLowerCase(Locale.ROOT);
+            return EnumWords.of(this);
         }
 
         @JsonCreator
         public static LossAgg parse(String s) {
-            for (LossAgg a : values()) if (a.json().equals(s)) return a;
-            throw new UserError("--loss-agg must be token, sequence or drgrpo, got '" + s + "'");
+            return EnumWords.parse(LossAgg.class, s, "--loss-agg must be token, sequence or drgrpo, got '" + s + "'");
         }
     }
 

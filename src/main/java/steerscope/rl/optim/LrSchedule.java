@@ -3,6 +3,7 @@ package steerscope.rl.optim;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
+import steerscope.util.EnumWords;
 import steerscope.util.UserError;
 
 /**
@@ -20,15 +21,14 @@ public record LrSchedule(Kind kind, double baseLr, int warmupSteps, int totalSte
 
         @JsonValue
         public String json() {
-            return name().toLowerCase(Locale.ROOT);
+            return EnumWords.of(this);
         }
 
         /** "constant" or "cosine" (any case). */
         @JsonCreator
         public static Kind parse(String name) {
             String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
-            for (Kind k : values()) if (k.json().equals(n)) return k;
-            throw new UserError("unknown lr schedule '" + name + "' (expected 'constant' or 'cosine')");
+            return EnumWords.parse(Kind.class, n, "unknown lr schedule '" + name + "' (expected 'constant' or 'cosine')");
         }
     }
 
