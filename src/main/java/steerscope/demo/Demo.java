@@ -1,8 +1,10 @@
 package steerscope.demo;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -125,7 +127,7 @@ public final class Demo {
         Path out = opt.out().toAbsolutePath();
         try {
             Files.createDirectories(out);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw UserError.inFile(out, "cannot create the output directory: " + e.getMessage());
         }
 
@@ -143,8 +145,7 @@ public final class Demo {
         try (Model base = Model.load(organismDir)) {
             Tokenizer tok = Tokenizer.load(organismDir.resolve("tokenizer.json"));
             ChatTemplate chat = ChatTemplate.load(organismDir.resolve("tokenizer_config.json"));
-            Prompts prompts = new Prompts(tok, new PromptTemplate("{question}"), turns -> chat.render(
-                    turns.stream().map(t -> new ChatTemplate.Message(t.role(), t.content())).toList(), true));
+            Prompts prompts = new Prompts(tok, new PromptTemplate("{question}"), chat);
 
             // the data: RL prompts from the training split, evaluation on the held-out split
             HeldOutSplit split = new HeldOutSplit(oc.task());
@@ -276,7 +277,7 @@ public final class Demo {
         }
         Integer[] order = new Integer[V];
         for (int v = 0; v < V; v++) order[v] = v;
-        java.util.Arrays.sort(order, (a, b) -> Double.compare(mean[b], mean[a]));
+        Arrays.sort(order, (a, b) -> Double.compare(mean[b], mean[a]));
         List<Map<String, Object>> out = new ArrayList<>();
         for (int r = 0; r < 10; r++) {
             Map<String, Object> e = new LinkedHashMap<>();
@@ -329,7 +330,7 @@ public final class Demo {
     private static void deleteRun(Path dir) {
         try {
             FileTrees.delete(dir);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw UserError.inFile(dir, "cannot clear the previous run: " + e.getMessage());
         }
     }

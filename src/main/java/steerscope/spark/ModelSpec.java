@@ -4,6 +4,8 @@ import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import steerscope.io.Json;
 import steerscope.model.Model;
 import steerscope.rl.Prompts;
 import steerscope.task.PromptTemplate;
@@ -21,7 +23,7 @@ public record ModelSpec(String modelDir, String template, String system, boolean
     public record Loaded(Model model, Tokenizer tokenizer, ChatTemplate chat) {}
 
     private static final ConcurrentHashMap<String, Loaded> LOADED = new ConcurrentHashMap<>();
-    private static final java.util.concurrent.atomic.AtomicInteger LOADS = new java.util.concurrent.atomic.AtomicInteger();
+    private static final AtomicInteger LOADS = new AtomicInteger();
 
     public static ModelSpec of(Path modelDir, String template, String system, boolean noChat) {
         return new ModelSpec(modelDir.toAbsolutePath().normalize().toString(), template, system, noChat);
@@ -44,16 +46,13 @@ public record ModelSpec(String modelDir, String template, String system, boolean
         if (!Files.isRegularFile(tj)) throw UserError.inFile(dir, "no tokenizer.json");
         Tokenizer tok = Tokenizer.load(tj);
         Path tc = dir.resolve("tokenizer_config.json");
-        ChatTemplate chat = Files.isRegularFile(tc) && steerscope.io.Json.read(tc).hasNonNull("chat_template") ? ChatTemplate.load(tc) : null;
+        ChatTemplate chat = Files.isRegularFile(tc) && Json.read(tc).hasNonNull("chat_template") ? ChatTemplate.load(tc) : null;
         return new Loaded(model, tok, chat);
     }
 
     /** The prompts as the CLI's PromptOptions builds them (the chat template when the model has one). */
     public Prompts prompts(Loaded m) {
         PromptTemplate t = new PromptTemplate(template == null ? PromptTemplate.DEFAULT_TEMPLATE : template, system);
-        if (noChat || m.chat() == null) return new Prompts(m.tokenizer(), t, null);
-        ChatTemplate chat = m.chat();
-        return new Prompts(m.tokenizer(), t, turns -> chat.render(turns.stream()
-                .map(x -> new ChatTemplate.Message(x.role(), x.content())).toList(), true));
+        return new Prompts(m.tokenizer(), t, noChat ? null : m.chat());
     }
 }
