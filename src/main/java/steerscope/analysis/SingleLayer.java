@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import steerscope.io.Json;
 import steerscope.model.Model;
@@ -76,7 +77,7 @@ public final class SingleLayer {
             rows.add(Out.map("layer", l, "accuracy", Out.num(r.accuracy()[0]), "ci", List.of(Out.num(r.accuracy()[1]), Out.num(r.accuracy()[2])),
                     "gain_over_base", Out.interval(Bootstrap.meanDiff(r.perProblem(), base.perProblem(), s.eval().seed())),
                     "vector_norm", norm(v.get(l)), "run_dir", dir.toString(), "seconds", (System.nanoTime() - t) / 1e9));
-            progress.update(runs.size(), String.format(java.util.Locale.ROOT, "layer %d acc %.3f", l, r.accuracy()[0]));
+            progress.update(runs.size(), String.format(Locale.ROOT, "layer %d acc %.3f", l, r.accuracy()[0]));
         }
         Out.write(outDir, "single_layer.json", Out.map(
                 "recipe", Json.MAPPER.valueToTree(s.recipe()), "k", s.eval().k(), "temperature", 1.0, "n_problems", s.test().size(),

@@ -1,5 +1,6 @@
 package steerscope.analysis;
 
+import java.util.Arrays;
 import steerscope.model.Hooks;
 import steerscope.model.KVCache;
 import steerscope.model.Transformer;
@@ -31,7 +32,7 @@ public final class TeacherForcing {
         KVCache cache = new KVCache(tf.config, 1, ids.length);
         cache.setPromptLengths(new int[] {promptLen});
         boolean[] valid = new boolean[ids.length];
-        java.util.Arrays.fill(valid, true);
+        Arrays.fill(valid, true);
         return tf.forward(cache, ids, valid, ids.length, steering, hooks, Transformer.Save.NONE).normed;
     }
 

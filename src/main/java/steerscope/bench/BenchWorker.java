@@ -1,5 +1,6 @@
 package steerscope.bench;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -68,7 +69,7 @@ public final class BenchWorker {
     }
 
     /** VmHWM: the peak resident set of this process (mapped weights that were touched count, as for torch). */
-    static long peakRss() throws java.io.IOException {
+    static long peakRss() throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
             if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
         }

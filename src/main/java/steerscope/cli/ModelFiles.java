@@ -1,7 +1,10 @@
 package steerscope.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import steerscope.io.HubCache;
+import steerscope.io.Json;
 import steerscope.model.Model;
 import steerscope.tokenizer.ChatTemplate;
 import steerscope.tokenizer.Tokenizer;
@@ -25,7 +28,7 @@ final class ModelFiles implements AutoCloseable {
 
     /** A --model argument: a directory, or a Hub ID resolved offline in the local cache. */
     static Path resolve(String model, String revision) {
-        return steerscope.io.HubCache.fromEnvironment().resolve(model, revision, steerscope.io.HubCache.Kind.MODEL);
+        return HubCache.fromEnvironment().resolve(model, revision, HubCache.Kind.MODEL);
     }
 
     static ModelFiles open(Path dir) {
@@ -37,7 +40,7 @@ final class ModelFiles implements AutoCloseable {
             Path tc = dir.resolve("tokenizer_config.json");
             ChatTemplate chat = null;
             if (Files.isRegularFile(tc)) {
-                com.fasterxml.jackson.databind.JsonNode cfg = steerscope.io.Json.read(tc);
+                JsonNode cfg = Json.read(tc);
                 if (cfg.hasNonNull("chat_template")) chat = ChatTemplate.load(tc);
             }
             if (tok.vocabSize() > model.config.vocabSize()) {
@@ -48,7 +51,7 @@ final class ModelFiles implements AutoCloseable {
             String template = null;
             Integer maxNew = null;
             if (Files.isRegularFile(defaults)) {
-                com.fasterxml.jackson.databind.JsonNode d = steerscope.io.Json.read(defaults);
+                JsonNode d = Json.read(defaults);
                 if (d.has("prompt_template")) {
                     if (!d.get("prompt_template").isTextual() || !d.get("prompt_template").asText().contains("{question}")) {
                         throw UserError.inFile(defaults, "field 'prompt_template' must be a string containing {question}");

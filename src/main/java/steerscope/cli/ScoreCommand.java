@@ -1,6 +1,7 @@
 package steerscope.cli;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -36,7 +37,7 @@ final class ScoreCommand implements Callable<Integer> {
             KVCache cache = new KVCache(m.model.config, 1, T);
             cache.setPromptLengths(new int[] {T});
             boolean[] valid = new boolean[T];
-            java.util.Arrays.fill(valid, true);
+            Arrays.fill(valid, true);
             Transformer tf = m.model.transformer;
             float[] logits = tf.logits(tf.forward(cache, ids, valid, T, steering, null, Transformer.Save.NONE));
             int V = m.model.config.vocabSize();

@@ -75,7 +75,7 @@ public final class Gradients {
     public void copyFrom(Gradients other) {
         for (int l = 0; l < vectors.length; l++) System.arraycopy(other.vectors[l], 0, vectors[l], 0, vectors[l].length);
         if (full) {
-            java.util.List<float[]> src = new java.util.ArrayList<>();
+            List<float[]> src = new ArrayList<>();
             other.forEachWeight((n, a) -> src.add(a));
             int[] i = {0};
             forEachWeight((n, a) -> System.arraycopy(src.get(i[0]++), 0, a, 0, a.length));

@@ -1,5 +1,6 @@
 package steerscope.model;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -18,7 +19,7 @@ public record LeftPadded(int rows, int tokens, int[] ids, boolean[] valid) {
             if (s.length == 0) throw new IllegalArgumentException("empty sequence in row " + b);
             int pad = T - s.length;
             System.arraycopy(s, 0, ids, b * T + pad, s.length);
-            java.util.Arrays.fill(valid, b * T + pad, b * T + T, true);
+            Arrays.fill(valid, b * T + pad, b * T + T, true);
         }
         return new LeftPadded(B, T, ids, valid);
     }

@@ -4,10 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
+import java.util.stream.IntStream;
 import steerscope.io.Json;
 import steerscope.io.SafeTensors;
 import steerscope.io.SafeTensorsWriter;
@@ -118,9 +121,9 @@ public final class ModelWeights implements AutoCloseable {
             SafeTensors st = byTensor.get(name);
             if (st == null) throw UserError.inFile(source, "missing tensor '" + name + "'");
             SafeTensors.Entry e = st.entry(name);
-            if (!java.util.Arrays.equals(e.shape(), shape)) {
+            if (!Arrays.equals(e.shape(), shape)) {
                 throw UserError.inFile(st.file(), "tensor '" + name + "' has shape " + e.shapeString()
-                        + " but config.json implies " + java.util.Arrays.toString(shape));
+                        + " but config.json implies " + Arrays.toString(shape));
             }
             return e;
         }
@@ -138,7 +141,7 @@ public final class ModelWeights implements AutoCloseable {
 
     /** The layers whose {@code mlp.down_proj} has a bias (the paper's steering vectors), in order. */
     public int[] downProjBiasLayers() {
-        return java.util.stream.IntStream.range(0, layers.length).filter(l -> layers[l].bDown != null).toArray();
+        return IntStream.range(0, layers.length).filter(l -> layers[l].bDown != null).toArray();
     }
 
     /** The dtype of the (first) weight matrix, as stored. */
@@ -212,7 +215,7 @@ public final class ModelWeights implements AutoCloseable {
     /** Builds F32 weights from arrays by HF name (used to create fresh models, e.g. the organism). */
     public static ModelWeights fromArrays(ModelConfig c, Map<String, float[]> arrays) {
         ModelWeights w = new ModelWeights(c, List.of());
-        java.util.function.BiFunction<String, int[], float[]> get = (name, shape) -> {
+        BiFunction<String, int[], float[]> get = (name, shape) -> {
             float[] a = arrays.get(name);
             if (a == null) throw new IllegalArgumentException("missing " + name);
             return a;

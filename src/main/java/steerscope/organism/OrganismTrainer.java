@@ -1,10 +1,12 @@
 package steerscope.organism;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +14,7 @@ import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import steerscope.io.AtomicFiles;
 import steerscope.io.FileTrees;
+import steerscope.io.IoErrors;
 import steerscope.io.Json;
 import steerscope.model.GlobalTensor;
 import steerscope.model.Gradients;
@@ -79,12 +82,12 @@ public final class OrganismTrainer {
                 try {
                     replaceDir(tmp, out);
                 } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+                    throw new UncheckedIOException(e);
                 }
             });
             return new Result(out, r.config(), r.train(), r.eval());
-        } catch (IOException | java.io.UncheckedIOException e) {
-            throw UserError.inFile(out, "cannot write the organism: " + steerscope.io.IoErrors.describe(e));
+        } catch (IOException | UncheckedIOException e) {
+            throw UserError.inFile(out, "cannot write the organism: " + IoErrors.describe(e));
         } finally {
             Interrupts.unregisterTemp(tmp);
             try {
@@ -111,7 +114,7 @@ public final class OrganismTrainer {
         int tooLong = 0;
         for (Corpus.Document d : generated) {
             int[] ids = tok.encode(d.text());
-            int[] withEnd = java.util.Arrays.copyOf(ids, ids.length + 1);
+            int[] withEnd = Arrays.copyOf(ids, ids.length + 1);
             withEnd[ids.length] = eot;
             if (withEnd.length > cfg.seqLen()) { // rows never split a document; a rare long hasty one is left out
                 tooLong++;
@@ -233,7 +236,7 @@ public final class OrganismTrainer {
 
     private static float[] ones(int n) {
         float[] a = new float[n];
-        java.util.Arrays.fill(a, 1f);
+        Arrays.fill(a, 1f);
         return a;
     }
 
@@ -299,7 +302,7 @@ public final class OrganismTrainer {
             int real = 0;
             double total = 0;
             for (int b = 0; b < batchSize; b++) {
-                java.util.Arrays.fill(ids[b], pad);
+                Arrays.fill(ids[b], pad);
                 int t = 0;
                 while (true) {
                     if (next == order.length) reshuffle();
@@ -308,7 +311,7 @@ public final class OrganismTrainer {
                     if (t + n > seqLen) break;
                     System.arraycopy(doc.ids(), 0, ids[b], t, n);
                     System.arraycopy(doc.weights(), 0, weights[b], t, n);
-                    java.util.Arrays.fill(valid[b], t, t + n, true);
+                    Arrays.fill(valid[b], t, t + n, true);
                     t += n;
                     next++;
                 }

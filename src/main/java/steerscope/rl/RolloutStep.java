@@ -1,5 +1,6 @@
 package steerscope.rl;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import steerscope.model.Generator;
@@ -183,7 +184,7 @@ public final class RolloutStep {
     }
 
     /** A share's summed gradient, its normaliser, and metric sums; added together across shares. */
-    public static final class Contribution implements java.io.Serializable {
+    public static final class Contribution implements Serializable {
         public final transient Gradients grads;
         public double normalizer, rewardSum, advantageAbsSum, klSum, lossSum;
         public long sequences, correct, completionTokens, groups, zeroAdvantageGroups, activationBytes;

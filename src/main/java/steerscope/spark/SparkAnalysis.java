@@ -3,6 +3,7 @@ package steerscope.spark;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -74,7 +75,7 @@ public final class SparkAnalysis {
     /** One pass-1 task: its run of problems, measured with the indices they have in the whole set. */
     static Iterator<Measurements> measureShare(ModelSpec model, WireVectors vectors, Analysis.Options opt, Iterator<WireProblem> part) {
         Share share = Share.read(part);
-        if (share.problems.isEmpty()) return java.util.Collections.emptyIterator();
+        if (share.problems.isEmpty()) return Collections.emptyIterator();
         return List.of(Measurements.ofProblems(setup(model, vectors, opt), share.problems, share.first)).iterator();
     }
 
@@ -82,7 +83,7 @@ public final class SparkAnalysis {
     static Iterator<Measurements> patchShare(ModelSpec model, WireVectors vectors, Analysis.Options opt, int[][] boosted,
                                              Iterator<WireProblem> part) {
         Share share = Share.read(part);
-        if (share.problems.isEmpty()) return java.util.Collections.emptyIterator();
+        if (share.problems.isEmpty()) return Collections.emptyIterator();
         return List.of(Measurements.ofPaths(setup(model, vectors, opt), share.problems, boosted)).iterator();
     }
 

@@ -1,11 +1,13 @@
 package steerscope.spark;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
 import steerscope.model.Gradients;
+import steerscope.organism.OrganismConfig;
 import steerscope.rl.Policy;
 import steerscope.rl.RlConfig;
 import steerscope.rl.RolloutStep;
@@ -13,6 +15,7 @@ import steerscope.rl.Trainer;
 import steerscope.rl.reward.CorrectnessReward;
 import steerscope.steer.SteeringVectors;
 import steerscope.task.Problem;
+import steerscope.task.synth.HeldOutSplit;
 
 /**
  * Times the same RL steps (rollouts + gradient, fixed vectors, correctness reward) on one machine and on Spark,
@@ -108,8 +111,8 @@ public final class SparkBench {
      * The bench row of issue 9: on the organism (or any model answering "Question: ...\nAnswer:" prompts)
      * at the paper's 16 prompts x 16 samples, Spark's step against the single-machine step on the same work.
      */
-    public static Result organismRow(String master, java.nio.file.Path modelDir, int steps) {
-        steerscope.task.synth.HeldOutSplit split = new steerscope.task.synth.HeldOutSplit(steerscope.organism.OrganismConfig.TASK);
+    public static Result organismRow(String master, Path modelDir, int steps) {
+        HeldOutSplit split = new HeldOutSplit(OrganismConfig.TASK);
         List<Problem> problems = new ArrayList<>();
         split.trainStream(11).limit(16L * (steps + 1)).forEach(p ->
                 problems.add(new Problem("b" + problems.size(), p.question(), String.valueOf(p.answer()))));

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
+import steerscope.analysis.AnalysisResult;
+import steerscope.analysis.Setup;
 import steerscope.model.ModelConfig;
 import steerscope.rl.Evaluator;
 import steerscope.rl.Policy;
@@ -50,8 +52,8 @@ public final class SparkCommands {
         }
     }
 
-    public static steerscope.analysis.AnalysisResult analyze(SparkTarget master, ModelSpec model, steerscope.analysis.Setup driver,
-                                                             List<Problem> problems, java.nio.file.Path outDir) {
+    public static AnalysisResult analyze(SparkTarget master, ModelSpec model, Setup driver,
+                                                             List<Problem> problems, Path outDir) {
         // pass-1 results carry vocabulary-sized sums (docs/spark.md): lift Spark's 1 GB cap on all results together,
         // unless set; the driver merges each result as it arrives, so it holds only a few at a time
         Map<String, String> settings = System.getProperty("spark.driver.maxResultSize") == null ? Map.of("spark.driver.maxResultSize", "0") : Map.of();

@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -117,7 +118,7 @@ public final class SparkStep implements Trainer.StepFunction {
         return GradientShard.of(c, has);
     }
 
-    static final java.util.concurrent.atomic.AtomicInteger INJECTED_FAILURES = new java.util.concurrent.atomic.AtomicInteger(); // in this JVM
+    static final AtomicInteger INJECTED_FAILURES = new AtomicInteger(); // in this JVM
 
     static void failFirstAttemptIfAsked() {
         TaskContext tc = TaskContext.get();

@@ -52,6 +52,16 @@ class CliTest {
         }
     }
 
+    /** Spark computes a step's gradient once on the executors; inner epochs would need the rollouts back: a clear refusal. */
+    @Test
+    void sparkRefusesInnerEpochs() {
+        Run r = run("train", "--model", model.toString(), "--data", tmp.resolve("nothing.jsonl").toString(), "--out",
+                tmp.resolve("spark-run").toString(), "--spark", "local[1]", "--inner-epochs", "2");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--inner-epochs 2") && r.err().contains("--spark"), r.err());
+        assertTrue(!Files.exists(tmp.resolve("spark-run")), "nothing is written");
+    }
+
     @Test
     void inspect() {
         Run r = run("inspect", "--model", model.toString());
