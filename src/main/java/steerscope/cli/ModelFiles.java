@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import steerscope.io.HubCache;
 import steerscope.io.Json;
+import steerscope.model.Checkpoint;
 import steerscope.model.Model;
 import steerscope.tokenizer.ChatTemplate;
 import steerscope.tokenizer.Tokenizer;
@@ -32,20 +33,9 @@ final class ModelFiles implements AutoCloseable {
     }
 
     static ModelFiles open(Path dir) {
-        Model model = Model.load(dir);
+        Checkpoint c = Checkpoint.open(dir);
+        Model model = c.model();
         try {
-            Path tj = dir.resolve("tokenizer.json");
-            if (!Files.isRegularFile(tj)) throw UserError.inFile(dir, "no tokenizer.json");
-            Tokenizer tok = Tokenizer.load(tj);
-            Path tc = dir.resolve("tokenizer_config.json");
-            ChatTemplate chat = null;
-            if (Files.isRegularFile(tc)) {
-                JsonNode cfg = Json.read(tc);
-                if (cfg.hasNonNull("chat_template")) chat = ChatTemplate.load(tc);
-            }
-            if (tok.vocabSize() > model.config.vocabSize()) {
-                throw UserError.inFile(tj, "tokenizer has " + tok.vocabSize() + " tokens but config.json vocab_size is " + model.config.vocabSize());
-            }
             // a model steerscope made (the organism) says how it is prompted: steerscope.json
             Path defaults = dir.resolve("steerscope.json");
             String template = null;
@@ -65,7 +55,7 @@ final class ModelFiles implements AutoCloseable {
                     maxNew = d.get("max_new_tokens").asInt();
                 }
             }
-            return new ModelFiles(model, tok, chat, template, maxNew);
+            return new ModelFiles(model, c.tokenizer(), c.chat(), template, maxNew);
         } catch (RuntimeException e) {
             model.close();
             throw e;

@@ -18,6 +18,7 @@ import steerscope.analysis.SingleLayer;
 import steerscope.io.AtomicFiles;
 import steerscope.io.FileTrees;
 import steerscope.io.Json;
+import steerscope.model.Checkpoint;
 import steerscope.model.Model;
 import steerscope.model.Transformer;
 import steerscope.organism.OrganismConfig;
@@ -39,7 +40,6 @@ import steerscope.task.synth.ArithmeticProblem;
 import steerscope.task.synth.HeldOutSplit;
 import steerscope.task.synth.JsonlExport;
 import steerscope.tensor.Kernels;
-import steerscope.tokenizer.ChatTemplate;
 import steerscope.tokenizer.Tokenizer;
 import steerscope.util.UserError;
 
@@ -142,10 +142,10 @@ public final class Demo {
         }
         endStage("organism");
 
-        try (Model base = Model.load(organismDir)) {
-            Tokenizer tok = Tokenizer.load(organismDir.resolve("tokenizer.json"));
-            ChatTemplate chat = ChatTemplate.load(organismDir.resolve("tokenizer_config.json"));
-            Prompts prompts = new Prompts(tok, new PromptTemplate("{question}"), chat);
+        try (Checkpoint organism = Checkpoint.open(organismDir)) {
+            Model base = organism.model();
+            Tokenizer tok = organism.tokenizer();
+            Prompts prompts = new Prompts(tok, new PromptTemplate("{question}"), organism.chat());
 
             // the data: RL prompts from the training split, evaluation on the held-out split
             HeldOutSplit split = new HeldOutSplit(oc.task());

@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalInt;
 import steerscope.io.Json;
+import steerscope.model.Checkpoint;
 import steerscope.model.Generator;
 import steerscope.model.Model;
 import steerscope.model.Sampler;
@@ -124,9 +125,8 @@ public final class OrganismEval {
     /** Measures a saved organism directory, with the task world, problem count and seed of its organism.json. */
     public static Report evaluate(Path dir) {
         OrganismConfig cfg = readConfig(dir);
-        try (Model model = Model.load(dir)) {
-            Tokenizer tok = Tokenizer.load(dir.resolve("tokenizer.json"));
-            return evaluate(model, tok, cfg.task(), cfg.evalProblems(), cfg.evalSeed());
+        try (Checkpoint c = Checkpoint.open(dir)) {
+            return evaluate(c.model(), c.tokenizer(), cfg.task(), cfg.evalProblems(), cfg.evalSeed());
         }
     }
 

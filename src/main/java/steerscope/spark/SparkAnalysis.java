@@ -11,6 +11,7 @@ import steerscope.analysis.Analysis;
 import steerscope.analysis.AnalysisResult;
 import steerscope.analysis.Measurements;
 import steerscope.analysis.Setup;
+import steerscope.model.Checkpoint;
 import steerscope.steer.SteeringVectors;
 import steerscope.task.Problem;
 
@@ -89,7 +90,7 @@ public final class SparkAnalysis {
 
     /** The analysis set up on this executor's model (loaded once per JVM). */
     static Setup setup(ModelSpec model, WireVectors vectors, Analysis.Options opt) {
-        ModelSpec.Loaded m = model.load();
+        Checkpoint m = model.load();
         return new Setup(m.model(), m.tokenizer(), model.prompts(m), vectors.vectors(), opt);
     }
 

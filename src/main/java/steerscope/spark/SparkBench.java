@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
+import steerscope.model.Checkpoint;
 import steerscope.model.Gradients;
 import steerscope.organism.OrganismConfig;
 import steerscope.rl.Policy;
@@ -49,7 +50,7 @@ public final class SparkBench {
      */
     public static Result compare(String master, ModelSpec model, List<Problem> problems, RlConfig cfg, int steps, int partitions) {
         if (cfg.full()) throw new IllegalArgumentException("Spark benchmarks steering vectors only");
-        ModelSpec.Loaded loaded = model.load();
+        Checkpoint loaded = model.load();
         SteeringVectors vectors = SteeringVectors.zeros(loaded.model().config.nLayers(), loaded.model().config.hiddenSize(), cfg.layers());
         Policy policy = Policy.ofVectors(loaded.model(), vectors, loaded.tokenizer(), model.prompts(loaded));
         boolean boxedOnly = cfg.boxedOnly();

@@ -13,6 +13,7 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import steerscope.io.Json;
+import steerscope.model.Checkpoint;
 import steerscope.model.Gradients;
 import steerscope.model.ModelConfig;
 import steerscope.rl.Policy;
@@ -106,7 +107,7 @@ public final class SparkStep implements Trainer.StepFunction {
     static GradientShard shard(ModelSpec m, RewardFactory rf, StepInput in, boolean[] has, Iterator<WireProblem> part) {
         failFirstAttemptIfAsked();
         RlConfig cfg = config(in.configJson());
-        ModelSpec.Loaded loaded = m.load();
+        Checkpoint loaded = m.load();
         SteeringVectors v = new SteeringVectors(has.length, loaded.model().config.hiddenSize());
         for (int l = 0; l < has.length; l++) if (has[l]) v.set(l, in.vectors()[l]); // read only: shared by tasks in a JVM
         Policy policy = Policy.ofVectors(loaded.model(), v, loaded.tokenizer(), m.prompts(loaded));

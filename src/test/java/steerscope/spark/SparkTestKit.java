@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import steerscope.model.Checkpoint;
 import steerscope.model.HfModelExport;
 import steerscope.model.Model;
 import steerscope.rl.Policy;
@@ -32,7 +33,7 @@ final class SparkTestKit {
 
     /** The same policy as the executors build, on the driver's own copy of the model. */
     Policy policy() {
-        var loaded = new ModelSpec.Loaded(model, steerscope.tokenizer.Tokenizer.load(modelDir.resolve("tokenizer.json")), null);
+        var loaded = new Checkpoint(model, steerscope.tokenizer.Tokenizer.load(modelDir.resolve("tokenizer.json")), null);
         return Policy.ofVectors(model, SteeringVectors.zeros(model.config.nLayers(), model.config.hiddenSize(), null),
                 loaded.tokenizer(), spec.prompts(loaded));
     }
