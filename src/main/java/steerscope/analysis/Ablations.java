@@ -3,6 +3,7 @@ package steerscope.analysis;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import steerscope.model.Model;
 import steerscope.steer.Steering;
@@ -81,7 +82,7 @@ final class Ablations {
                 float[] r = ref.get(i), q = logits.get(i);
                 for (int b = 0; b < r.length / V; b++, n[k]++) kl[k] += Divergence.klOfLogits(r, b * V, q, b * V, V);
             }
-            if (p != null) p.update(k + 1, c.name() + String.format(java.util.Locale.ROOT, " acc %.3f kl %.4f",
+            if (p != null) p.update(k + 1, c.name() + String.format(Locale.ROOT, " acc %.3f kl %.4f",
                     correct[k] / (double) problems.size(), kl[k] / Math.max(1, n[k])));
         }
         return new Part(correct, problems.size(), kl, n);

@@ -1,6 +1,7 @@
 package steerscope.analysis;
 
 import java.io.IOException;
+import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -8,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import steerscope.io.IoErrors;
 import steerscope.model.Model;
 import steerscope.rl.Prompts;
 import steerscope.steer.SteeringVectors;
@@ -36,7 +38,7 @@ public final class Analysis {
      * @param laterPositions generated positions per completion read by the later-token residual lens
      * @param progress show progress bars on stderr
      */
-    public record Options(int maxNewTokens, int batch, int forwardPrompts, int laterPositions, boolean progress) implements java.io.Serializable {
+    public record Options(int maxNewTokens, int batch, int forwardPrompts, int laterPositions, boolean progress) implements Serializable {
         public static Options defaults() {
             return new Options(256, 16, 32, 8, true);
         }
@@ -89,7 +91,7 @@ public final class Analysis {
         try {
             Files.createDirectories(outDir);
         } catch (IOException e) {
-            throw UserError.inFile(outDir, "cannot create the output directory: " + steerscope.io.IoErrors.describe(e));
+            throw UserError.inFile(outDir, "cannot create the output directory: " + IoErrors.describe(e));
         }
         Measurements m = shares.measure(problems);
         List<Problem> forward = problems.subList(0, Math.min(problems.size(), s.forwardLimit()));

@@ -1,5 +1,6 @@
 package steerscope.analysis;
 
+import java.util.ArrayList;
 import java.util.List;
 import steerscope.model.Hooks;
 import steerscope.model.TokenBatch;
@@ -62,7 +63,7 @@ final class Batch {
 
     /** Splits a list into consecutive chunks of at most n. */
     static <T> List<List<T>> chunks(List<T> all, int n) {
-        List<List<T>> out = new java.util.ArrayList<>();
+        List<List<T>> out = new ArrayList<>();
         for (int i = 0; i < all.size(); i += n) out.add(all.subList(i, Math.min(all.size(), i + n)));
         return out;
     }

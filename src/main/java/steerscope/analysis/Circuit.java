@@ -1,6 +1,7 @@
 package steerscope.analysis;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -13,6 +14,7 @@ import steerscope.steer.Steering;
 import steerscope.steer.SteeringVectors;
 import steerscope.task.Problem;
 import steerscope.tensor.Kernels;
+import steerscope.tensor.Mat;
 import steerscope.tokenizer.Tokenizer;
 import steerscope.util.Bootstrap;
 
@@ -79,7 +81,7 @@ final class Circuit {
 
     private static boolean[] fill(int n, boolean x) {
         boolean[] a = new boolean[n];
-        java.util.Arrays.fill(a, x);
+        Arrays.fill(a, x);
         return a;
     }
 
@@ -119,7 +121,7 @@ final class Circuit {
     }
 
     /** Overwrites the selected heads of a [N, heads, hd] projection with the projection of the clean input. */
-    private static void replace(Hooks.Activation a, float[] ln, steerscope.tensor.Mat wt, float[] bias, boolean[] heads, int hd) {
+    private static void replace(Hooks.Activation a, float[] ln, Mat wt, float[] bias, boolean[] heads, int hd) {
         boolean any = false;
         for (boolean x : heads) any |= x;
         if (!any) return;

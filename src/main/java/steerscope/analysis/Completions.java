@@ -1,7 +1,9 @@
 package steerscope.analysis;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import steerscope.model.Generator;
 import steerscope.model.Model;
 import steerscope.steer.Steering;
@@ -13,7 +15,7 @@ import steerscope.util.Progress;
 /** Greedy completions of a set of prompts under one steering, decoded in batches, each checked against its answer. */
 final class Completions {
     /** One completion: generated ids (end-of-sequence included when reached), text without special tokens, correctness. */
-    record Completion(int[] tokens, String text, boolean correct) implements java.io.Serializable {}
+    record Completion(int[] tokens, String text, boolean correct) implements Serializable {}
 
     private Completions() {}
 
@@ -33,7 +35,7 @@ final class Completions {
                 String text = tokenizer.decode(toks, true);
                 out.add(new Completion(toks, text, checker.matches(text, problems.get(i).answer())));
             }
-            if (p != null) p.update(out.size(), String.format(java.util.Locale.ROOT, "acc %.3f", accuracy(out)));
+            if (p != null) p.update(out.size(), String.format(Locale.ROOT, "acc %.3f", accuracy(out)));
         }
         return out;
     }

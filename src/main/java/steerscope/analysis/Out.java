@@ -1,6 +1,7 @@
 package steerscope.analysis;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import steerscope.io.AtomicFiles;
@@ -27,6 +28,6 @@ final class Out {
 
     /** {value, lo, hi} (a {@link steerscope.util.Bootstrap} result) as JSON: value and ci [lo, hi], nulls for what is not finite. */
     static Map<String, Object> interval(double[] v) {
-        return map("value", num(v[0]), "ci", java.util.Arrays.asList(num(v[1]), num(v[2])));
+        return map("value", num(v[0]), "ci", Arrays.asList(num(v[1]), num(v[2])));
     }
 }

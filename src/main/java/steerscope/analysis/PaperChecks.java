@@ -4,16 +4,20 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.TreeSet;
 import steerscope.model.Model;
 import steerscope.rl.Prompts;
 import steerscope.steer.Steering;
 import steerscope.steer.SteeringVectors;
 import steerscope.task.Problem;
 import steerscope.tokenizer.Tokenizer;
+import steerscope.util.Progress;
 import steerscope.util.UserError;
 import steerscope.util.Bootstrap;
 
@@ -79,7 +83,7 @@ public final class PaperChecks {
         Vocab vocab = new Vocab(tokenizer, model.config.vocabSize());
         int[] cat = TokenCategories.ofVocab(vocab);
         Sampled.Options so = opt.sampled();
-        steerscope.util.Progress progress = opt.progress() ? new steerscope.util.Progress("paper checks", 5, 0) : null;
+        Progress progress = opt.progress() ? new Progress("paper checks", 5, 0) : null;
 
         // the sampled conditions, each sampled at most once (and not at all when every stage that reads it is done)
         Supplier<Sampled.Result> base = memo(() -> stages.sampled(SAMPLES_DIR + "/base.json", () -> Sampled.run(model, tokenizer, problems, enc, null, null, so)));
@@ -176,10 +180,10 @@ public final class PaperChecks {
 
     /** One vector per layer from single-layer vectors (the first given for a layer wins). */
     private static SteeringVectors merged(List<SteeringVectors> singles, int L, int d) {
-        java.util.TreeSet<Integer> layers = new java.util.TreeSet<>();
+        TreeSet<Integer> layers = new TreeSet<>();
         for (SteeringVectors v : singles) for (int l : v.layers()) layers.add(l);
         SteeringVectors out = SteeringVectors.zeros(L, d, layers.stream().mapToInt(Integer::intValue).toArray());
-        java.util.Set<Integer> done = new java.util.HashSet<>();
+        Set<Integer> done = new HashSet<>();
         for (SteeringVectors v : singles) for (int l : v.layers()) if (done.add(l)) System.arraycopy(v.get(l), 0, out.get(l), 0, d);
         return out;
     }
@@ -187,7 +191,7 @@ public final class PaperChecks {
     private static void requireSingle(SteeringVectors v, int layer, String what) {
         if (v == null) throw new UserError("the " + what + " vector is missing");
         if (v.layers().length != 1 || v.layers()[0] != layer) {
-            throw new UserError("the " + what + " vectors file must hold one vector, on layer " + layer + "; it has layers " + java.util.Arrays.toString(v.layers()));
+            throw new UserError("the " + what + " vectors file must hold one vector, on layer " + layer + "; it has layers " + Arrays.toString(v.layers()));
         }
     }
 
@@ -195,7 +199,7 @@ public final class PaperChecks {
         return Math.round((System.nanoTime() - t0) / 1e6) / 1e3;
     }
 
-    private static void step(steerscope.util.Progress p, int done, String what) {
+    private static void step(Progress p, int done, String what) {
         if (p != null) p.update(done, what);
     }
 }

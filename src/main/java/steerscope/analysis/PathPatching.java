@@ -3,8 +3,10 @@ package steerscope.analysis;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import steerscope.model.ActivationCache;
 import steerscope.model.Hooks;
 import steerscope.model.Transformer;
@@ -190,7 +192,7 @@ final class PathPatching {
 
     /** First-token logits of a run, caching into cache the hook_attn_out and hook_mlp_out of the blocks after layer l. */
     private static float[] outputs(Transformer tf, Batch b, Steering s, int l, ActivationCache cache) {
-        java.util.Set<String> names = new java.util.HashSet<>();
+        Set<String> names = new HashSet<>();
         for (int j = l + 1; j < tf.config.nLayers(); j++) {
             names.add(tf.hookNames.attnOut[j]);
             names.add(tf.hookNames.mlpOut[j]);

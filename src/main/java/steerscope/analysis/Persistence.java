@@ -1,12 +1,14 @@
 package steerscope.analysis;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import steerscope.model.ActivationCache;
 import steerscope.model.HookNames;
 import steerscope.model.Hooks;
 import steerscope.model.Transformer;
+import steerscope.steer.Steering;
 import steerscope.steer.SteeringVectors;
 import steerscope.util.Bootstrap;
 
@@ -22,7 +24,7 @@ final class Persistence {
 
     static Map<String, Object> analyse(Transformer tf, List<int[]> prompts, SteeringVectors single, int batch, long seed) {
         int[] has = single.layers();
-        if (has.length != 1) throw new IllegalArgumentException("persistence needs a single-layer vector, got layers " + java.util.Arrays.toString(has));
+        if (has.length != 1) throw new IllegalArgumentException("persistence needs a single-layer vector, got layers " + Arrays.toString(has));
         int l = has[0], L = tf.config.nLayers(), d = tf.config.hiddenSize();
         float[] v = single.get(l);
         // per layer m >= l: per prompt the summed diff over its tokens (for the mean), and the diffs themselves
@@ -33,7 +35,7 @@ final class Persistence {
             Batch b = Batch.ofPrompts(chunk);
             ActivationCache base = new ActivationCache(), st = new ActivationCache();
             b.run(tf, null, new Hooks().cache(base, n -> HookNames.isPoint(n, HookNames.RESID_POST)));
-            b.run(tf, steerscope.steer.Steering.of(single), new Hooks().cache(st, n -> HookNames.isPoint(n, HookNames.RESID_POST)));
+            b.run(tf, Steering.of(single), new Hooks().cache(st, n -> HookNames.isPoint(n, HookNames.RESID_POST)));
             for (int m = l; m < L; m++) {
                 float[] x = base.get(tf.hookNames.residPost[m]).data(), y = st.get(tf.hookNames.residPost[m]).data();
                 for (int r = 0; r < b.size; r++) {
@@ -60,7 +62,7 @@ final class Persistence {
                 float[] diff = diffs.get(m).get(p);
                 int n = diff.length / d;
                 for (int i = 0; i < n; i++) {
-                    float[] row = java.util.Arrays.copyOfRange(diff, i * d, (i + 1) * d);
+                    float[] row = Arrays.copyOfRange(diff, i * d, (i + 1) * d);
                     toVector[p] += orZero(Divergence.cosine(row, v)) / n;
                     toMean[p] += orZero(Divergence.cosine(row, mean)) / n;
                 }

@@ -1,6 +1,7 @@
 package steerscope.analysis;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import steerscope.model.Model;
 import steerscope.task.Problem;
@@ -39,6 +40,6 @@ final class PrefixControl {
     }
 
     private static String interval(double[] v) {
-        return String.format(java.util.Locale.ROOT, "[%.3f, %.3f]", v[1], v[2]);
+        return String.format(Locale.ROOT, "[%.3f, %.3f]", v[1], v[2]);
     }
 }

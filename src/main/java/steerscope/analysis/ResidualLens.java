@@ -2,6 +2,7 @@ package steerscope.analysis;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import steerscope.model.Hooks;
@@ -110,7 +111,7 @@ final class ResidualLens {
         long count = 0;
         for (int s = 0; s < seqs.size(); s += batch) {
             int e = Math.min(seqs.size(), s + batch);
-            Batch b = new Batch(seqs.subList(s, e), java.util.Arrays.copyOfRange(promptLens, s, e));
+            Batch b = new Batch(seqs.subList(s, e), Arrays.copyOfRange(promptLens, s, e));
             List<Integer> rowList = new ArrayList<>();
             for (int i = s; i < e; i++) for (int pos : positions.get(i)) rowList.add(b.row(i - s, pos));
             int[] rows = rowList.stream().mapToInt(Integer::intValue).toArray();

@@ -1,6 +1,8 @@
 package steerscope.analysis;
 
+import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import steerscope.model.Generator;
@@ -32,7 +34,7 @@ public final class Sampled {
     }
 
     /** How: samples per problem, token budget, prompts per generation batch, seed. */
-    public record Options(int k, int maxNewTokens, int batch, long seed) implements java.io.Serializable {}
+    public record Options(int k, int maxNewTokens, int batch, long seed) implements Serializable {}
 
     private Sampled() {}
 
@@ -85,7 +87,7 @@ public final class Sampled {
     }
 
     static int[] concat(int[] a, int[] b) {
-        int[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        int[] out = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }

@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import steerscope.io.Json;
 import steerscope.model.Model;
@@ -39,7 +40,7 @@ public final class SingleLayer {
 
     /** The recipe restricted to one layer. */
     public static RlConfig config(RlConfig recipe, int layer) {
-        return recipe.with(Map.of("params", "vectors", "layers", new int[] {layer}));
+        return recipe.toBuilder().params(RlConfig.Params.VECTORS).layers(new int[] {layer}).build();
     }
 
     /** Trains (or reads back, or resumes) the vector of one layer alone in runDir. */
@@ -90,7 +91,7 @@ public final class SingleLayer {
                     "gain_over_base", Out.interval(Bootstrap.meanDiff(r.perProblem(), base.perProblem(), s.eval().seed())),
                     "vector_norm", norm(v.get(l)), "run_dir", dir.toString(),
                     "train_seconds", Out.num(trainSeconds(dir)), "eval_seconds", ((Number) e.get("seconds")).doubleValue()));
-            progress.update(runs.size(), String.format(java.util.Locale.ROOT, "layer %d acc %.3f", l, r.accuracy()[0]));
+            progress.update(runs.size(), String.format(Locale.ROOT, "layer %d acc %.3f", l, r.accuracy()[0]));
         }
         Out.write(outDir, "single_layer.json", Out.map(
                 "recipe", Json.MAPPER.valueToTree(s.recipe()), "k", s.eval().k(), "temperature", 1.0, "n_problems", s.test().size(),

@@ -1,5 +1,8 @@
 package steerscope.analysis;
 
+import java.util.Arrays;
+import java.util.function.BinaryOperator;
+
 /**
  * Adding up the partial sums that shares of the problems return ({@link Measurements}). The first argument
  * is added into and returned: partials are built fresh for each share and merged once.
@@ -23,13 +26,13 @@ final class Sums {
     }
 
     static double[] concat(double[] a, double[] b) {
-        double[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        double[] out = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
 
     /** Either when the other is null (a share with nothing to measure), else both merged. */
-    static <T> T merge(T a, T b, java.util.function.BinaryOperator<T> merge) {
+    static <T> T merge(T a, T b, BinaryOperator<T> merge) {
         return a == null ? b : b == null ? a : merge.apply(a, b);
     }
 }

@@ -1,5 +1,6 @@
 package steerscope.analysis;
 
+import java.util.Arrays;
 import steerscope.model.Hooks;
 import steerscope.model.TokenBatch;
 import steerscope.model.Transformer;

@@ -2,6 +2,7 @@ package steerscope.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -13,6 +14,9 @@ import steerscope.io.Json;
 import steerscope.io.SafeTensorsWriter;
 import steerscope.model.GgufModelExport;
 import steerscope.model.Model;
+import steerscope.model.GlobalTensor;
+import steerscope.model.LayerTensor;
+import steerscope.model.ModelConfig;
 import steerscope.tensor.DType;
 import steerscope.tokenizer.BpeTrainer;
 
@@ -53,27 +57,29 @@ public final class BenchModels {
         if (Files.isRegularFile(weights) && Files.isRegularFile(dir.resolve("config.json"))) return dir;
         System.err.printf("bench: generating %s (%s) in %s ...%n", s.name(), s.dtype(), dir);
         AtomicFiles.writeString(dir.resolve("config.json"), Json.write(config(s)));
+        ModelConfig c = ModelConfig.load(dir);
         SafeTensorsWriter w = new SafeTensorsWriter().metadata("format", "pt").metadata("steerscope.bench", "random weights, seed " + seed);
         SplittableRandom rng = new SplittableRandom(seed);
-        int d = s.hidden(), hd = d / s.heads(), q = s.heads() * hd, kv = s.kvHeads() * hd;
-        add(w, s, "model.embed_tokens.weight", rng, 0.2f, s.vocab(), d);
+        int d = s.hidden();
+        for (GlobalTensor g : GlobalTensor.values()) if (g.beforeLayers()) add(w, s, g.hfName, rng, 0.2f, g.shape(c));
         for (int l = 0; l < s.layers(); l++) {
-            String p = "model.layers." + l + ".";
-            norm(w, s, p + "input_layernorm.weight", rng, d);
-            add(w, s, p + "self_attn.q_proj.weight", rng, (float) (1 / Math.sqrt(d)), q, d);
-            add(w, s, p + "self_attn.k_proj.weight", rng, (float) (1 / Math.sqrt(d)), kv, d);
-            add(w, s, p + "self_attn.v_proj.weight", rng, (float) (1 / Math.sqrt(d)), kv, d);
-            add(w, s, p + "self_attn.q_proj.bias", rng, 0.2f, q);
-            add(w, s, p + "self_attn.k_proj.bias", rng, 0.2f, kv);
-            add(w, s, p + "self_attn.v_proj.bias", rng, 0.2f, kv);
-            add(w, s, p + "self_attn.o_proj.weight", rng, (float) (0.7 / Math.sqrt(q)), d, q);
-            norm(w, s, p + "post_attention_layernorm.weight", rng, d);
-            add(w, s, p + "mlp.gate_proj.weight", rng, (float) (1 / Math.sqrt(d)), s.ff(), d);
-            add(w, s, p + "mlp.up_proj.weight", rng, (float) (1 / Math.sqrt(d)), s.ff(), d);
-            add(w, s, p + "mlp.down_proj.weight", rng, (float) (0.7 / Math.sqrt(s.ff())), d, s.ff());
+            for (LayerTensor t : LayerTensor.values()) {
+                if (!t.required(c)) continue;
+                int[] shape = t.shape(c);
+                switch (t) {
+                    case ATTN_NORM, MLP_NORM -> norm(w, s, t.name(l), rng, d);
+                    case Q_BIAS, K_BIAS, V_BIAS -> add(w, s, t.name(l), rng, 0.2f, shape);
+                    // the projections into the residual stream are smaller, so the stream does not blow up over the layers
+                    case O, DOWN -> add(w, s, t.name(l), rng, (float) (0.7 / Math.sqrt(shape[1])), shape);
+                    default -> add(w, s, t.name(l), rng, (float) (1 / Math.sqrt(d)), shape);
+                }
+            }
         }
-        norm(w, s, "model.norm.weight", rng, d);
-        if (!s.tied()) add(w, s, "lm_head.weight", rng, 0.2f, s.vocab(), d);
+        for (GlobalTensor g : GlobalTensor.values()) {
+            if (g.beforeLayers() || !g.required(c)) continue;
+            if (g.isMatrix()) add(w, s, g.hfName, rng, 0.2f, g.shape(c));
+            else norm(w, s, g.hfName, rng, d);
+        }
         w.write(weights);
         return dir;
     }
@@ -124,13 +130,13 @@ public final class BenchModels {
     }
 
     /** Every tensor in the checkpoint's dtype, as Hugging Face stores a BF16 model. Uniform values of the given standard deviation (uniform is much cheaper to draw than Gaussian, at 0.5B). */
-    private static void add(SafeTensorsWriter w, Shape s, String name, SplittableRandom rng, float std, long... shape) {
+    private static void add(SafeTensorsWriter w, Shape s, String name, SplittableRandom rng, float std, int[] shape) {
         long n = 1;
-        for (long x : shape) n *= x;
+        for (int x : shape) n *= x;
         float[] v = new float[Math.toIntExact(n)];
         float a = (float) (std * Math.sqrt(3));
         for (int i = 0; i < v.length; i++) v[i] = (float) ((rng.nextDouble() * 2 - 1) * a);
-        w.add(name, s.dtype(), shape, v);
+        w.add(name, s.dtype(), Arrays.stream(shape).asLongStream().toArray(), v);
     }
 
     private static void norm(SafeTensorsWriter w, Shape s, String name, SplittableRandom rng, int d) {

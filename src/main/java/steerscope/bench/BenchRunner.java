@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import steerscope.io.AtomicFiles;
 import steerscope.io.GgufWriter.TensorType;
 import steerscope.io.Json;
@@ -283,7 +284,7 @@ public final class BenchRunner {
 
     /** ", oneDNN implementations: brg:avx512_core_bf16, ..." over every row's worker, or "" on the Java kernels. */
     private static String implementations(List<Map<String, Object>> rows) {
-        java.util.TreeSet<String> names = new java.util.TreeSet<>();
+        TreeSet<String> names = new TreeSet<>();
         for (Map<String, Object> r : rows) {
             JsonNode impl = ((JsonNode) r.get("steerscope")).get("native_implementations");
             if (impl != null) impl.forEach(n -> names.add(n.asText()));

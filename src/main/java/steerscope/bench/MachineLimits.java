@@ -1,6 +1,8 @@
 package steerscope.bench;
 
+import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.IntConsumer;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -32,9 +34,9 @@ public final class MachineLimits {
         int n = (int) Math.min(Integer.MAX_VALUE - 64, arrayBytes / 4);
         n -= n % (F.length() * threads);
         float[] a = new float[n], b = new float[n], c = new float[n];
-        java.util.Arrays.fill(a, 1f);
-        java.util.Arrays.fill(b, 2f);
-        java.util.Arrays.fill(c, 3f);
+        Arrays.fill(a, 1f);
+        Arrays.fill(b, 2f);
+        Arrays.fill(c, 3f);
         double read = 0, copy = 0, triad = 0;
         for (int i = 0; i < 5; i++) {
             read = Math.max(read, stream(threads, n, 0, a, b, c) * 1.0 * n * 4 / 1e9);
@@ -93,7 +95,7 @@ public final class MachineLimits {
     }
 
     /** Runs body(t) on threads platform threads started together; returns the wall seconds of the slowest. */
-    private static double onThreads(int threads, java.util.function.IntConsumer body) {
+    private static double onThreads(int threads, IntConsumer body) {
         CountDownLatch ready = new CountDownLatch(threads), go = new CountDownLatch(1), done = new CountDownLatch(threads);
         for (int t = 0; t < threads; t++) {
             final int id = t;

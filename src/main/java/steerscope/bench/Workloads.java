@@ -3,6 +3,7 @@ package steerscope.bench;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import steerscope.model.Gradients;
 import steerscope.model.KVCache;
@@ -104,16 +105,16 @@ public final class Workloads {
         WeightedLogProbLoss loss = loss(ids, B, T, seed);
         Gradients grads = new Gradients(m.config, true);
         List<AdamW.Param> params = new ArrayList<>();
-        java.util.Map<String, float[]> byName = w.arraysByName();
+        Map<String, float[]> byName = w.arraysByName();
         grads.forEachWeight((n, g) -> params.add(new AdamW.Param(n, byName.get(n), g, true)));
-        AdamW adam = new AdamW(params, 1e-5, 0.9, 0.999, 1e-8, 0.0);
+        AdamW adam = new AdamW(params, 0.9, 0.999, 1e-8, 0.0);
         TokenBatch batch = batch(ids, B, T);
         return time(plan, B * T, () -> {
             grads.zero();
             Transformer.Forward f = tf.forward(batch, null, null, Transformer.Save.ALL);
             activation[0] = f.activationBytes();
             tf.backward(f, loss, grads, null);
-            adam.step();
+            adam.step(1e-5);
         });
     }
 

@@ -1,21 +1,40 @@
 package steerscope.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import steerscope.analysis.Analysis;
 import steerscope.analysis.AnalysisResult;
+import steerscope.analysis.DistractorTokens;
 import steerscope.analysis.PaperChecks;
+import steerscope.analysis.Sampled;
 import steerscope.analysis.Setup;
 import steerscope.analysis.SingleLayer;
+import steerscope.io.AtomicFiles;
+import steerscope.io.Json;
+import steerscope.model.Generator;
+import steerscope.report.ReportWriter;
 import steerscope.rl.RlConfig;
+import steerscope.rl.reward.CorrectnessReward;
+import steerscope.spark.ModelSpec;
+import steerscope.spark.SparkCommands;
 import steerscope.steer.SteeringVectors;
 import steerscope.steer.VectorFiles;
+import steerscope.task.Dataset;
+import steerscope.task.Problem;
+import steerscope.util.Interrupts;
+import steerscope.util.PeakMemory;
+import steerscope.util.UserError;
 
 @Command(name = "analyze", description = "Read what steering vectors do: logit lens, ablations, path patching, attention vs MLP, "
         + "token categories, neurons. Writes the JSON files of docs/analysis-format.md into --out.")
@@ -57,28 +76,28 @@ final class AnalyzeCommand implements Callable<Integer> {
     public Integer call() {
         Path model = modelOption.dir();
         if (limit <= 0 || (maxNewTokens != null && maxNewTokens <= 0) || batch <= 0 || forwardPrompts <= 0 || paperSamples <= 0 || singleLayerSteps < 0) {
-            throw new steerscope.util.UserError("--limit, --max-new-tokens, --batch, --forward-prompts and --paper-samples must be positive, --single-layer-steps >= 0");
+            throw new UserError("--limit, --max-new-tokens, --batch, --forward-prompts and --paper-samples must be positive, --single-layer-steps >= 0");
         }
         if ((lastLayerVectors == null) != (penultimateVectors == null)) {
-            throw new steerscope.util.UserError("--last-layer-vectors and --penultimate-vectors go together");
+            throw new UserError("--last-layer-vectors and --penultimate-vectors go together");
         }
-        if (singleLayerSteps > 0 && trainData == null) throw new steerscope.util.UserError("--single-layer-steps needs --train-data");
-        if (sweepLayers != null && singleLayerSteps == 0) throw new steerscope.util.UserError("--single-layer-sweep-layers needs --single-layer-steps");
-        OutputPath.checkDir(out, "analyze", dir -> java.nio.file.Files.isRegularFile(dir.resolve("analysis.json")), overwrite);
+        if (singleLayerSteps > 0 && trainData == null) throw new UserError("--single-layer-steps needs --train-data");
+        if (sweepLayers != null && singleLayerSteps == 0) throw new UserError("--single-layer-sweep-layers needs --single-layer-steps");
+        OutputPath.checkDir(out, "analyze", dir -> Files.isRegularFile(dir.resolve("analysis.json")), overwrite);
         var problems = dataOptions.load("test");
         if (limit < problems.size()) problems = problems.subList(0, limit);
         try (ModelFiles m = ModelFiles.open(model)) {
             SteeringVectors v = VectorFiles.read(vectors, m.model.config.nLayers(), m.model.config.hiddenSize());
             int newTokens = PromptOptions.maxNewTokens(maxNewTokens, m.defaultMaxNewTokens != null ? m.defaultMaxNewTokens : 256,
                     m.model.config.maxPositionEmbeddings(), PromptOptions.longestPrompt(promptOptions.build(m), problems));
-            steerscope.model.Generator.checkRoom(m.model.config, newTokens);
+            Generator.checkRoom(m.model.config, newTokens);
             int[] layers = sweepLayers(m.model.config.nLayers());
             OutputPath.requireWritable(out);
-            steerscope.util.Interrupts.onInterrupt(() -> "the files already written in " + out + " are whole; run the same command again to go on");
+            Interrupts.onInterrupt(() -> "the files already written in " + out + " are whole; run the same command again to go on");
             long t0 = System.nanoTime();
             Analysis.Options opt = new Analysis.Options(newTokens, batch, forwardPrompts, 8, true);
             AnalysisResult r = spark == null ? Analysis.run(m.model, m.tokenizer, promptOptions.build(m), v, problems, opt, out)
-                    : steerscope.spark.SparkCommands.analyze(sparkOptions.target(spark), steerscope.spark.ModelSpec.of(model, promptOptions.template(m),
+                    : SparkCommands.analyze(sparkOptions.target(spark), ModelSpec.of(model, promptOptions.template(m),
                             promptOptions.system, promptOptions.noChat), new Setup(m.model, m.tokenizer, promptOptions.build(m), v, opt), problems, out);
             Map<String, Object> seconds = new LinkedHashMap<>();
             seconds.put("analysis", (System.nanoTime() - t0) / 1e9);
@@ -86,12 +105,12 @@ final class AnalyzeCommand implements Callable<Integer> {
             seconds.put("total", (System.nanoTime() - t0) / 1e9);
             Map<String, Object> resources = resources(seconds);
             addToAnalysisJson("resources", resources);
-            steerscope.report.ReportWriter.write(out, out.resolve("report.html"));
+            ReportWriter.write(out, out.resolve("report.html"));
             System.out.printf(Locale.ROOT, "n=%d base acc %.4f steered acc %.4f first-token-only recovery %s; last-layer vector pushes %s; files and report.html in %s%n",
                     problems.size(), r.baseAccuracy(), r.steeredAccuracy(),
                     Double.isNaN(r.firstTokenOnlyRecovery()) ? "n/a" : String.format(Locale.ROOT, "%.3f", r.firstTokenOnlyRecovery()),
-                    steerscope.io.Json.write(r.lastLayerTopTokens().subList(0, Math.min(5, r.lastLayerTopTokens().size()))), out);
-            System.out.println("time and memory (analysis.json resources): " + steerscope.io.Json.write(resources));
+                    Json.write(r.lastLayerTopTokens().subList(0, Math.min(5, r.lastLayerTopTokens().size()))), out);
+            System.out.println("time and memory (analysis.json resources): " + Json.write(resources));
         }
         return 0;
     }
@@ -101,7 +120,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         java.util.TreeSet<Integer> set = new java.util.TreeSet<>();
         if (sweepLayers == null) for (int l = 0; l < L; l++) set.add(l);
         else for (int l : sweepLayers) {
-            if (l < 0 || l >= L) throw new steerscope.util.UserError("--single-layer-sweep-layers: layer " + l + " is not in the model's 0.." + (L - 1));
+            if (l < 0 || l >= L) throw new UserError("--single-layer-sweep-layers: layer " + l + " is not in the model's 0.." + (L - 1));
             set.add(l);
         }
         if (L >= 2) {
@@ -113,12 +132,12 @@ final class AnalyzeCommand implements Callable<Integer> {
 
     /** Wall time per phase, peak memory (resident set and Java heap), and the CPUs used: what a run of this size costs. */
     private static Map<String, Object> resources(Map<String, Object> seconds) {
-        long rss = steerscope.util.PeakMemory.rssBytes();
+        long rss = PeakMemory.rssBytes();
         Map<String, Object> out = new LinkedHashMap<>();
         seconds.replaceAll((k, x) -> Math.round((Double) x * 10) / 10.0);
         out.put("seconds", seconds);
         out.put("peak_rss_mib", rss < 0 ? null : Math.round(rss / 1048576.0));
-        out.put("peak_heap_mib", Math.round(steerscope.util.PeakMemory.heapBytes() / 1048576.0));
+        out.put("peak_heap_mib", Math.round(PeakMemory.heapBytes() / 1048576.0));
         out.put("max_heap_mib", Math.round(Runtime.getRuntime().maxMemory() / 1048576.0));
         out.put("cpus", Runtime.getRuntime().availableProcessors());
         return out;
@@ -127,25 +146,25 @@ final class AnalyzeCommand implements Callable<Integer> {
     /** Adds one field to analysis.json, rewriting it atomically. */
     private void addToAnalysisJson(String field, Object value) {
         java.nio.file.Path f = out.resolve("analysis.json");
-        com.fasterxml.jackson.databind.node.ObjectNode a = (com.fasterxml.jackson.databind.node.ObjectNode) steerscope.io.Json.read(f);
-        a.set(field, steerscope.io.Json.MAPPER.valueToTree(value));
-        steerscope.io.AtomicFiles.writeString(f, steerscope.io.Json.writePretty(a));
+        ObjectNode a = (ObjectNode) Json.read(f);
+        a.set(field, Json.MAPPER.valueToTree(value));
+        AtomicFiles.writeString(f, Json.writePretty(a));
     }
 
     /** The single-layer sweep (when asked) and the paper's checks on the last and penultimate single-layer vectors (when there are some). */
-    private void paperChecks(ModelFiles m, java.util.List<steerscope.task.Problem> problems, int maxNewTokens, int[] layers, Map<String, Object> seconds) {
+    private void paperChecks(ModelFiles m, List<Problem> problems, int maxNewTokens, int[] layers, Map<String, Object> seconds) {
         if (lastLayerVectors == null && singleLayerSteps == 0) return;
         var prompts = promptOptions.build(m);
         int L = m.model.config.nLayers(), d = m.model.config.hiddenSize();
-        java.util.Set<Integer> distractors = distractorTokens != null ? steerscope.analysis.DistractorTokens.read(distractorTokens)
-                : steerscope.analysis.DistractorTokens.nextToModel(m.model.dir);
+        Set<Integer> distractors = distractorTokens != null ? DistractorTokens.read(distractorTokens)
+                : DistractorTokens.nextToModel(m.model.dir);
         PaperChecks.Options opt = new PaperChecks.Options(paperSamples, maxNewTokens, batch * paperSamples, seed, 64, 16, !noPerHead, forwardPrompts, true);
         SteeringVectors last, pen;
-        java.util.List<SteeringVectors> others = new java.util.ArrayList<>();
+        List<SteeringVectors> others = new ArrayList<>();
         if (singleLayerSteps > 0) {
-            RlConfig recipe = RlConfig.paper("vectors").with(java.util.Map.of("steps", singleLayerSteps, "lr", singleLayerLr, "maxNewTokens", maxNewTokens, "seed", seed));
-            var setup = new SingleLayer.Setup(m.model, m.tokenizer, prompts, steerscope.task.Dataset.load(trainData), problems, recipe,
-                    steerscope.rl.reward.CorrectnessReward.of(recipe.boxedOnly(), recipe.negReward()), new steerscope.analysis.Sampled.Options(paperSamples, maxNewTokens, batch * paperSamples, seed));
+            RlConfig recipe = RlConfig.paper(RlConfig.Params.VECTORS).toBuilder().steps(singleLayerSteps).lr(singleLayerLr).maxNewTokens(maxNewTokens).seed(seed).build();
+            var setup = new SingleLayer.Setup(m.model, m.tokenizer, prompts, Dataset.load(trainData), problems, recipe,
+                    CorrectnessReward.of(recipe.boxedOnly(), recipe.negReward()), new Sampled.Options(paperSamples, maxNewTokens, batch * paperSamples, seed));
             long t = System.nanoTime();
             var runs = SingleLayer.sweep(setup, layers, out.resolve("single_layer_runs"), out);
             seconds.put("single_layer_sweep", (System.nanoTime() - t) / 1e9);

@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import steerscope.bench.BenchRunner;
+import steerscope.spark.SparkBench;
 import steerscope.util.UserError;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Speed and memory against Debian's PyTorch and "
@@ -50,7 +51,7 @@ final class BenchCommand implements Callable<Integer> {
         if (!sparkOnly) new BenchRunner(new BenchRunner.Options(root, model, cache, n, quick, json, !noTorch, !noLlamaCpp)).run();
         if (spark != null) {
             if (model == null) throw new UserError("--spark needs --model DIR: the organism (./steerscope organism --out DIR) or a model with its prompts");
-            System.out.println(steerscope.spark.SparkBench.organismRow(spark, model, 3).row());
+            System.out.println(SparkBench.organismRow(spark, model, 3).row());
         }
         return 0;
     }

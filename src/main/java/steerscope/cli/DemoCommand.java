@@ -2,10 +2,12 @@ package steerscope.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import steerscope.demo.Demo;
+import steerscope.util.Interrupts;
 
 @Command(name = "demo", description = "The paper end to end on the embedded model organism: pretrain, RL-train vectors and a full fine-tune, evaluate, summarise.")
 final class DemoCommand implements Callable<Integer> {
@@ -16,7 +18,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--vectors-lr", description = "Learning rate of the steering vectors (default: the demo's, chosen by scripts/demo-sweep).") Double vectorsLr;
     @Option(names = "--full-lr", description = "Learning rate of the full fine-tune (default: the demo's).") Double fullLr;
     @Option(names = "--rl-steps", description = "RL steps of each method (default: 30, or 12 with --quick).") Integer rlSteps;
-    @Option(names = "--organism-set", paramLabel = "FIELD=VALUE", description = "Override a field of the organism's configuration (repeatable), as `organism --set`; the cache keys the result.") java.util.List<String> organismSet;
+    @Option(names = "--organism-set", paramLabel = "FIELD=VALUE", description = "Override a field of the organism's configuration (repeatable), as `organism --set`; the cache keys the result.") List<String> organismSet;
     @Option(names = "--no-analysis", description = "Stop after the accuracies (for sweeps): no analyses, no report.") boolean noAnalysis;
     @Option(names = "--overwrite", description = "Write into --out even if it holds files that are not an earlier demo's.") boolean overwrite;
     @Option(names = "--cache", paramLabel = "DIR", description = "Where pretrained organisms are kept (default: $STEERSCOPE_CACHE or ~/.cache/steerscope).") Path cache;
@@ -28,10 +30,10 @@ final class DemoCommand implements Callable<Integer> {
         // the demo's own earlier output (summary.json, or the runs/ of one that was stopped) is redone in place
         OutputPath.checkDir(out, "demo", dir -> Files.isRegularFile(dir.resolve("summary.json")) || Files.isDirectory(dir.resolve("runs")), overwrite);
         OutputPath.requireWritable(out);
-        steerscope.util.Interrupts.onInterrupt(() -> "the finished outputs in " + out + " are kept and a finished pretraining "
+        Interrupts.onInterrupt(() -> "the finished outputs in " + out + " are kept and a finished pretraining "
                 + "stays cached in " + cacheDir + "; run the same command again to redo the rest");
         new Demo(new Demo.Options(out, quick, seed, organismSeed, cacheDir, vectorsLr, fullLr, rlSteps, !noAnalysis,
-                organismSet == null ? java.util.List.of() : organismSet)).run();
+                organismSet == null ? List.of() : organismSet)).run();
         return 0;
     }
 }

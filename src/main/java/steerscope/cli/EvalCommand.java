@@ -1,12 +1,17 @@
 package steerscope.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import steerscope.model.Generator;
 import steerscope.rl.Evaluator;
+import steerscope.spark.ModelSpec;
+import steerscope.spark.SparkCommands;
+import steerscope.util.Interrupts;
 
 @Command(name = "eval", description = "Greedy pass@1 and mean accuracy over K samples on a test set.")
 final class EvalCommand implements Callable<Integer> {
@@ -35,14 +40,14 @@ final class EvalCommand implements Callable<Integer> {
             var prompts = promptOptions.build(m);
             int newTokens = PromptOptions.maxNewTokens(maxNewTokens, m.defaultMaxNewTokens != null ? m.defaultMaxNewTokens : 512,
                     m.model.config.maxPositionEmbeddings(), PromptOptions.longestPrompt(prompts, problems));
-            steerscope.model.Generator.checkRoom(m.model.config, newTokens);
+            Generator.checkRoom(m.model.config, newTokens);
             OutputPath.requireWritable(out.toAbsolutePath().getParent());
-            steerscope.util.Interrupts.onInterrupt(() -> "the results are written only at the end, so " + out
+            Interrupts.onInterrupt(() -> "the results are written only at the end, so " + out
                     + " is unchanged; run the same command again");
             Evaluator ev = new Evaluator(m.model, m.tokenizer, prompts);
             Evaluator.Options opt = new Evaluator.Options(samples, temperature, newTokens, seed, batch);
             Evaluator.Result r = spark == null ? ev.evaluate(problems, steeringOptions.resolve(m.model.config), opt, true)
-                    : steerscope.spark.SparkCommands.eval(sparkOptions.target(spark), steerscope.spark.ModelSpec.of(model, promptOptions.template(m),
+                    : SparkCommands.eval(sparkOptions.target(spark), ModelSpec.of(model, promptOptions.template(m),
                             promptOptions.system, promptOptions.noChat), problems, steeringOptions.resolve(m.model.config), opt);
             Evaluator.write(r, out);
             Evaluator.Summary s = r.summary();
@@ -56,6 +61,6 @@ final class EvalCommand implements Callable<Integer> {
 
     /** An earlier eval's results: Evaluator.write puts NAME.summary.json beside NAME.jsonl. */
     private static boolean isResults(Path file) {
-        return java.nio.file.Files.isRegularFile(file.resolveSibling(file.getFileName().toString().replaceFirst("\\.jsonl$", "") + ".summary.json"));
+        return Files.isRegularFile(file.resolveSibling(file.getFileName().toString().replaceFirst("\\.jsonl$", "") + ".summary.json"));
     }
 }

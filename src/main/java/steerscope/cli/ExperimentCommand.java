@@ -148,7 +148,7 @@ final class ExperimentCommand implements Runnable {
                 } else if (singleLayer != null) {
                     singles.putAll(fromSingleLayerJson(singleLayer, L, d));
                 } else {
-                    RlConfig recipe = RlConfig.paper("vectors").with(Map.of("steps", trainSteps, "lr", trainLr, "maxNewTokens", so.maxNewTokens(), "seed", common.seed));
+                    RlConfig recipe = RlConfig.paper(RlConfig.Params.VECTORS).toBuilder().steps(trainSteps).lr(trainLr).maxNewTokens(so.maxNewTokens()).seed(common.seed).build();
                     var setup = new SingleLayer.Setup(m.model, m.tokenizer, common.promptOptions.build(m), steerscope.task.Dataset.load(trainData), problems,
                             recipe, steerscope.rl.reward.CorrectnessReward.of(recipe.boxedOnly(), recipe.negReward()), so);
                     int[] want = layers != null ? layers : java.util.stream.IntStream.range(0, L).toArray();

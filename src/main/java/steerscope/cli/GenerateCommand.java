@@ -10,6 +10,7 @@ import steerscope.model.Generator;
 import steerscope.model.Sampler;
 import steerscope.tokenizer.ChatTemplate;
 import steerscope.tokenizer.StreamDecoder;
+import steerscope.util.UserError;
 
 @Command(name = "generate", description = "Generate a continuation of a prompt, streamed as it is produced.")
 final class GenerateCommand implements Callable<Integer> {
@@ -37,7 +38,7 @@ final class GenerateCommand implements Callable<Integer> {
                 text = m.requireChat().render(msgs, true);
             }
             int[] ids = m.tokenizer.encode(text, !chat);
-            if (ids.length == 0) throw new steerscope.util.UserError("--prompt gives no tokens");
+            if (ids.length == 0) throw new UserError("--prompt gives no tokens");
             Generator gen = new Generator(m.model.transformer, m.tokenizer::decode);
             StreamDecoder stream = m.tokenizer.streamDecoder();
             // with --truncate-prompt the prompt may give up to half the context to the default budget

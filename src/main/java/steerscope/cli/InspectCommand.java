@@ -1,11 +1,13 @@
 package steerscope.cli;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import steerscope.model.ModelConfig;
+import steerscope.tensor.Backend;
 
 @Command(name = "inspect", description = "Architecture, parameter count, dtype and tokenizer of a checkpoint.")
 final class InspectCommand implements Callable<Integer> {
@@ -25,12 +27,12 @@ final class InspectCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "vocab:        %d, tied embeddings %b, attention bias %b%n", c.vocabSize(), c.tieWordEmbeddings(), c.attentionBias());
             System.out.printf(Locale.ROOT, "rope:         theta %.0f%s%n", c.ropeTheta(), c.ropeScaling() == null ? "" : ", llama3 scaling x" + c.ropeScaling().factor());
             System.out.printf(Locale.ROOT, "tokenizer:    %s%n", m.tokenizer.summary());
-            System.out.printf(Locale.ROOT, "kernels:      %s%n", steerscope.tensor.Backend.describe());
+            System.out.printf(Locale.ROOT, "kernels:      %s%n", Backend.describe());
             System.out.printf(Locale.ROOT, "chat:         %s%n", m.chat == null ? "no chat template" : "chat template present");
             int[] biased = m.model.weights.downProjBiasLayers();
             if (biased.length > 0) {
                 System.out.printf(Locale.ROOT, "vectors:      built in: mlp.down_proj.bias on layers %s, the paper's steering vectors; this loads as "
-                        + "base + vectors (vectors import --from-checkpoint extracts them)%n", java.util.Arrays.toString(biased));
+                        + "base + vectors (vectors import --from-checkpoint extracts them)%n", Arrays.toString(biased));
             }
             System.out.printf(Locale.ROOT, "steering:     %d vectors x %d = %,d trainable parameters (%.4f%% of the model)%n", c.nLayers(), c.hiddenSize(),
                     (long) c.nLayers() * c.hiddenSize(), 100.0 * c.nLayers() * c.hiddenSize() / c.parameterCount());

@@ -1,8 +1,12 @@
 package steerscope.cli;
 
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import steerscope.tensor.Backend;
+import steerscope.util.Interrupts;
+import steerscope.util.UserError;
 
 /** Entry point: every subcommand, and the one place where a {@link steerscope.util.UserError} becomes a line and exit 2. */
 @Command(name = "steerscope", mixinStandardHelpOptions = true, version = "steerscope 0.1.0", scope = CommandLine.ScopeType.INHERIT,
@@ -27,12 +31,12 @@ import picocli.CommandLine.Option;
         })
 public final class Main implements Runnable {
     public static void main(String[] args) {
-        steerscope.util.Interrupts.install(); // Ctrl-C / SIGTERM: finish the write in progress, remove temp files, say how to resume
+        Interrupts.install(); // Ctrl-C / SIGTERM: finish the write in progress, remove temp files, say how to resume
         int status;
         try {
             status = run(args);
         } finally {
-            steerscope.util.Interrupts.finished();
+            Interrupts.finished();
         }
         System.exit(status);
     }
@@ -42,18 +46,18 @@ public final class Main implements Runnable {
         // the matmul backend is chosen before any command runs (here, so that a missing library is a one-line error)
         // (and put back afterwards: tests run many command lines in one JVM)
         kernels = "java";
-        steerscope.tensor.Backend before = steerscope.tensor.Backend.current();
+        Backend before = Backend.current();
         cli.setExecutionStrategy(parsed -> {
             try {
-                steerscope.tensor.Backend.select(kernels);
-            } catch (steerscope.util.UserError e) {
+                Backend.select(kernels);
+            } catch (UserError e) {
                 cli.getErr().println("error: " + e.getMessage());
                 return 2;
             }
             return new CommandLine.RunLast().execute(parsed);
         });
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            if (ex instanceof steerscope.util.UserError) {
+            if (ex instanceof UserError) {
                 cmd.getErr().println("error: " + ex.getMessage());
                 return 2;
             }
@@ -62,7 +66,7 @@ public final class Main implements Runnable {
         try {
             return cli.execute(args);
         } finally {
-            steerscope.tensor.Backend.use(before);
+            Backend.use(before);
         }
     }
 
@@ -73,7 +77,7 @@ public final class Main implements Runnable {
             description = "matmul kernels: java (Vector API; bit-for-bit batch invariant; default: oneDNN was not faster on the "
                     + "CPUs measured, docs/performance.md), native (oneDNN, libdnnl2) or auto (native when the library loads)")
     void kernels(String choice) {
-        if (!java.util.List.of("java", "native", "auto").contains(choice)) {
+        if (!List.of("java", "native", "auto").contains(choice)) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--kernels: expected java, native or auto, got '" + choice + "'");
         }
         kernels = choice;

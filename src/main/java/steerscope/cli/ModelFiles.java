@@ -1,7 +1,11 @@
 package steerscope.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import steerscope.io.HubCache;
+import steerscope.io.Json;
+import steerscope.model.Checkpoint;
 import steerscope.model.Model;
 import steerscope.tokenizer.ChatTemplate;
 import steerscope.tokenizer.Tokenizer;
@@ -25,30 +29,19 @@ final class ModelFiles implements AutoCloseable {
 
     /** A --model argument: a directory, or a Hub ID resolved offline in the local cache. */
     static Path resolve(String model, String revision) {
-        return steerscope.io.HubCache.fromEnvironment().resolve(model, revision, steerscope.io.HubCache.Kind.MODEL);
+        return HubCache.fromEnvironment().resolve(model, revision, HubCache.Kind.MODEL);
     }
 
     static ModelFiles open(Path dir) {
-        Model model = Model.load(dir);
+        Checkpoint c = Checkpoint.open(dir);
+        Model model = c.model();
         try {
-            Path tj = dir.resolve("tokenizer.json");
-            if (!Files.isRegularFile(tj)) throw UserError.inFile(dir, "no tokenizer.json");
-            Tokenizer tok = Tokenizer.load(tj);
-            Path tc = dir.resolve("tokenizer_config.json");
-            ChatTemplate chat = null;
-            if (Files.isRegularFile(tc)) {
-                com.fasterxml.jackson.databind.JsonNode cfg = steerscope.io.Json.read(tc);
-                if (cfg.hasNonNull("chat_template")) chat = ChatTemplate.load(tc);
-            }
-            if (tok.vocabSize() > model.config.vocabSize()) {
-                throw UserError.inFile(tj, "tokenizer has " + tok.vocabSize() + " tokens but config.json vocab_size is " + model.config.vocabSize());
-            }
             // a model steerscope made (the organism) says how it is prompted: steerscope.json
             Path defaults = dir.resolve("steerscope.json");
             String template = null;
             Integer maxNew = null;
             if (Files.isRegularFile(defaults)) {
-                com.fasterxml.jackson.databind.JsonNode d = steerscope.io.Json.read(defaults);
+                JsonNode d = Json.read(defaults);
                 if (d.has("prompt_template")) {
                     if (!d.get("prompt_template").isTextual() || !d.get("prompt_template").asText().contains("{question}")) {
                         throw UserError.inFile(defaults, "field 'prompt_template' must be a string containing {question}");
@@ -62,7 +55,7 @@ final class ModelFiles implements AutoCloseable {
                     maxNew = d.get("max_new_tokens").asInt();
                 }
             }
-            return new ModelFiles(model, tok, chat, template, maxNew);
+            return new ModelFiles(model, c.tokenizer(), c.chat(), template, maxNew);
         } catch (RuntimeException e) {
             model.close();
             throw e;

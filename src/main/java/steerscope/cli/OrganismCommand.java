@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
 import steerscope.organism.OrganismConfig;
 import steerscope.organism.OrganismEval;
 import steerscope.organism.OrganismTrainer;
+import steerscope.util.Interrupts;
 import steerscope.util.UserError;
 
 @Command(name = "organism", description = "Pretrain the model organism (a tiny Qwen2 on synthetic arithmetic) and save it in Hugging Face format.")
@@ -39,7 +40,7 @@ final class OrganismCommand implements Callable<Integer> {
         if (seed != null) changes.add("seed=" + seed);
         cfg = from != null ? OrganismTrainer.siblingConfig(from, changes) : cfg.with(changes);
         OutputPath.checkDir(out, "organism", dir -> Files.isRegularFile(dir.resolve("organism.json")), overwrite);
-        steerscope.util.Interrupts.onInterrupt(() -> "nothing was saved in " + out + "; run the same command again");
+        Interrupts.onInterrupt(() -> "nothing was saved in " + out + "; run the same command again");
         OrganismTrainer.Result r = OrganismTrainer.train(cfg, from, out, System.err::println);
         OrganismEval.Report e = r.eval();
         System.out.println(e.summary());

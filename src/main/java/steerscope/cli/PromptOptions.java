@@ -6,7 +6,6 @@ import picocli.CommandLine.Option;
 import steerscope.rl.Prompts;
 import steerscope.task.Problem;
 import steerscope.task.PromptTemplate;
-import steerscope.tokenizer.ChatTemplate;
 import steerscope.util.UserError;
 
 /** How problems become prompts: the chat template (when the model has one) or plain text. */
@@ -28,10 +27,7 @@ final class PromptOptions {
 
     Prompts build(ModelFiles m) {
         PromptTemplate t = new PromptTemplate(template(m), system);
-        if (noChat || m.chat == null) return new Prompts(m.tokenizer, t, null);
-        ChatTemplate chat = m.chat;
-        return new Prompts(m.tokenizer, t, turns -> chat.render(turns.stream()
-                .map(x -> new ChatTemplate.Message(x.role(), x.content())).toList(), true));
+        return new Prompts(m.tokenizer, t, noChat ? null : m.chat);
     }
 
     /** The longest prompt, in tokens, these problems make. */

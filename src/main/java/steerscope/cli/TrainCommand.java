@@ -1,29 +1,42 @@
 package steerscope.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import steerscope.io.FileTrees;
+import steerscope.io.IoErrors;
 import steerscope.io.Json;
+import steerscope.model.Generator;
 import steerscope.model.Model;
 import steerscope.rl.Policy;
 import steerscope.rl.Prompts;
 import steerscope.rl.RlConfig;
+import steerscope.rl.RunDirectory;
+import steerscope.rl.StepMetrics;
 import steerscope.rl.Trainer;
+import steerscope.rl.optim.LrSchedule;
 import steerscope.rl.reward.CompositeReward;
 import steerscope.rl.reward.CorrectnessReward;
 import steerscope.rl.reward.FormatReward;
 import steerscope.rl.reward.LengthPenalty;
 import steerscope.rl.reward.Reward;
+import steerscope.spark.ModelSpec;
+import steerscope.spark.RewardFactory;
+import steerscope.spark.SparkCommands;
 import steerscope.steer.SteeringVectors;
 import steerscope.task.Problem;
+import steerscope.util.Interrupts;
 import steerscope.util.UserError;
 
 @Command(name = "train", description = "RL-train steering vectors (default) or every weight, with GRPO/RLOO on verifiable rewards.")
@@ -75,17 +88,17 @@ final class TrainCommand implements Callable<Integer> {
         Path model = modelOption.dir();
         RlConfig cfg = config();
         if (resume && overwrite) throw new UserError("--resume continues the run in --out and --overwrite starts it over: give one");
-        if (spark != null) steerscope.spark.SparkCommands.requireVectors(cfg, model);
+        if (spark != null) SparkCommands.refuseUnsupported(cfg, model);
         List<Problem> problems = dataOptions.load("train");
         try (ModelFiles m = ModelFiles.open(model)) {
             Prompts prompts = promptOptions.build(m);
             if (maxNewTokens == null) {
                 int def = m.defaultMaxNewTokens != null ? m.defaultMaxNewTokens : cfg.maxNewTokens();
-                cfg = cfg.with(Map.of("maxNewTokens", PromptOptions.maxNewTokens(null, def,
-                        m.model.config.maxPositionEmbeddings(), PromptOptions.longestPrompt(prompts, problems))));
+                cfg = cfg.toBuilder().maxNewTokens(PromptOptions.maxNewTokens(null, def,
+                        m.model.config.maxPositionEmbeddings(), PromptOptions.longestPrompt(prompts, problems))).build();
             }
             // everything the model and the data can refuse is refused here, before --out is touched
-            steerscope.model.Generator.checkRoom(m.model.config, cfg.maxNewTokens());
+            Generator.checkRoom(m.model.config, cfg.maxNewTokens());
             if (cfg.layers() != null) {
                 for (int l : cfg.layers()) {
                     if (l < 0 || l >= m.model.config.nLayers()) {
@@ -108,21 +121,21 @@ final class TrainCommand implements Callable<Integer> {
             provenance.put("model_type", m.model.config.modelType());
             provenance.put("model_hash", ModelHash.of(m.model));
             Trainer trainer = new Trainer(cfg, policy, problems, rewards[0], rewards[1], out, provenance);
-            steerscope.util.Interrupts.onInterrupt(() -> resumeHint(out));
+            Interrupts.onInterrupt(() -> RunDirectory.resumeHint(out));
             double fw = formatReward, lp = lengthPenalty;
             boolean boxedOnly = cfg.boxedOnly();
             double negReward = cfg.negReward();
             int lb = lengthBudget;
-            var lines = spark == null ? trainer.run(resume) : steerscope.spark.SparkCommands.train(sparkOptions.target(spark), trainer, policy, cfg,
-                    steerscope.spark.ModelSpec.of(model, promptOptions.template(m), promptOptions.system, promptOptions.noChat),
+            List<StepMetrics> lines = spark == null ? trainer.run(resume) : SparkCommands.train(sparkOptions.target(spark), trainer, policy, cfg,
+                    ModelSpec.of(model, promptOptions.template(m), promptOptions.system, promptOptions.noChat),
                     () -> { // built again on each executor
                         Reward[] r = rewards(boxedOnly, negReward, fw, lp, lb);
-                        return new steerscope.spark.RewardFactory.Rewards(r[0], r[1]);
+                        return new RewardFactory.Rewards(r[0], r[1]);
                     }, resume);
             if (!lines.isEmpty()) {
                 var last = lines.get(lines.size() - 1);
                 System.out.printf(Locale.ROOT, "done: %d steps, last reward %.3f, accuracy %.3f; run in %s%n", cfg.steps(),
-                        (double) last.get("reward_mean"), (double) last.get("accuracy"), out);
+                        last.rewardMean(), last.accuracy(), out);
             }
         }
         return 0;
@@ -137,9 +150,9 @@ final class TrainCommand implements Callable<Integer> {
         boolean isRun = Files.isRegularFile(cfgFile) && Files.isRegularFile(out.resolve("metrics.jsonl"));
         if (overwrite && isRun) {
             try {
-                for (String f : Trainer.RUN_FILES) steerscope.io.FileTrees.delete(out.resolve(f));
-            } catch (java.io.IOException e) {
-                throw UserError.inFile(out, "cannot remove the earlier run: " + steerscope.io.IoErrors.describe(e));
+                for (String f : RunDirectory.FILES) FileTrees.delete(out.resolve(f));
+            } catch (IOException e) {
+                throw UserError.inFile(out, "cannot remove the earlier run: " + IoErrors.describe(e));
             }
             return;
         }
@@ -156,24 +169,13 @@ final class TrainCommand implements Callable<Integer> {
 
     /** The first top-level field that differs, as "field: saved -> now", or null. */
     private static String firstDifference(JsonNode saved, JsonNode now) {
-        var names = new java.util.TreeSet<String>();
+        var names = new TreeSet<String>();
         saved.fieldNames().forEachRemaining(names::add);
         now.fieldNames().forEachRemaining(names::add);
         for (String n : names) {
-            if (!java.util.Objects.equals(saved.get(n), now.get(n))) return n + ": " + saved.get(n) + " -> " + now.get(n);
+            if (!Objects.equals(saved.get(n), now.get(n))) return n + ": " + saved.get(n) + " -> " + now.get(n);
         }
         return null;
-    }
-
-    /** What an interrupted run says: the checkpoint it kept and the command that continues from it. */
-    static String resumeHint(Path runDir) {
-        Path latest = runDir.resolve("checkpoints").resolve("latest");
-        try {
-            String name = Files.readString(latest).trim();
-            return "the last checkpoint, " + runDir.resolve("checkpoints").resolve(name) + ", is whole; run the same command with --resume to continue from it";
-        } catch (java.io.IOException e) {
-            return "no checkpoint was written yet; run the same command with --resume to start again";
-        }
     }
 
     static Reward[] rewards(RlConfig cfg, double formatReward, double lengthPenalty, int lengthBudget) {
@@ -191,40 +193,34 @@ final class TrainCommand implements Callable<Integer> {
 
     RlConfig config() {
         if (!preset.equals("paper")) throw new UserError("--preset: unknown preset '" + preset + "' (known: paper)");
-        RlConfig base = RlConfig.paper(params);
-        Map<String, Object> ch = new LinkedHashMap<>();
-        if (layers != null) ch.put("layers", layers);
-        if (algo != null) ch.put("algo", algo);
-        if (scaleByStd != null) ch.put("scaleByStd", scaleByStd);
-        if (lossAgg != null) ch.put("lossAgg", lossAgg);
-        if (group != null) ch.put("group", group);
-        if (promptsPerStep != null) ch.put("promptsPerStep", promptsPerStep);
-        if (steps != null) ch.put("steps", steps);
-        if (innerEpochs != null) ch.put("innerEpochs", innerEpochs);
-        if (clipEps != null) ch.put("clipEps", clipEps);
-        if (lr != null) ch.put("lr", lr);
-        if (weightDecay != null) ch.put("weightDecay", weightDecay);
-        if (maxGradNorm != null) ch.put("maxGradNorm", maxGradNorm);
-        if (warmup != null) { ch.put("warmupSteps", warmup); ch.put("warmupRatio", 0.0); }
-        if (warmupRatio != null) ch.put("warmupRatio", warmupRatio);
-        if (negReward != null) ch.put("negReward", negReward);
-        if (answerFallback) ch.put("boxedOnly", false);
-        if (schedule != null) ch.put("schedule", schedule);
-        if (beta != null) ch.put("klBeta", beta);
-        if (maxNewTokens != null) ch.put("maxNewTokens", maxNewTokens);
-        if (stop != null) ch.put("stop", stop);
-        if (temperature != null) ch.put("temperature", temperature);
-        if (topP != null) ch.put("topP", topP);
-        if (microBatch != null) ch.put("microBatch", microBatch);
-        if (checkpointEvery != null) ch.put("checkpointEvery", checkpointEvery);
-        if (recompute != null) ch.put("recompute", recompute);
-        if (seed != null) ch.put("seed", seed);
-        if (maxBadSteps != null) ch.put("maxBadSteps", maxBadSteps);
-        try {
-            return base.with(ch);
-        } catch (IllegalArgumentException e) {
-            Throwable c = e.getCause() != null && e.getCause().getCause() instanceof UserError u ? u : e;
-            throw c instanceof UserError u ? u : new UserError(e.getMessage());
-        }
+        RlConfig.Builder b = RlConfig.paper(RlConfig.Params.parse(params)).toBuilder();
+        if (layers != null) b.layers(layers);
+        if (algo != null) b.algo(RlConfig.Algo.parse(algo));
+        if (scaleByStd != null) b.scaleByStd(scaleByStd);
+        if (lossAgg != null) b.lossAgg(RlConfig.LossAgg.parse(lossAgg));
+        if (group != null) b.group(group);
+        if (promptsPerStep != null) b.promptsPerStep(promptsPerStep);
+        if (steps != null) b.steps(steps);
+        if (innerEpochs != null) b.innerEpochs(innerEpochs);
+        if (clipEps != null) b.clipEps(clipEps);
+        if (lr != null) b.lr(lr);
+        if (weightDecay != null) b.weightDecay(weightDecay);
+        if (maxGradNorm != null) b.maxGradNorm(maxGradNorm);
+        if (warmup != null) b.warmupSteps(warmup).warmupRatio(0.0);
+        if (warmupRatio != null) b.warmupRatio(warmupRatio);
+        if (negReward != null) b.negReward(negReward);
+        if (answerFallback) b.boxedOnly(false);
+        if (schedule != null) b.schedule(LrSchedule.Kind.parse(schedule));
+        if (beta != null) b.klBeta(beta);
+        if (maxNewTokens != null) b.maxNewTokens(maxNewTokens);
+        if (stop != null) b.stop(stop);
+        if (temperature != null) b.temperature(temperature);
+        if (topP != null) b.topP(topP);
+        if (microBatch != null) b.microBatch(microBatch);
+        if (checkpointEvery != null) b.checkpointEvery(checkpointEvery);
+        if (recompute != null) b.recompute(recompute);
+        if (seed != null) b.seed(seed);
+        if (maxBadSteps != null) b.maxBadSteps(maxBadSteps);
+        return b.build();
     }
 }

@@ -1,7 +1,9 @@
 package steerscope.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -66,7 +68,7 @@ final class VectorsCommand implements Runnable {
             Kernels.matmul(logits, x, 1, head, null);
             Integer[] idx = new Integer[m.tokenizer.vocabSize()];
             for (int i = 0; i < idx.length; i++) idx[i] = i;
-            java.util.Arrays.sort(idx, (a, b) -> Float.compare(logits[b], logits[a]));
+            Arrays.sort(idx, (a, b) -> Float.compare(logits[b], logits[a]));
             List<String> out = new ArrayList<>();
             for (int i = 0; i < Math.min(k, idx.length); i++) out.add(Json.write(m.tokenizer.decode(new int[] {idx[i]})));
             return out;
@@ -174,14 +176,14 @@ final class VectorsCommand implements Runnable {
             SteeringVectors v = file != null ? GgufControlVector.read(file, layers) : fromCheckpoint(ModelFiles.resolve(checkpoint, revision));
             OutputPath.checkFile(out, "vectors import", VectorsCommand::isVectorFile, overwrite);
             VectorFiles.write(v, out);
-            System.out.printf(Locale.ROOT, "wrote %s: vectors on layers %s%n", out, java.util.Arrays.toString(v.layers()));
+            System.out.printf(Locale.ROOT, "wrote %s: vectors on layers %s%n", out, Arrays.toString(v.layers()));
             return 0;
         }
 
         /** The biases of a checkpoint directory, tagged with the base model's identity; or of one safetensors file. */
         private SteeringVectors fromCheckpoint(Path source) {
             SteeringVectors v;
-            if (java.nio.file.Files.isDirectory(source)) {
+            if (Files.isDirectory(source)) {
                 try (Model m = Model.load(source)) {
                     v = DownProjBias.of(m.weights);
                     if (v.layers().length == 0) throw UserError.inFile(source, "carries no model.layers.N.mlp.down_proj.bias (expected the paper's steering vectors)");
@@ -191,7 +193,7 @@ final class VectorsCommand implements Runnable {
                 }
             } else {
                 Path config = source.toAbsolutePath().getParent().resolve("config.json");
-                int n = layers > 0 ? layers : java.nio.file.Files.isRegularFile(config) ? ModelConfig.load(config.getParent()).nLayers() : 0;
+                int n = layers > 0 ? layers : Files.isRegularFile(config) ? ModelConfig.load(config.getParent()).nLayers() : 0;
                 if (n == 0) throw UserError.inFile(source, "no config.json beside it: pass --layers N (the model's layer count)");
                 v = DownProjBias.readFile(source, n);
             }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import steerscope.io.Json;
 import steerscope.rl.Evaluator;
@@ -64,7 +65,7 @@ final class Accuracies {
     static Recovered recovered(double[][] columns) {
         Bootstrap.Interval gain = gain(columns[0], columns[2]);
         if (!gain.above(0)) {
-            return new Recovered(null, null, String.format(java.util.Locale.ROOT,
+            return new Recovered(null, null, String.format(Locale.ROOT,
                     "not measurable: the full fine-tune's gain over the base, %.3f [%.3f, %.3f], is not positive beyond its 95%% interval",
                     gain.value(), gain.lo(), gain.hi()));
         }

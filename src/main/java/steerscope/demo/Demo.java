@@ -1,8 +1,10 @@
 package steerscope.demo;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -16,6 +18,7 @@ import steerscope.analysis.SingleLayer;
 import steerscope.io.AtomicFiles;
 import steerscope.io.FileTrees;
 import steerscope.io.Json;
+import steerscope.model.Checkpoint;
 import steerscope.model.Model;
 import steerscope.model.Transformer;
 import steerscope.organism.OrganismConfig;
@@ -37,7 +40,6 @@ import steerscope.task.synth.ArithmeticProblem;
 import steerscope.task.synth.HeldOutSplit;
 import steerscope.task.synth.JsonlExport;
 import steerscope.tensor.Kernels;
-import steerscope.tokenizer.ChatTemplate;
 import steerscope.tokenizer.Tokenizer;
 import steerscope.util.UserError;
 
@@ -125,7 +127,7 @@ public final class Demo {
         Path out = opt.out().toAbsolutePath();
         try {
             Files.createDirectories(out);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw UserError.inFile(out, "cannot create the output directory: " + e.getMessage());
         }
 
@@ -140,11 +142,10 @@ public final class Demo {
         }
         endStage("organism");
 
-        try (Model base = Model.load(organismDir)) {
-            Tokenizer tok = Tokenizer.load(organismDir.resolve("tokenizer.json"));
-            ChatTemplate chat = ChatTemplate.load(organismDir.resolve("tokenizer_config.json"));
-            Prompts prompts = new Prompts(tok, new PromptTemplate("{question}"), turns -> chat.render(
-                    turns.stream().map(t -> new ChatTemplate.Message(t.role(), t.content())).toList(), true));
+        try (Checkpoint organism = Checkpoint.open(organismDir)) {
+            Model base = organism.model();
+            Tokenizer tok = organism.tokenizer();
+            Prompts prompts = new Prompts(tok, new PromptTemplate("{question}"), organism.chat());
 
             // the data: RL prompts from the training split, evaluation on the held-out split
             HeldOutSplit split = new HeldOutSplit(oc.task());
@@ -164,8 +165,8 @@ public final class Demo {
             Evaluator.write(baseResult, out.resolve("eval/base.jsonl"));
             endStage("eval_base");
 
-            RlConfig vcfg = recipe("vectors", opt.vectorsLr());
-            RlConfig fcfg = recipe("full", opt.fullLr());
+            RlConfig vcfg = recipe(RlConfig.Params.VECTORS, opt.vectorsLr());
+            RlConfig fcfg = recipe(RlConfig.Params.FULL, opt.fullLr());
             Reward correct = CorrectnessReward.of(vcfg.boxedOnly(), vcfg.negReward());
             Map<String, String> provenance = Map.of("base_model", "steerscope organism " + oc.key(), "model_type", base.config.modelType());
 
@@ -255,9 +256,9 @@ public final class Demo {
     }
 
     /** The paper's recipe (RLOO, 16 x 16, T = 1, no std, no clip, no KL) at the organism's scale. */
-    RlConfig recipe(String params, double lr) {
-        return RlConfig.paper(params).with(Map.of("steps", opt.rlSteps(), "lr", lr, "maxNewTokens", MAX_NEW_TOKENS,
-                "checkpointEvery", 5, "microBatch", 32, "seed", opt.seed()));
+    RlConfig recipe(RlConfig.Params params, double lr) {
+        return RlConfig.paper(params).toBuilder().steps(opt.rlSteps()).lr(lr).maxNewTokens(MAX_NEW_TOKENS).checkpointEvery(5)
+                .microBatch(32).seed(opt.seed()).build();
     }
 
     /**
@@ -276,7 +277,7 @@ public final class Demo {
         }
         Integer[] order = new Integer[V];
         for (int v = 0; v < V; v++) order[v] = v;
-        java.util.Arrays.sort(order, (a, b) -> Double.compare(mean[b], mean[a]));
+        Arrays.sort(order, (a, b) -> Double.compare(mean[b], mean[a]));
         List<Map<String, Object>> out = new ArrayList<>();
         for (int r = 0; r < 10; r++) {
             Map<String, Object> e = new LinkedHashMap<>();
@@ -329,7 +330,7 @@ public final class Demo {
     private static void deleteRun(Path dir) {
         try {
             FileTrees.delete(dir);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw UserError.inFile(dir, "cannot clear the previous run: " + e.getMessage());
         }
     }

@@ -1,12 +1,18 @@
 package steerscope.io;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import steerscope.util.Interrupts;
 import steerscope.util.UserError;
 
 /**
@@ -35,7 +41,7 @@ public final class AtomicFiles {
     }
 
     public static void write(Path target, Writer writer) {
-        steerscope.util.Interrupts.critical(() -> writeNow(target, writer)); // Ctrl-C waits for the rename
+        Interrupts.critical(() -> writeNow(target, writer)); // Ctrl-C waits for the rename
     }
 
     private static void writeNow(Path target, Writer writer) {
@@ -45,15 +51,15 @@ public final class AtomicFiles {
             Files.createDirectories(dir);
             tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
             fault.before(target);
-            try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE);
-                 OutputStream out = new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(channel), 1 << 20)) {
+            try (var channel = FileChannel.open(tmp, StandardOpenOption.WRITE);
+                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 20)) {
                 writer.write(out);
                 out.flush();
                 channel.force(true);
             }
             try {
                 // createTempFile makes the file owner-only; outputs are meant to be read and shared like any file
-                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
             } catch (UnsupportedOperationException e) {
                 // not a POSIX file system: keep its default
             }
@@ -82,7 +88,7 @@ public final class AtomicFiles {
      * pointing at nothing. Linux and macOS allow it; Windows cannot open a directory and needs no such step.
      */
     public static void syncDirectory(Path dir) throws IOException {
-        try (var ch = java.nio.channels.FileChannel.open(dir, java.nio.file.StandardOpenOption.READ)) {
+        try (var ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException e) {
             if (!System.getProperty("os.name", "").startsWith("Windows")) throw e;

@@ -1,6 +1,7 @@
 package steerscope.io;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -33,7 +34,7 @@ public final class Json {
             return MAPPER.readTree(Files.readAllBytes(file));
         } catch (NoSuchFileException e) {
             throw UserError.inFile(file, "file not found");
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw UserError.inFile(file, "malformed JSON: " + e.getOriginalMessage()
                     + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ", column "
                             + e.getLocation().getColumnNr() + ")" : ""));

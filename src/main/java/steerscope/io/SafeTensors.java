@@ -1,5 +1,6 @@
 package steerscope.io;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -12,6 +13,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -41,7 +43,7 @@ public final class SafeTensors implements AutoCloseable {
         }
 
         public String shapeString() {
-            return java.util.Arrays.toString(shape);
+            return Arrays.toString(shape);
         }
     }
 
@@ -79,7 +81,7 @@ public final class SafeTensors implements AutoCloseable {
             JsonNode header;
             try {
                 // one JSON value, then at most padding spaces (as the reference writer pads): no trailing bytes
-                header = Json.MAPPER.reader().with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                header = Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                         .readTree(new String(headerBytes, StandardCharsets.UTF_8).trim());
             } catch (IOException e) {
                 throw UserError.inFile(file, "safetensors header is not valid JSON: " + firstLine(e.getMessage()));
@@ -154,7 +156,7 @@ public final class SafeTensors implements AutoCloseable {
                     + dataSize + "-byte data section (truncated file?)");
         }
         if (numel > (Long.MAX_VALUE / 8) || end - begin != numel * dtype.bytes) {
-            throw UserError.inFile(file, where + ": " + (end - begin) + " bytes do not hold shape " + java.util.Arrays.toString(shape) + " of " + dtype);
+            throw UserError.inFile(file, where + ": " + (end - begin) + " bytes do not hold shape " + Arrays.toString(shape) + " of " + dtype);
         }
         return new Entry(name, dtype, shape, begin, end);
     }

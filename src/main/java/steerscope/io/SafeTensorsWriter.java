@@ -1,12 +1,15 @@
 package steerscope.io;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +37,7 @@ public final class SafeTensorsWriter {
         long n = 1;
         for (long d : shape) n *= d;
         if (n != values.length) {
-            throw new IllegalArgumentException(name + ": " + values.length + " values for shape " + java.util.Arrays.toString(shape));
+            throw new IllegalArgumentException(name + ": " + values.length + " values for shape " + Arrays.toString(shape));
         }
         tensors.add(new Pending(name, dtype, shape.clone(), values));
         return this;
@@ -88,11 +91,11 @@ public final class SafeTensorsWriter {
     }
 
     public byte[] toBytes() {
-        var bytes = new java.io.ByteArrayOutputStream();
+        var bytes = new ByteArrayOutputStream();
         try {
             writeTo(bytes);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
     }

@@ -79,26 +79,19 @@ public final class GgufModelExport {
             for (int i = 0; i < factors.length; i++) factors[i] = (float) ((double) plain[i] / scaled[i]);
             vector(g, "rope_freqs.weight", factors);
         }
-        matrix(g, "token_embd.weight", w.embed, type, 0);
-        vector(g, "output_norm.weight", w.finalNorm);
-        if (w.lmHead != w.embed) matrix(g, "output.weight", w.lmHead, type, 0);
+        matrix(g, GlobalTensor.EMBED.gguf, w.embed, type, 0);
+        vector(g, GlobalTensor.FINAL_NORM.gguf, w.finalNorm);
+        if (w.lmHead != w.embed) matrix(g, GlobalTensor.LM_HEAD.gguf, w.lmHead, type, 0);
         for (int l = 0; l < c.nLayers(); l++) {
             ModelWeights.Layer L = w.layers[l];
-            String p = "blk." + l + ".";
-            vector(g, p + "attn_norm.weight", L.attnNorm);
-            matrix(g, p + "attn_q.weight", L.wq, type, permute ? c.nHeads() : 0);
-            matrix(g, p + "attn_k.weight", L.wk, type, permute ? c.nKvHeads() : 0);
-            matrix(g, p + "attn_v.weight", L.wv, type, 0);
-            if (L.bq != null) {
-                vector(g, p + "attn_q.bias", permute ? permuteRows(L.bq, c.nHeads()) : L.bq);
-                vector(g, p + "attn_k.bias", permute ? permuteRows(L.bk, c.nKvHeads()) : L.bk);
-                vector(g, p + "attn_v.bias", L.bv);
+            for (LayerTensor t : LayerTensor.values()) {
+                if (t.gguf == null || !t.isMatrix() && t.vec(L) == null) continue;
+                String name = "blk." + l + "." + t.gguf;
+                int heads = !permute ? 0 : t == LayerTensor.Q || t == LayerTensor.Q_BIAS ? c.nHeads()
+                        : t == LayerTensor.K || t == LayerTensor.K_BIAS ? c.nKvHeads() : 0;
+                if (t.isMatrix()) matrix(g, name, t.mat(L), type, heads);
+                else vector(g, name, heads > 0 ? permuteRows(t.vec(L), heads) : t.vec(L));
             }
-            matrix(g, p + "attn_output.weight", L.wo, type, 0);
-            vector(g, p + "ffn_norm.weight", L.mlpNorm);
-            matrix(g, p + "ffn_gate.weight", L.wGate, type, 0);
-            matrix(g, p + "ffn_up.weight", L.wUp, type, 0);
-            matrix(g, p + "ffn_down.weight", L.wDown, type, 0);
         }
         g.write(out);
     }

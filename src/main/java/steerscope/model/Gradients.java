@@ -1,5 +1,8 @@
 package steerscope.model;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.function.BiConsumer;
 
 /**
@@ -21,57 +24,58 @@ public final class Gradients {
         this.vectors = new float[c.nLayers()][c.hiddenSize()];
         this.layers = new Layer[c.nLayers()];
         if (!full) return;
-        int d = c.hiddenSize(), q = c.qDim(), kv = c.kvDim(), ff = c.intermediateSize();
-        embed = new float[c.vocabSize() * d];
-        lmHead = c.tieWordEmbeddings() ? null : new float[c.vocabSize() * d];
-        finalNorm = new float[d];
+        embed = new float[GlobalTensor.EMBED.size(c)];
+        lmHead = GlobalTensor.LM_HEAD.required(c) ? new float[GlobalTensor.LM_HEAD.size(c)] : null;
+        finalNorm = new float[GlobalTensor.FINAL_NORM.size(c)];
         for (int l = 0; l < layers.length; l++) {
-            Layer g = layers[l] = new Layer();
-            g.wq = new float[q * d]; g.wk = new float[kv * d]; g.wv = new float[kv * d]; g.wo = new float[d * q];
-            g.wGate = new float[ff * d]; g.wUp = new float[ff * d]; g.wDown = new float[d * ff];
-            g.attnNorm = new float[d]; g.mlpNorm = new float[d];
-            if (c.attentionBias()) {
-                g.bq = new float[q]; g.bk = new float[kv]; g.bv = new float[kv];
+            layers[l] = new Layer();
+            for (LayerTensor t : LayerTensor.values()) {
+                if (t.trainable(c)) t.setGrad(layers[l], new float[t.size(c)]);
             }
         }
     }
 
-    /** Every weight gradient with its checkpoint name, in the order of {@link ModelWeights}. */
-    public void forEachWeight(BiConsumer<String, float[]> fn) {
-        if (!full) return;
-        fn.accept("model.embed_tokens.weight", embed);
+    /** One weight's gradient: its checkpoint name, and what optimizers' weight-decay rules ask of it. */
+    public record Weight(String name, float[] grad, boolean matrix, boolean embedding) {}
+
+    /** Every weight gradient, in checkpoint order (that of {@link ModelWeights#forEachTensor}); empty unless full. */
+    public List<Weight> weights() {
+        List<Weight> out = new ArrayList<>();
+        if (!full) return out;
+        for (GlobalTensor g : GlobalTensor.values()) if (g.beforeLayers()) global(g, out);
         for (int l = 0; l < layers.length; l++) {
-            String p = "model.layers." + l + ".";
-            Layer g = layers[l];
-            fn.accept(p + "input_layernorm.weight", g.attnNorm);
-            fn.accept(p + "self_attn.q_proj.weight", g.wq);
-            fn.accept(p + "self_attn.k_proj.weight", g.wk);
-            fn.accept(p + "self_attn.v_proj.weight", g.wv);
-            if (g.bq != null) {
-                fn.accept(p + "self_attn.q_proj.bias", g.bq);
-                fn.accept(p + "self_attn.k_proj.bias", g.bk);
-                fn.accept(p + "self_attn.v_proj.bias", g.bv);
+            for (LayerTensor t : LayerTensor.values()) {
+                if (t != LayerTensor.DOWN_BIAS && t.grad(layers[l]) != null) out.add(new Weight(t.name(l), t.grad(layers[l]), t.isMatrix(), false));
             }
-            fn.accept(p + "self_attn.o_proj.weight", g.wo);
-            fn.accept(p + "post_attention_layernorm.weight", g.mlpNorm);
-            fn.accept(p + "mlp.gate_proj.weight", g.wGate);
-            fn.accept(p + "mlp.up_proj.weight", g.wUp);
-            fn.accept(p + "mlp.down_proj.weight", g.wDown);
         }
-        fn.accept("model.norm.weight", finalNorm);
-        if (lmHead != null) fn.accept("lm_head.weight", lmHead);
+        for (GlobalTensor g : GlobalTensor.values()) if (!g.beforeLayers()) global(g, out);
+        return out;
+    }
+
+    private void global(GlobalTensor g, List<Weight> out) {
+        float[] a = switch (g) {
+            case EMBED -> embed;
+            case FINAL_NORM -> finalNorm;
+            case LM_HEAD -> lmHead; // null when tied: the embedding's gradient holds both uses
+        };
+        if (a != null) out.add(new Weight(g.hfName, a, g.isMatrix(), g == GlobalTensor.EMBED));
+    }
+
+    /** Every weight gradient with its checkpoint name, in checkpoint order. */
+    public void forEachWeight(BiConsumer<String, float[]> fn) {
+        for (Weight w : weights()) fn.accept(w.name(), w.grad());
     }
 
     public void zero() {
-        for (float[] v : vectors) java.util.Arrays.fill(v, 0f);
-        forEachWeight((n, a) -> java.util.Arrays.fill(a, 0f));
+        for (float[] v : vectors) Arrays.fill(v, 0f);
+        forEachWeight((n, a) -> Arrays.fill(a, 0f));
     }
 
     /** Overwrites these gradients with another set of the same shape (a step's result into the optimizer's arrays). */
     public void copyFrom(Gradients other) {
         for (int l = 0; l < vectors.length; l++) System.arraycopy(other.vectors[l], 0, vectors[l], 0, vectors[l].length);
         if (full) {
-            java.util.List<float[]> src = new java.util.ArrayList<>();
+            List<float[]> src = new ArrayList<>();
             other.forEachWeight((n, a) -> src.add(a));
             int[] i = {0};
             forEachWeight((n, a) -> System.arraycopy(src.get(i[0]++), 0, a, 0, a.length));

@@ -4,12 +4,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
+import java.util.stream.IntStream;
 import steerscope.io.Json;
 import steerscope.io.SafeTensors;
+import steerscope.io.SafeTensorsWriter;
+import steerscope.tensor.DType;
 import steerscope.tensor.Mat;
 import steerscope.util.UserError;
 
@@ -93,33 +98,21 @@ public final class ModelWeights implements AutoCloseable {
 
     private void bind(Map<String, SafeTensors> byTensor, Path source) {
         ModelConfig c = config;
-        int d = c.hiddenSize(), q = c.qDim(), kv = c.kvDim(), ff = c.intermediateSize();
         Binder b = new Binder(byTensor, source);
-        embed = b.mat("model.embed_tokens.weight", c.vocabSize(), d);
-        finalNorm = b.vec("model.norm.weight", d);
-        if (c.tieWordEmbeddings() && !byTensor.containsKey("lm_head.weight")) {
+        embed = b.mat(GlobalTensor.EMBED.hfName, GlobalTensor.EMBED.shape(c));
+        finalNorm = b.vec(GlobalTensor.FINAL_NORM.hfName, GlobalTensor.FINAL_NORM.shape(c));
+        if (c.tieWordEmbeddings() && !byTensor.containsKey(GlobalTensor.LM_HEAD.hfName)) {
             lmHead = embed;
         } else {
-            lmHead = b.mat("lm_head.weight", c.vocabSize(), d);
+            lmHead = b.mat(GlobalTensor.LM_HEAD.hfName, GlobalTensor.LM_HEAD.shape(c));
         }
         for (int l = 0; l < c.nLayers(); l++) {
-            String p = "model.layers." + l + ".";
-            Layer L = layers[l];
-            L.attnNorm = b.vec(p + "input_layernorm.weight", d);
-            L.mlpNorm = b.vec(p + "post_attention_layernorm.weight", d);
-            L.wq = b.mat(p + "self_attn.q_proj.weight", q, d);
-            L.wk = b.mat(p + "self_attn.k_proj.weight", kv, d);
-            L.wv = b.mat(p + "self_attn.v_proj.weight", kv, d);
-            L.wo = b.mat(p + "self_attn.o_proj.weight", d, q);
-            if (c.attentionBias()) {
-                L.bq = b.vec(p + "self_attn.q_proj.bias", q);
-                L.bk = b.vec(p + "self_attn.k_proj.bias", kv);
-                L.bv = b.vec(p + "self_attn.v_proj.bias", kv);
+            for (LayerTensor t : LayerTensor.values()) {
+                String name = t.name(l);
+                if (!t.required(c) && !byTensor.containsKey(name)) continue;
+                if (t.isMatrix()) t.set(layers[l], b.mat(name, t.shape(c)));
+                else t.set(layers[l], b.vec(name, t.shape(c)));
             }
-            L.wGate = b.mat(p + "mlp.gate_proj.weight", ff, d);
-            L.wUp = b.mat(p + "mlp.up_proj.weight", ff, d);
-            L.wDown = b.mat(p + "mlp.down_proj.weight", d, ff);
-            if (byTensor.containsKey(p + "mlp.down_proj.bias")) L.bDown = b.vec(p + "mlp.down_proj.bias", d);
         }
     }
 
@@ -128,66 +121,67 @@ public final class ModelWeights implements AutoCloseable {
             SafeTensors st = byTensor.get(name);
             if (st == null) throw UserError.inFile(source, "missing tensor '" + name + "'");
             SafeTensors.Entry e = st.entry(name);
-            if (!java.util.Arrays.equals(e.shape(), shape)) {
+            if (!Arrays.equals(e.shape(), shape)) {
                 throw UserError.inFile(st.file(), "tensor '" + name + "' has shape " + e.shapeString()
-                        + " but config.json implies " + java.util.Arrays.toString(shape));
+                        + " but config.json implies " + Arrays.toString(shape));
             }
             return e;
         }
 
-        Mat mat(String name, int rows, int cols) {
-            SafeTensors.Entry e = entry(name, rows, cols);
-            return Mat.mapped(byTensor.get(name).segment(name), e.dtype(), rows, cols);
+        Mat mat(String name, int[] shape) {
+            SafeTensors.Entry e = entry(name, shape[0], shape[1]);
+            return Mat.mapped(byTensor.get(name).segment(name), e.dtype(), shape[0], shape[1]);
         }
 
-        float[] vec(String name, int n) {
-            entry(name, n);
+        float[] vec(String name, int[] shape) {
+            entry(name, shape[0]);
             return byTensor.get(name).floats(name);
         }
     }
 
     /** The layers whose {@code mlp.down_proj} has a bias (the paper's steering vectors), in order. */
     public int[] downProjBiasLayers() {
-        return java.util.stream.IntStream.range(0, layers.length).filter(l -> layers[l].bDown != null).toArray();
+        return IntStream.range(0, layers.length).filter(l -> layers[l].bDown != null).toArray();
     }
 
     /** The dtype of the (first) weight matrix, as stored. */
-    public steerscope.tensor.DType dtype() {
+    public DType dtype() {
         return embed.dtype;
+    }
+
+    /** Receives one tensor: a weight matrix, or (matrix null) a norm weight or bias. */
+    @FunctionalInterface
+    public interface TensorVisitor {
+        void accept(String hfName, Mat matrix, float[] vector);
+    }
+
+    /** Calls fn for every tensor, in checkpoint order ({@link GlobalTensor}, {@link LayerTensor}); a tied lm_head is skipped. */
+    public void forEachTensor(TensorVisitor fn) {
+        for (GlobalTensor g : GlobalTensor.values()) if (g.beforeLayers()) global(g, fn);
+        for (int l = 0; l < layers.length; l++) {
+            for (LayerTensor t : LayerTensor.values()) {
+                if (t.isMatrix()) fn.accept(t.name(l), t.mat(layers[l]), null);
+                else if (t.vec(layers[l]) != null) fn.accept(t.name(l), null, t.vec(layers[l]));
+            }
+        }
+        for (GlobalTensor g : GlobalTensor.values()) if (!g.beforeLayers()) global(g, fn);
+    }
+
+    private void global(GlobalTensor g, TensorVisitor fn) {
+        switch (g) {
+            case EMBED -> fn.accept(g.hfName, embed, null);
+            case FINAL_NORM -> fn.accept(g.hfName, null, finalNorm);
+            case LM_HEAD -> {
+                if (lmHead != embed) fn.accept(g.hfName, lmHead, null);
+            }
+        }
     }
 
     /** Calls fn(hfName, matrix) for every weight matrix, in checkpoint order (tied lm_head is skipped). */
     public void forEachMat(BiConsumer<String, Mat> fn) {
-        fn.accept("model.embed_tokens.weight", embed);
-        for (int l = 0; l < layers.length; l++) {
-            String p = "model.layers." + l + ".";
-            Layer L = layers[l];
-            fn.accept(p + "self_attn.q_proj.weight", L.wq);
-            fn.accept(p + "self_attn.k_proj.weight", L.wk);
-            fn.accept(p + "self_attn.v_proj.weight", L.wv);
-            fn.accept(p + "self_attn.o_proj.weight", L.wo);
-            fn.accept(p + "mlp.gate_proj.weight", L.wGate);
-            fn.accept(p + "mlp.up_proj.weight", L.wUp);
-            fn.accept(p + "mlp.down_proj.weight", L.wDown);
-        }
-        if (lmHead != embed) fn.accept("lm_head.weight", lmHead);
-    }
-
-    /** Calls fn(hfName, values) for every norm weight and bias. */
-    public void forEachVec(BiConsumer<String, float[]> fn) {
-        for (int l = 0; l < layers.length; l++) {
-            String p = "model.layers." + l + ".";
-            Layer L = layers[l];
-            fn.accept(p + "input_layernorm.weight", L.attnNorm);
-            fn.accept(p + "post_attention_layernorm.weight", L.mlpNorm);
-            if (L.bq != null) {
-                fn.accept(p + "self_attn.q_proj.bias", L.bq);
-                fn.accept(p + "self_attn.k_proj.bias", L.bk);
-                fn.accept(p + "self_attn.v_proj.bias", L.bv);
-            }
-            if (L.bDown != null) fn.accept(p + "mlp.down_proj.bias", L.bDown);
-        }
-        fn.accept("model.norm.weight", finalNorm);
+        forEachTensor((n, m, v) -> {
+            if (m != null) fn.accept(n, m);
+        });
     }
 
     /** An all-F32 heap copy whose arrays an optimizer can update in place (for full fine-tuning). */
@@ -197,14 +191,10 @@ public final class ModelWeights implements AutoCloseable {
         w.lmHead = lmHead == embed ? w.embed : lmHead.toF32Copy();
         w.finalNorm = finalNorm.clone();
         for (int l = 0; l < layers.length; l++) {
-            Layer s = layers[l], t = w.layers[l];
-            t.wq = s.wq.toF32Copy(); t.wk = s.wk.toF32Copy(); t.wv = s.wv.toF32Copy(); t.wo = s.wo.toF32Copy();
-            t.wGate = s.wGate.toF32Copy(); t.wUp = s.wUp.toF32Copy(); t.wDown = s.wDown.toF32Copy();
-            t.attnNorm = s.attnNorm.clone(); t.mlpNorm = s.mlpNorm.clone();
-            t.bq = s.bq == null ? null : s.bq.clone();
-            t.bk = s.bk == null ? null : s.bk.clone();
-            t.bv = s.bv == null ? null : s.bv.clone();
-            t.bDown = s.bDown == null ? null : s.bDown.clone();
+            for (LayerTensor t : LayerTensor.values()) {
+                if (t.isMatrix()) t.set(w.layers[l], t.mat(layers[l]).toF32Copy());
+                else if (t.vec(layers[l]) != null) t.set(w.layers[l], t.vec(layers[l]).clone());
+            }
         }
         return w;
     }
@@ -214,52 +204,47 @@ public final class ModelWeights implements AutoCloseable {
      * for pairing each weight with its gradient in an optimizer.
      */
     public Map<String, float[]> arraysByName() {
-        Map<String, float[]> out = new java.util.LinkedHashMap<>();
-        forEachMat((n, m) -> {
-            if (!m.isHeap()) throw new IllegalStateException(n + " is not an F32 heap array: take a trainableCopy() first");
-            out.put(n, m.array());
+        Map<String, float[]> out = new LinkedHashMap<>();
+        forEachTensor((n, m, v) -> {
+            if (m != null && !m.isHeap()) throw new IllegalStateException(n + " is not an F32 heap array: take a trainableCopy() first");
+            out.put(n, m != null ? m.array() : v);
         });
-        forEachVec(out::put);
         return out;
     }
 
     /** Builds F32 weights from arrays by HF name (used to create fresh models, e.g. the organism). */
     public static ModelWeights fromArrays(ModelConfig c, Map<String, float[]> arrays) {
         ModelWeights w = new ModelWeights(c, List.of());
-        int d = c.hiddenSize(), q = c.qDim(), kv = c.kvDim(), ff = c.intermediateSize();
-        java.util.function.BiFunction<String, int[], Mat> mat = (name, shape) -> {
+        BiFunction<String, int[], float[]> get = (name, shape) -> {
             float[] a = arrays.get(name);
             if (a == null) throw new IllegalArgumentException("missing " + name);
-            return Mat.of(a, shape[0], shape[1]);
+            return a;
         };
-        w.embed = mat.apply("model.embed_tokens.weight", new int[] {c.vocabSize(), d});
-        w.lmHead = c.tieWordEmbeddings() ? w.embed : mat.apply("lm_head.weight", new int[] {c.vocabSize(), d});
-        w.finalNorm = arrays.get("model.norm.weight");
+        int[] es = GlobalTensor.EMBED.shape(c);
+        w.embed = Mat.of(get.apply(GlobalTensor.EMBED.hfName, es), es[0], es[1]);
+        w.lmHead = c.tieWordEmbeddings() ? w.embed : Mat.of(get.apply(GlobalTensor.LM_HEAD.hfName, es), es[0], es[1]);
+        w.finalNorm = get.apply(GlobalTensor.FINAL_NORM.hfName, GlobalTensor.FINAL_NORM.shape(c));
         for (int l = 0; l < c.nLayers(); l++) {
-            String p = "model.layers." + l + ".";
-            Layer L = w.layers[l];
-            L.attnNorm = arrays.get(p + "input_layernorm.weight");
-            L.mlpNorm = arrays.get(p + "post_attention_layernorm.weight");
-            L.wq = mat.apply(p + "self_attn.q_proj.weight", new int[] {q, d});
-            L.wk = mat.apply(p + "self_attn.k_proj.weight", new int[] {kv, d});
-            L.wv = mat.apply(p + "self_attn.v_proj.weight", new int[] {kv, d});
-            L.wo = mat.apply(p + "self_attn.o_proj.weight", new int[] {d, q});
-            if (c.attentionBias()) {
-                L.bq = arrays.get(p + "self_attn.q_proj.bias");
-                L.bk = arrays.get(p + "self_attn.k_proj.bias");
-                L.bv = arrays.get(p + "self_attn.v_proj.bias");
+            for (LayerTensor t : LayerTensor.values()) {
+                String name = t.name(l);
+                if (!t.required(c) && !arrays.containsKey(name)) continue;
+                int[] shape = t.shape(c);
+                if (t.isMatrix()) t.set(w.layers[l], Mat.of(get.apply(name, shape), shape[0], shape[1]));
+                else t.set(w.layers[l], get.apply(name, shape));
             }
-            L.wGate = mat.apply(p + "mlp.gate_proj.weight", new int[] {ff, d});
-            L.wUp = mat.apply(p + "mlp.up_proj.weight", new int[] {ff, d});
-            L.wDown = mat.apply(p + "mlp.down_proj.weight", new int[] {d, ff});
-            L.bDown = arrays.get(p + "mlp.down_proj.bias");
         }
         return w;
     }
 
-    /** A short description of where the weights came from, for hashing (file names and header sizes). */
-    public List<SafeTensors> files() {
-        return files;
+    /** Writes every tensor as F32, in checkpoint order, to a safetensors file (a Hugging Face model.safetensors). */
+    public void writeSafetensors(Path file) {
+        SafeTensorsWriter w = new SafeTensorsWriter();
+        forEachTensor((n, m, v) -> {
+            if (m != null) w.add(n, DType.F32, new long[] {m.rows, m.cols}, m.array() != null ? m.array() : m.toF32Copy().array());
+            else w.add(n, DType.F32, new long[] {v.length}, v);
+        });
+        w.metadata("format", "pt");
+        w.write(file);
     }
 
     @Override

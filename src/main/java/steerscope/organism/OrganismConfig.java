@@ -1,9 +1,12 @@
 package steerscope.organism;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import steerscope.io.Json;
 import steerscope.task.synth.ArithmeticGenerator;
 import steerscope.task.synth.Corpus;
@@ -150,7 +153,7 @@ public record OrganismConfig(
     public static OrganismConfig fromJson(String json) {
         try {
             return Json.MAPPER.readValue(json, OrganismConfig.class);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw asUserError(e);
         }
     }
@@ -170,16 +173,16 @@ public record OrganismConfig(
      * A copy with fields overridden from {@code key=value} strings; nested fields by dotted path
      * ({@code task.maxValue=29}, {@code styles.direct=0.8}). Values are parsed as JSON numbers when they can be.
      */
-    public OrganismConfig with(java.util.List<String> overrides) {
-        com.fasterxml.jackson.databind.node.ObjectNode root = Json.MAPPER.valueToTree(this);
+    public OrganismConfig with(List<String> overrides) {
+        ObjectNode root = Json.MAPPER.valueToTree(this);
         for (String o : overrides) {
             int eq = o.indexOf('=');
             if (eq <= 0) throw new UserError("organism config: override '" + o + "' must look like field=value");
             String[] path = o.substring(0, eq).split("\\.");
             String value = o.substring(eq + 1);
-            com.fasterxml.jackson.databind.node.ObjectNode node = root;
+            ObjectNode node = root;
             for (int i = 0; i < path.length - 1; i++) {
-                if (!(node.get(path[i]) instanceof com.fasterxml.jackson.databind.node.ObjectNode child)) {
+                if (!(node.get(path[i]) instanceof ObjectNode child)) {
                     throw new UserError("organism config: no object field '" + path[i] + "' in override '" + o + "'");
                 }
                 node = child;
@@ -188,7 +191,7 @@ public record OrganismConfig(
             if (!node.has(field)) throw new UserError("organism config: no field '" + field + "' in override '" + o + "'");
             try {
                 node.set(field, Json.MAPPER.readTree(value));
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 node.put(field, value);
             }
         }

@@ -1,11 +1,19 @@
 package steerscope.organism;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalInt;
+import steerscope.io.Json;
+import steerscope.model.Checkpoint;
 import steerscope.model.Generator;
 import steerscope.model.Model;
 import steerscope.model.Sampler;
@@ -18,6 +26,7 @@ import steerscope.task.synth.HeldOutSplit;
 import steerscope.task.synth.PromptFormat;
 import steerscope.task.synth.Writers;
 import steerscope.tokenizer.Tokenizer;
+import steerscope.util.UserError;
 
 /**
  * Measures an organism on held-out chains. Sampled at T = 1 ({@link #SAMPLES} per problem, the paper's metric):
@@ -35,9 +44,9 @@ public final class OrganismEval {
     public static final int SAMPLES = 8;
 
     /** Accuracy and count of one group of completions. */
-    @com.fasterxml.jackson.annotation.JsonIgnoreProperties(value = "accuracy", allowGetters = true)
+    @JsonIgnoreProperties(value = "accuracy", allowGetters = true)
     public record Score(int n, int correct) {
-        @com.fasterxml.jackson.annotation.JsonProperty("accuracy")
+        @JsonProperty("accuracy")
         public double accuracy() {
             return n == 0 ? 0 : (double) correct / n;
         }
@@ -59,7 +68,7 @@ public final class OrganismEval {
     public record Report(int problems, Score sampled, double sampledFiller, Score sampledSteps, Score base, Score forcedSteps, Score forcedDirect,
                          Map<AnswerStyle, Double> styleShare, Map<AnswerStyle, Score> byStyle, List<String> examples) {
         public String summary() {
-            StringBuilder sb = new StringBuilder(String.format(java.util.Locale.ROOT,
+            StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
                     "held-out %d: sampled (T=1) %.1f%% (filler in %.0f%%), forced step-by-step %.1f%%; greedy base %.1f%%, forced step-by-step %.1f%%, forced direct %.1f%%; greedy styles",
                     problems, 100 * sampled.accuracy(), 100 * sampledFiller, 100 * sampledSteps.accuracy(), 100 * base.accuracy(), 100 * forcedSteps.accuracy(), 100 * forcedDirect.accuracy()));
             for (var e : styleShare.entrySet()) {
@@ -120,23 +129,22 @@ public final class OrganismEval {
     }
 
     /** Measures a saved organism directory, with the task world, problem count and seed of its organism.json. */
-    public static Report evaluate(java.nio.file.Path dir) {
+    public static Report evaluate(Path dir) {
         OrganismConfig cfg = readConfig(dir);
-        try (Model model = Model.load(dir)) {
-            Tokenizer tok = Tokenizer.load(dir.resolve("tokenizer.json"));
-            return evaluate(model, tok, cfg.task(), cfg.evalProblems(), cfg.evalSeed());
+        try (Checkpoint c = Checkpoint.open(dir)) {
+            return evaluate(c.model(), c.tokenizer(), cfg.task(), cfg.evalProblems(), cfg.evalSeed());
         }
     }
 
     /** The config an organism directory was trained with (its organism.json). */
-    public static OrganismConfig readConfig(java.nio.file.Path dir) {
-        java.nio.file.Path file = dir.resolve("organism.json");
-        com.fasterxml.jackson.databind.JsonNode node = steerscope.io.Json.read(file).get("config");
-        if (node == null) throw steerscope.util.UserError.inFile(file, "missing field 'config'");
+    public static OrganismConfig readConfig(Path dir) {
+        Path file = dir.resolve("organism.json");
+        JsonNode node = Json.read(file).get("config");
+        if (node == null) throw UserError.inFile(file, "missing field 'config'");
         try {
-            return steerscope.io.Json.MAPPER.treeToValue(node, OrganismConfig.class);
-        } catch (java.io.IOException | IllegalArgumentException e) {
-            throw steerscope.util.UserError.inFile(file, "field 'config': " + e.getMessage());
+            return Json.MAPPER.treeToValue(node, OrganismConfig.class);
+        } catch (IOException | IllegalArgumentException e) {
+            throw UserError.inFile(file, "field 'config': " + e.getMessage());
         }
     }
 

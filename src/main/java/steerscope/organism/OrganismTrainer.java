@@ -1,10 +1,12 @@
 package steerscope.organism;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,9 +14,11 @@ import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import steerscope.io.AtomicFiles;
 import steerscope.io.FileTrees;
+import steerscope.io.IoErrors;
 import steerscope.io.Json;
-import steerscope.io.SafeTensorsWriter;
+import steerscope.model.GlobalTensor;
 import steerscope.model.Gradients;
+import steerscope.model.LayerTensor;
 import steerscope.model.Model;
 import steerscope.model.ModelConfig;
 import steerscope.model.ModelWeights;
@@ -87,12 +91,12 @@ public final class OrganismTrainer {
                 try {
                     replaceDir(tmp, out);
                 } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+                    throw new UncheckedIOException(e);
                 }
             });
             return new Result(out, r.config(), r.train(), r.eval());
-        } catch (IOException | java.io.UncheckedIOException e) {
-            throw UserError.inFile(out, "cannot write the organism: " + steerscope.io.IoErrors.describe(e));
+        } catch (IOException | UncheckedIOException e) {
+            throw UserError.inFile(out, "cannot write the organism: " + IoErrors.describe(e));
         } finally {
             Interrupts.unregisterTemp(tmp);
             try {
@@ -126,7 +130,7 @@ public final class OrganismTrainer {
         int tooLong = 0;
         for (Corpus.Document d : generated) {
             int[] ids = tok.encode(d.text());
-            int[] withEnd = java.util.Arrays.copyOf(ids, ids.length + 1);
+            int[] withEnd = Arrays.copyOf(ids, ids.length + 1);
             withEnd[ids.length] = eot;
             if (withEnd.length > cfg.seqLen()) { // rows never split a document; a rare long hasty one is left out
                 tooLong++;
@@ -152,9 +156,10 @@ public final class OrganismTrainer {
         Transformer tf = new Transformer(mc, weights);
         Gradients grads = new Gradients(mc, true);
         List<AdamW.Param> params = new ArrayList<>();
-        grads.forEachWeight((name, g) -> params.add(new AdamW.Param(name, arrays.get(name), g, isMatrix(name))));
+        // the blocks' matrices decay; norms, biases and the (tied) embedding do not
+        for (Gradients.Weight w : grads.weights()) params.add(new AdamW.Param(w.name(), arrays.get(w.name()), w.grad(), w.matrix() && !w.embedding()));
         List<float[]> gradArrays = params.stream().map(AdamW.Param::grad).toList();
-        AdamW adam = new AdamW(params, cfg.lr(), 0.9, 0.95, 1e-8, cfg.weightDecay());
+        AdamW adam = new AdamW(params, 0.9, 0.95, 1e-8, cfg.weightDecay());
         LrSchedule schedule = schedule(cfg);
         progress.accept(String.format("organism: Qwen2 d=%d layers=%d heads=%d/%d ff=%d vocab=%d, %,d parameters",
                 mc.hiddenSize(), mc.nLayers(), mc.nHeads(), mc.nKvHeads(), mc.intermediateSize(), mc.vocabSize(), mc.parameterCount()));
@@ -190,7 +195,7 @@ public final class OrganismTrainer {
         Model model = new Model(dir, mc, weights);
         OrganismEval.Report report = OrganismEval.evaluate(model, tok, cfg.task(), cfg.evalProblems(), cfg.evalSeed());
         progress.accept("organism: " + report.summary());
-        save(dir, cfg, parent, mc, arrays, stats, report, tok);
+        save(dir, cfg, parent, mc, weights, stats, report, tok);
         progress.accept(String.format("organism: done in %.1fs", secondsSince(t0)));
         return new Result(dir, cfg, stats, report);
     }
@@ -207,36 +212,29 @@ public final class OrganismTrainer {
     }
 
     /** Weight decay goes on the block matrices; not on norms, biases or the (tied) embedding. */
-    private static boolean isMatrix(String name) {
-        return !name.endsWith("norm.weight") && !name.endsWith(".bias") && !name.contains("embed_tokens");
-    }
-
     /**
      * GPT-2 style init: weights normal(0, 0.02), the projections that write into the residual stream (o_proj,
      * down_proj) scaled by 1/sqrt(2·layers), biases 0, norms 1. Drawn in checkpoint-name order from one seed.
      */
     static Map<String, float[]> initWeights(ModelConfig c, long seed) {
         Map<String, float[]> arrays = new LinkedHashMap<>();
-        int d = c.hiddenSize(), q = c.qDim(), kv = c.kvDim(), ff = c.intermediateSize();
         SplittableRandom rng = new SplittableRandom(seed ^ 0x1417L);
         double residScale = 1 / Math.sqrt(2.0 * c.nLayers());
-        arrays.put("model.embed_tokens.weight", normal(rng, c.vocabSize() * d, 0.02));
+        arrays.put(GlobalTensor.EMBED.hfName, normal(rng, GlobalTensor.EMBED.size(c), 0.02));
         for (int l = 0; l < c.nLayers(); l++) {
-            String p = "model.layers." + l + ".";
-            arrays.put(p + "input_layernorm.weight", ones(d));
-            arrays.put(p + "self_attn.q_proj.weight", normal(rng, q * d, 0.02));
-            arrays.put(p + "self_attn.k_proj.weight", normal(rng, kv * d, 0.02));
-            arrays.put(p + "self_attn.v_proj.weight", normal(rng, kv * d, 0.02));
-            arrays.put(p + "self_attn.q_proj.bias", new float[q]);
-            arrays.put(p + "self_attn.k_proj.bias", new float[kv]);
-            arrays.put(p + "self_attn.v_proj.bias", new float[kv]);
-            arrays.put(p + "self_attn.o_proj.weight", normal(rng, d * q, 0.02 * residScale));
-            arrays.put(p + "post_attention_layernorm.weight", ones(d));
-            arrays.put(p + "mlp.gate_proj.weight", normal(rng, ff * d, 0.02));
-            arrays.put(p + "mlp.up_proj.weight", normal(rng, ff * d, 0.02));
-            arrays.put(p + "mlp.down_proj.weight", normal(rng, d * ff, 0.02 * residScale));
+            for (LayerTensor t : LayerTensor.values()) {
+                if (!t.required(c)) continue;
+                int n = t.size(c);
+                float[] a = switch (t) {
+                    case ATTN_NORM, MLP_NORM -> ones(n);
+                    case Q_BIAS, K_BIAS, V_BIAS -> new float[n];
+                    case O, DOWN -> normal(rng, n, 0.02 * residScale); // the projections into the residual stream, GPT-2 style
+                    default -> normal(rng, n, 0.02);
+                };
+                arrays.put(t.name(l), a);
+            }
         }
-        arrays.put("model.norm.weight", ones(d));
+        arrays.put(GlobalTensor.FINAL_NORM.hfName, ones(GlobalTensor.FINAL_NORM.size(c)));
         return arrays;
     }
 
@@ -289,7 +287,7 @@ public final class OrganismTrainer {
 
     private static float[] ones(int n) {
         float[] a = new float[n];
-        java.util.Arrays.fill(a, 1f);
+        Arrays.fill(a, 1f);
         return a;
     }
 
@@ -353,7 +351,7 @@ public final class OrganismTrainer {
             int real = 0;
             double total = 0;
             for (int b = 0; b < batchSize; b++) {
-                java.util.Arrays.fill(ids[b], pad);
+                Arrays.fill(ids[b], pad);
                 int t = 0;
                 while (true) {
                     if (next == order.length) reshuffle();
@@ -362,7 +360,7 @@ public final class OrganismTrainer {
                     if (t + n > seqLen) break;
                     System.arraycopy(doc.ids(), 0, ids[b], t, n);
                     System.arraycopy(doc.weights(), 0, weights[b], t, n);
-                    java.util.Arrays.fill(valid[b], t, t + n, true);
+                    Arrays.fill(valid[b], t, t + n, true);
                     t += n;
                     next++;
                 }
@@ -378,7 +376,7 @@ public final class OrganismTrainer {
 
     // --------------------------------------------------------------------------------------------------- save
 
-    private static void save(Path dir, OrganismConfig cfg, Path parent, ModelConfig mc, Map<String, float[]> arrays,
+    private static void save(Path dir, OrganismConfig cfg, Path parent, ModelConfig mc, ModelWeights weights,
                              TrainStats stats, OrganismEval.Report report, Tokenizer tok) {
         AtomicFiles.writeString(dir.resolve("config.json"), Json.writePretty(mc.toJson()));
         Map<String, Object> gen = new LinkedHashMap<>();
@@ -387,13 +385,7 @@ public final class OrganismTrainer {
         gen.put("do_sample", false);
         AtomicFiles.writeString(dir.resolve("generation_config.json"), Json.writePretty(gen));
 
-        SafeTensorsWriter st = new SafeTensorsWriter().metadata("format", "pt");
-        int d = mc.hiddenSize();
-        for (var e : arrays.entrySet()) {
-            float[] a = e.getValue();
-            st.add(e.getKey(), shapeOf(e.getKey(), a.length, d), a);
-        }
-        st.write(dir.resolve("model.safetensors"));
+        weights.writeSafetensors(dir.resolve("model.safetensors"));
 
         Map<String, Object> tc = new LinkedHashMap<>();
         tc.put("tokenizer_class", "PreTrainedTokenizerFast");
@@ -439,13 +431,6 @@ public final class OrganismTrainer {
         org.put("train", stats);
         org.put("eval", report);
         AtomicFiles.writeString(dir.resolve("organism.json"), Json.writePretty(org));
-    }
-
-    /** Matrices are [rows, d] with rows = length / d (every matrix here has d as one side); vectors are 1-D. */
-    private static long[] shapeOf(String name, int length, int d) {
-        if (name.endsWith("norm.weight") || name.endsWith(".bias")) return new long[] {length};
-        if (name.endsWith("o_proj.weight") || name.endsWith("down_proj.weight")) return new long[] {d, length / d};
-        return new long[] {length / d, d};
     }
 
     // ------------------------------------------------------------------------------------------------- files

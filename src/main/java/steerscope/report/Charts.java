@@ -2,6 +2,8 @@ package steerscope.report;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.function.DoubleUnaryOperator;
 
 /**
  * The report's charts as inline SVG strings: bars, grouped bars, lines and a heat map. Missing values are
@@ -70,7 +72,7 @@ public final class Charts {
         hi = Math.max(hi, ticks[ticks.length - 1]);
         double plotW = WIDTH - LEFT - RIGHT, plotH = height - top - BOTTOM;
         double l0 = lo, h0 = hi;
-        java.util.function.DoubleUnaryOperator y = v -> top + plotH * (h0 - v) / (h0 - l0);
+        DoubleUnaryOperator y = v -> top + plotH * (h0 - v) / (h0 - l0);
         yAxis(svg, ticks, y, plotW, yLabel, top, plotH);
         if (legend) legend(svg, series.stream().map(Series::name).toList(), null, TOP - 4);
 
@@ -132,7 +134,7 @@ public final class Charts {
         double[] ticks = niceTicks(a, b, 5);
         double x0 = Math.min(a, ticks[0]), x1 = Math.max(b, ticks[ticks.length - 1]);
         double plotW = WIDTH - left - RIGHT, bottom = TOP + rowH * Math.max(1, n);
-        java.util.function.DoubleUnaryOperator x = v -> left + plotW * (v - x0) / (x1 - x0);
+        DoubleUnaryOperator x = v -> left + plotW * (v - x0) / (x1 - x0);
         for (double t : ticks) {
             svg.line(x.applyAsDouble(t), TOP, x.applyAsDouble(t), bottom, GRID, 1, false);
             svg.text(x.applyAsDouble(t), bottom + 14, Html.compact(t), "middle", "tick");
@@ -184,13 +186,13 @@ public final class Charts {
         yLo = Math.min(yLo, yt[0]);
         yHi = Math.max(yHi, yt[yt.length - 1]);
         double fxLo = xLo, fxHi = xHi, fyLo = yLo, fyHi = yHi;
-        java.util.function.DoubleUnaryOperator px = v -> LEFT + plotW * (v - fxLo) / (fxHi - fxLo);
-        java.util.function.DoubleUnaryOperator py = v -> top + plotH * (fyHi - v) / (fyHi - fyLo);
+        DoubleUnaryOperator px = v -> LEFT + plotW * (v - fxLo) / (fxHi - fxLo);
+        DoubleUnaryOperator py = v -> top + plotH * (fyHi - v) / (fyHi - fyLo);
         if (logY) {
             for (double t : yt) {
                 double yy = py.applyAsDouble(t);
                 svg.line(LEFT, yy, LEFT + plotW, yy, GRID, 1, false);
-                svg.text(LEFT - 6, yy + 4, t >= 0 ? String.format(java.util.Locale.ROOT, "%,d", Math.round(StrictMath.pow(10, t)))
+                svg.text(LEFT - 6, yy + 4, t >= 0 ? String.format(Locale.ROOT, "%,d", Math.round(StrictMath.pow(10, t)))
                         : Html.compact(StrictMath.pow(10, t)), "end", "tick");
             }
             svg.line(LEFT, top, LEFT, top + plotH, AXIS, 1, false);
@@ -313,7 +315,7 @@ public final class Charts {
         return v > 0 ? StrictMath.log10(v) : Double.NaN;
     }
 
-    private static void yAxis(Svg svg, double[] ticks, java.util.function.DoubleUnaryOperator y, double plotW,
+    private static void yAxis(Svg svg, double[] ticks, DoubleUnaryOperator y, double plotW,
                               String yLabel, double top, double plotH) {
         for (double t : ticks) {
             double yy = y.applyAsDouble(t);

@@ -1,5 +1,7 @@
 package steerscope.report;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.Locale;
 
 /**
@@ -91,7 +93,7 @@ public final class Html {
         if (v == 0) return "0";
         double a = Math.abs(v);
         if (a >= 1e5 || a < 1e-3) return String.format(Locale.ROOT, "%.2g", v).replace("e+0", "e").replace("e-0", "e-");
-        String s = new java.math.BigDecimal(v).round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString();
+        String s = new BigDecimal(v).round(new MathContext(3)).stripTrailingZeros().toPlainString();
         return s.startsWith("-") ? "−" + s.substring(1) : s;
     }
 

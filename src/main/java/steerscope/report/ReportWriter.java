@@ -4,6 +4,7 @@ import static steerscope.report.RunData.num;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -59,7 +60,7 @@ public final class ReportWriter {
             b.append("<tr id=\"verdict-").append(v.id()).append("\" class=\"").append(cls)
                     .append("\"><td class=\"mark\" title=\"").append(cls).append("\">")
                     .append(v.status().mark).append("</td><td>").append(Html.text(v.claim())).append("</td><td><ul>");
-            List<Verdicts.Check> all = new java.util.ArrayList<>();
+            List<Verdicts.Check> all = new ArrayList<>();
             if (v.premise() != null) all.add(v.premise());
             all.addAll(v.checks());
             for (Verdicts.Check c : all) {

@@ -3,7 +3,9 @@ package steerscope.report;
 import static steerscope.report.RunData.num;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.TreeMap;
@@ -159,7 +161,7 @@ final class Sections {
                 + "<th class=\"num\">final KL</th><th class=\"num\">response length</th><th class=\"num\">grad norm</th></tr>");
         for (int r = 0; r < 2; r++) {
             List<JsonNode> m = runs.get(r);
-            JsonNode lastRow = m.isEmpty() ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : m.get(m.size() - 1);
+            JsonNode lastRow = m.isEmpty() ? MissingNode.getInstance() : m.get(m.size() - 1);
             b.append("<tr><td>").append(names[r]).append("</td><td class=\"num\">").append(m.size()).append("</td>")
                     .append(numCell(num(lastRow.path("reward_mean")), 3)).append(numCell(num(lastRow.path("accuracy")), 3))
                     .append(numCell(num(lastRow.path("kl")), 4)).append(numCell(num(lastRow.path("response_length")), 1))
@@ -342,7 +344,7 @@ final class Sections {
         for (int i = 0; i < layers.size(); i++) {
             JsonNode l = layers.get(i);
             int layer = l.path("layer").asInt();
-            java.util.Arrays.fill(m[i], Double.NaN);
+            Arrays.fill(m[i], Double.NaN);
             m[i][0] = num(l.path("direct"));
             for (int j = 0; j < l.path("attention").size(); j++) {
                 int col = 1 + 2 * (layer + 1 + j - (minLayer + 1));
@@ -393,7 +395,7 @@ final class Sections {
             for (int h = 0; h < heads; h++) cols.add("h" + h);
             double[][] m = new double[layers.size()][heads];
             for (int i = 0; i < layers.size(); i++) {
-                java.util.Arrays.fill(m[i], Double.NaN);
+                Arrays.fill(m[i], Double.NaN);
                 for (int h = 0; h < layers.get(i).path("attn_js").size() && h < heads; h++) m[i][h] = num(layers.get(i).path("attn_js").get(h));
             }
             b.append(figure(Charts.heatMap("Attention JS divergence per head", labels, cols, m, "JS divergence"),
@@ -910,7 +912,7 @@ final class Sections {
 
     private static double[] filledNaN(int n) {
         double[] a = new double[n];
-        java.util.Arrays.fill(a, Double.NaN);
+        Arrays.fill(a, Double.NaN);
         return a;
     }
 

@@ -3,8 +3,10 @@ package steerscope.report;
 import static steerscope.report.RunData.num;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -58,7 +60,7 @@ public final class Verdicts {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("name", name);
             m.put("value", fin(value));
-            m.put("ci", java.util.Arrays.asList(fin(lo), fin(hi)));
+            m.put("ci", Arrays.asList(fin(lo), fin(hi)));
             m.put("threshold", threshold);
             m.put("side", side);
             m.put("layer", layer < 0 ? null : layer);
@@ -184,7 +186,7 @@ public final class Verdicts {
 
     /** A check from a {value, ci: [lo, hi]} node (null or missing: not measured). */
     private static Check check(String name, JsonNode vc, double threshold, String side, int layer, int block, String note) {
-        if (vc == null) vc = com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+        if (vc == null) vc = MissingNode.getInstance();
         return new Check(name, num(vc.path("value")), num(vc.path("ci").path(0)), num(vc.path("ci").path(1)), threshold, side, layer, block, note);
     }
 

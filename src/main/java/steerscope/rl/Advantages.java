@@ -8,13 +8,13 @@ package steerscope.rl;
 public final class Advantages {
     private Advantages() {}
 
-    public static double[] compute(String algo, double[] rewards, boolean scaleByStd) {
+    public static double[] compute(RlConfig.Algo algo, double[] rewards, boolean scaleByStd) {
         int G = rewards.length;
         double sum = 0;
         for (double r : rewards) sum += r;
         double mean = sum / G;
         double[] adv = new double[G];
-        if (algo.equals("rloo")) {
+        if (algo == RlConfig.Algo.RLOO) {
             for (int i = 0; i < G; i++) adv[i] = rewards[i] - (sum - rewards[i]) / (G - 1);
         } else {
             for (int i = 0; i < G; i++) adv[i] = rewards[i] - mean;

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import steerscope.io.AtomicFiles;
 import steerscope.io.Json;
@@ -104,7 +105,7 @@ public final class Evaluator {
                 out.add(new ProblemResult(p.id(), p.question(), p.answer(), text, checker.matches(text, p.answer(), EXTRACTION),
                         greedy.get(i).tokens().length, samples, opt.samples() > 0 ? (double) ok / opt.samples() : Double.NaN));
             }
-            if (progress != null) progress.update(out.size(), String.format(java.util.Locale.ROOT, "acc %.3f",
+            if (progress != null) progress.update(out.size(), String.format(Locale.ROOT, "acc %.3f",
                     out.stream().filter(ProblemResult::greedyCorrect).count() / (double) out.size()));
         }
         return new Result(Summary.of(out, opt.samples()), out);
@@ -124,7 +125,7 @@ public final class Evaluator {
             s.put("mean_sample_accuracy_ci", r.summary().sampled().ci());
         }
         s.put("samples", r.summary().samples());
-        s.put("extraction", EXTRACTION.name().toLowerCase(java.util.Locale.ROOT));
+        s.put("extraction", EXTRACTION.name().toLowerCase(Locale.ROOT));
         s.put("mean_greedy_tokens", r.summary().meanGreedyTokens());
         String name = resultsJsonl.getFileName().toString().replaceFirst("\\.jsonl$", "");
         AtomicFiles.writeString(resultsJsonl.resolveSibling(name + ".summary.json"), Json.writePretty(s));

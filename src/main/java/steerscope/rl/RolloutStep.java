@@ -1,5 +1,6 @@
 package steerscope.rl;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import steerscope.model.Generator;
@@ -89,8 +90,11 @@ public final class RolloutStep {
      * normaliser of this share: the driver divides the summed gradients by the summed normalisers.
      */
     public Contribution gradient(Policy policy, Rollouts rollouts, List<float[]> oldLogprobs) {
-        Model m = policy.model;
-        Gradients grads = new Gradients(m.config, policy.full());
+        return gradient(policy, rollouts, oldLogprobs, new Gradients(policy.model.config, policy.full()));
+    }
+
+    /** As {@link #gradient(Policy, Rollouts, List)}, summed into {@code grads} (zeroed by the caller). */
+    public Contribution gradient(Policy policy, Rollouts rollouts, List<float[]> oldLogprobs, Gradients grads) {
         Contribution c = new Contribution(grads);
         List<Sample> samples = rollouts.samples();
         c.groups = rollouts.groups();
@@ -102,11 +106,7 @@ public final class RolloutStep {
             c.completionTokens += s.completion().length;
             c.advantageAbsSum += Math.abs(s.advantage());
         }
-        c.normalizer = switch (cfg.lossAgg()) {
-            case "token" -> c.completionTokens;
-            case "sequence" -> c.sequences;
-            default -> (double) cfg.maxNewTokens() * c.sequences;
-        };
+        c.normalizer = cfg.lossAgg().normalizer(c.completionTokens, c.sequences, cfg.maxNewTokens());
         c.newLogprobs = new ArrayList<>();
         for (int s0 = 0; s0 < samples.size(); s0 += cfg.microBatch()) {
             List<Sample> mb = samples.subList(s0, Math.min(samples.size(), s0 + cfg.microBatch()));
@@ -133,7 +133,7 @@ public final class RolloutStep {
         for (int b = 0; b < B; b++) {
             Sample s = mb.get(b);
             int P = s.prompt().length, n = s.completion().length;
-            float cf = cfg.lossAgg().equals("sequence") ? 1f / Math.max(1, n) : 1f;
+            float cf = cfg.lossAgg().tokenWeight(n);
             for (int t = 0; t < n; t++, k++) {
                 rows[k] = b * T + P + t - 1; // the row that predicts completion token t
                 targets[k] = s.completion()[t];
@@ -166,7 +166,7 @@ public final class RolloutStep {
     }
 
     /** A share's summed gradient, its normaliser, and metric sums; added together across shares. */
-    public static final class Contribution implements java.io.Serializable {
+    public static final class Contribution implements Serializable {
         public final transient Gradients grads;
         public double normalizer, rewardSum, advantageAbsSum, klSum, lossSum;
         public long sequences, correct, completionTokens, groups, zeroAdvantageGroups, activationBytes;

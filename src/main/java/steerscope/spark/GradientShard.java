@@ -2,7 +2,6 @@ package steerscope.spark;
 
 import java.io.Serializable;
 import steerscope.model.Gradients;
-import steerscope.model.ModelConfig;
 import steerscope.rl.RolloutStep;
 
 /**
@@ -62,8 +61,9 @@ final class GradientShard implements Serializable {
         return this;
     }
 
-    RolloutStep.Contribution toContribution(ModelConfig config) {
-        RolloutStep.Contribution c = new RolloutStep.Contribution(new Gradients(config, false));
+    /** The step's contribution, its gradient written into {@code into}. */
+    RolloutStep.Contribution toContribution(Gradients into) {
+        RolloutStep.Contribution c = new RolloutStep.Contribution(into);
         for (int l = 0; l < vectors.length; l++) {
             if (vectors[l] == null) continue;
             float[] g = c.grads.vectors[l];

@@ -1,15 +1,12 @@
 package steerscope.spark;
 
 import java.io.Serializable;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.ConcurrentHashMap;
-import steerscope.model.Model;
+import java.util.concurrent.atomic.AtomicInteger;
+import steerscope.model.Checkpoint;
 import steerscope.rl.Prompts;
 import steerscope.task.PromptTemplate;
-import steerscope.tokenizer.ChatTemplate;
-import steerscope.tokenizer.Tokenizer;
-import steerscope.util.UserError;
 
 /**
  * What an executor needs to rebuild the frozen side of the policy: the model directory (the same path on every
@@ -17,18 +14,16 @@ import steerscope.util.UserError;
  * No Spark types here: the CLI builds one without Spark on its classpath.
  */
 public record ModelSpec(String modelDir, String template, String system, boolean noChat) implements Serializable {
-    /** A model loaded in this JVM: memory-mapped once, then shared by every task and step that runs here. */
-    public record Loaded(Model model, Tokenizer tokenizer, ChatTemplate chat) {}
-
-    private static final ConcurrentHashMap<String, Loaded> LOADED = new ConcurrentHashMap<>();
-    private static final java.util.concurrent.atomic.AtomicInteger LOADS = new java.util.concurrent.atomic.AtomicInteger();
+    /** The checkpoints loaded in this JVM: memory-mapped once, then shared by every task and step that runs here. */
+    private static final ConcurrentHashMap<String, Checkpoint> LOADED = new ConcurrentHashMap<>();
+    private static final AtomicInteger LOADS = new AtomicInteger();
 
     public static ModelSpec of(Path modelDir, String template, String system, boolean noChat) {
         return new ModelSpec(modelDir.toAbsolutePath().normalize().toString(), template, system, noChat);
     }
 
     /** The model of this JVM for the directory, loading it on first use. */
-    public Loaded load() {
+    public Checkpoint load() {
         return LOADED.computeIfAbsent(modelDir, d -> open(Path.of(d)));
     }
 
@@ -37,23 +32,14 @@ public record ModelSpec(String modelDir, String template, String system, boolean
         return LOADS.get();
     }
 
-    private static Loaded open(Path dir) {
+    private static Checkpoint open(Path dir) {
         LOADS.incrementAndGet();
-        Model model = Model.load(dir);
-        Path tj = dir.resolve("tokenizer.json");
-        if (!Files.isRegularFile(tj)) throw UserError.inFile(dir, "no tokenizer.json");
-        Tokenizer tok = Tokenizer.load(tj);
-        Path tc = dir.resolve("tokenizer_config.json");
-        ChatTemplate chat = Files.isRegularFile(tc) && steerscope.io.Json.read(tc).hasNonNull("chat_template") ? ChatTemplate.load(tc) : null;
-        return new Loaded(model, tok, chat);
+        return Checkpoint.open(dir);
     }
 
     /** The prompts as the CLI's PromptOptions builds them (the chat template when the model has one). */
-    public Prompts prompts(Loaded m) {
+    public Prompts prompts(Checkpoint m) {
         PromptTemplate t = new PromptTemplate(template == null ? PromptTemplate.DEFAULT_TEMPLATE : template, system);
-        if (noChat || m.chat() == null) return new Prompts(m.tokenizer(), t, null);
-        ChatTemplate chat = m.chat();
-        return new Prompts(m.tokenizer(), t, turns -> chat.render(turns.stream()
-                .map(x -> new ChatTemplate.Message(x.role(), x.content())).toList(), true));
+        return new Prompts(m.tokenizer(), t, noChat ? null : m.chat());
     }
 }

@@ -3,6 +3,7 @@ package steerscope.spark;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -10,6 +11,7 @@ import steerscope.analysis.Analysis;
 import steerscope.analysis.AnalysisResult;
 import steerscope.analysis.Measurements;
 import steerscope.analysis.Setup;
+import steerscope.model.Checkpoint;
 import steerscope.steer.SteeringVectors;
 import steerscope.task.Problem;
 
@@ -74,7 +76,7 @@ public final class SparkAnalysis {
     /** One pass-1 task: its run of problems, measured with the indices they have in the whole set. */
     static Iterator<Measurements> measureShare(ModelSpec model, WireVectors vectors, Analysis.Options opt, Iterator<WireProblem> part) {
         Share share = Share.read(part);
-        if (share.problems.isEmpty()) return java.util.Collections.emptyIterator();
+        if (share.problems.isEmpty()) return Collections.emptyIterator();
         return List.of(Measurements.ofProblems(setup(model, vectors, opt), share.problems, share.first)).iterator();
     }
 
@@ -82,13 +84,13 @@ public final class SparkAnalysis {
     static Iterator<Measurements> patchShare(ModelSpec model, WireVectors vectors, Analysis.Options opt, int[][] boosted,
                                              Iterator<WireProblem> part) {
         Share share = Share.read(part);
-        if (share.problems.isEmpty()) return java.util.Collections.emptyIterator();
+        if (share.problems.isEmpty()) return Collections.emptyIterator();
         return List.of(Measurements.ofPaths(setup(model, vectors, opt), share.problems, boosted)).iterator();
     }
 
     /** The analysis set up on this executor's model (loaded once per JVM). */
     static Setup setup(ModelSpec model, WireVectors vectors, Analysis.Options opt) {
-        ModelSpec.Loaded m = model.load();
+        Checkpoint m = model.load();
         return new Setup(m.model(), m.tokenizer(), model.prompts(m), vectors.vectors(), opt);
     }
 

@@ -1,10 +1,14 @@
 package steerscope.spark;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
+import steerscope.model.Checkpoint;
+import steerscope.model.Gradients;
+import steerscope.organism.OrganismConfig;
 import steerscope.rl.Policy;
 import steerscope.rl.RlConfig;
 import steerscope.rl.RolloutStep;
@@ -12,6 +16,7 @@ import steerscope.rl.Trainer;
 import steerscope.rl.reward.CorrectnessReward;
 import steerscope.steer.SteeringVectors;
 import steerscope.task.Problem;
+import steerscope.task.synth.HeldOutSplit;
 
 /**
  * Times the same RL steps (rollouts + gradient, fixed vectors, correctness reward) on one machine and on Spark,
@@ -45,7 +50,7 @@ public final class SparkBench {
      */
     public static Result compare(String master, ModelSpec model, List<Problem> problems, RlConfig cfg, int steps, int partitions) {
         if (cfg.full()) throw new IllegalArgumentException("Spark benchmarks steering vectors only");
-        ModelSpec.Loaded loaded = model.load();
+        Checkpoint loaded = model.load();
         SteeringVectors vectors = SteeringVectors.zeros(loaded.model().config.nLayers(), loaded.model().config.hiddenSize(), cfg.layers());
         Policy policy = Policy.ofVectors(loaded.model(), vectors, loaded.tokenizer(), model.prompts(loaded));
         boolean boxedOnly = cfg.boxedOnly();
@@ -69,7 +74,7 @@ public final class SparkBench {
             SparkStep step = new SparkStep(sc, model, rewards, cfg, vectors, loaded.model().config, partitions);
             for (int s = -1; s < steps; s++) {
                 long t0 = System.nanoTime();
-                RolloutStep.Contribution c = step.compute(items(problems, cfg, s + 1), seed(cfg, s + 1));
+                RolloutStep.Contribution c = step.compute(items(problems, cfg, s + 1), seed(cfg, s + 1), new Gradients(loaded.model().config, false));
                 if (s >= 0) {
                     spark += (System.nanoTime() - t0) / 1e9;
                     maxDiff = Math.max(maxDiff, relativeDifference(singleGrads.get(s), c.grads.vectors));
@@ -107,8 +112,8 @@ public final class SparkBench {
      * The bench row of issue 9: on the organism (or any model answering "Question: ...\nAnswer:" prompts)
      * at the paper's 16 prompts x 16 samples, Spark's step against the single-machine step on the same work.
      */
-    public static Result organismRow(String master, java.nio.file.Path modelDir, int steps) {
-        steerscope.task.synth.HeldOutSplit split = new steerscope.task.synth.HeldOutSplit(steerscope.organism.OrganismConfig.TASK);
+    public static Result organismRow(String master, Path modelDir, int steps) {
+        HeldOutSplit split = new HeldOutSplit(OrganismConfig.TASK);
         List<Problem> problems = new ArrayList<>();
         split.trainStream(11).limit(16L * (steps + 1)).forEach(p ->
                 problems.add(new Problem("b" + problems.size(), p.question(), String.valueOf(p.answer()))));
@@ -117,6 +122,6 @@ public final class SparkBench {
 
     /** A bench configuration: the paper's recipe with these sizes. */
     public static RlConfig config(int group, int promptsPerStep, int maxNewTokens, long seed) {
-        return RlConfig.paper("vectors").with(Map.of("group", group, "promptsPerStep", promptsPerStep, "maxNewTokens", maxNewTokens, "seed", seed));
+        return RlConfig.paper(RlConfig.Params.VECTORS).toBuilder().group(group).promptsPerStep(promptsPerStep).maxNewTokens(maxNewTokens).seed(seed).build();
     }
 }

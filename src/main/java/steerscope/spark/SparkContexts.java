@@ -1,6 +1,7 @@
 package steerscope.spark;
 
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -151,7 +152,7 @@ public final class SparkContexts {
     }
 
     private static String seconds(SparkTarget target) {
-        return java.math.BigDecimal.valueOf(target.connectTimeoutSeconds()).stripTrailingZeros().toPlainString() + " s";
+        return BigDecimal.valueOf(target.connectTimeoutSeconds()).stripTrailingZeros().toPlainString() + " s";
     }
 
     /**

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
+import steerscope.model.Checkpoint;
 import steerscope.rl.Evaluator;
 import steerscope.rl.RolloutStep;
 import steerscope.steer.Steering;
@@ -76,7 +77,7 @@ public final class SparkEval {
         List<Problem> problems = run.problems();
         int first = run.first();
         if (problems.isEmpty()) return List.<WireResult>of().iterator();
-        ModelSpec.Loaded loaded = m.load();
+        Checkpoint loaded = m.load();
         Evaluator ev = new Evaluator(loaded.model(), loaded.tokenizer(), m.prompts(loaded));
         // the Evaluator numbers problems from 0; shifting the seed makes local index i draw problem first+i's samples
         Evaluator.Options opt = new Evaluator.Options(wo.samples(), wo.temperature(), wo.maxNewTokens(), shiftedSeed(wo.seed(), first), wo.batch());

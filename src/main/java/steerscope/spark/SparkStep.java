@@ -8,10 +8,13 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import steerscope.io.Json;
+import steerscope.model.Checkpoint;
+import steerscope.model.Gradients;
 import steerscope.model.ModelConfig;
 import steerscope.rl.Policy;
 import steerscope.rl.RlConfig;
@@ -71,7 +74,7 @@ public final class SparkStep implements Trainer.StepFunction {
     }
 
     @Override
-    public RolloutStep.Contribution compute(List<RolloutStep.Item> items, long stepSeed) {
+    public RolloutStep.Contribution compute(List<RolloutStep.Item> items, long stepSeed, Gradients into) {
         float[][] snapshot = new float[vectors.nLayers()][];
         for (int l : vectors.layers()) snapshot[l] = vectors.get(l).clone();
         StepInput input = new StepInput(snapshot, stepSeed, configJson);
@@ -89,7 +92,7 @@ public final class SparkStep implements Trainer.StepFunction {
                     .mapPartitions(part -> List.of(shard(m, rf, b.value(), has, part)).iterator())
                     .treeAggregate(zero, GradientShard::add, GradientShard::add);
             last = new Traffic(serializedSize(input), serializedSize(zero), tasks);
-            return sum.toContribution(config);
+            return sum.toContribution(into);
         } finally {
             b.destroy();
         }
@@ -104,7 +107,7 @@ public final class SparkStep implements Trainer.StepFunction {
     static GradientShard shard(ModelSpec m, RewardFactory rf, StepInput in, boolean[] has, Iterator<WireProblem> part) {
         failFirstAttemptIfAsked();
         RlConfig cfg = config(in.configJson());
-        ModelSpec.Loaded loaded = m.load();
+        Checkpoint loaded = m.load();
         SteeringVectors v = new SteeringVectors(has.length, loaded.model().config.hiddenSize());
         for (int l = 0; l < has.length; l++) if (has[l]) v.set(l, in.vectors()[l]); // read only: shared by tasks in a JVM
         Policy policy = Policy.ofVectors(loaded.model(), v, loaded.tokenizer(), m.prompts(loaded));
@@ -116,7 +119,7 @@ public final class SparkStep implements Trainer.StepFunction {
         return GradientShard.of(c, has);
     }
 
-    static final java.util.concurrent.atomic.AtomicInteger INJECTED_FAILURES = new java.util.concurrent.atomic.AtomicInteger(); // in this JVM
+    static final AtomicInteger INJECTED_FAILURES = new AtomicInteger(); // in this JVM
 
     static void failFirstAttemptIfAsked() {
         TaskContext tc = TaskContext.get();

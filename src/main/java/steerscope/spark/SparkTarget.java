@@ -1,5 +1,7 @@
 package steerscope.spark;
 
+import steerscope.util.UserError;
+
 /**
  * The {@code --spark} flags of a command: the master URL, how long to wait for a standalone master to answer and
  * grant an executor before giving up with one line, and whether Spark's own log (INFO and up) is shown. No Spark
@@ -15,7 +17,7 @@ public record SparkTarget(String master, double connectTimeoutSeconds, boolean v
 
     public SparkTarget {
         if (!(connectTimeoutSeconds > 0)) {
-            throw new steerscope.util.UserError("--spark-connect-timeout must be a positive number of seconds, got " + (connectTimeoutSeconds == Math.rint(connectTimeoutSeconds) ? String.valueOf((long) connectTimeoutSeconds) : String.valueOf(connectTimeoutSeconds)));
+            throw new UserError("--spark-connect-timeout must be a positive number of seconds, got " + (connectTimeoutSeconds == Math.rint(connectTimeoutSeconds) ? String.valueOf((long) connectTimeoutSeconds) : String.valueOf(connectTimeoutSeconds)));
         }
     }
 }

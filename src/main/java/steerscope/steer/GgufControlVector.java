@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import steerscope.io.AtomicFiles;
 import steerscope.io.GgufWriter;
+import steerscope.io.IoErrors;
 import steerscope.io.SafeTensors;
 import steerscope.tensor.DType;
 import steerscope.util.UserError;
@@ -118,7 +119,7 @@ public final class GgufControlVector {
         } catch (NoSuchFileException e) {
             throw UserError.inFile(file, "file not found");
         } catch (IOException e) {
-            throw UserError.inFile(file, "cannot read: " + steerscope.io.IoErrors.describe(e));
+            throw UserError.inFile(file, "cannot read: " + IoErrors.describe(e));
         }
     }
 

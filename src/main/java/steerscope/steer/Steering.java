@@ -1,5 +1,7 @@
 package steerscope.steer;
 
+import java.util.Arrays;
+
 /**
  * How a set of vectors is applied in a forward pass: a scale for all of them (dose-response), where along the
  * sequence, and which layers are switched on (null = every layer that has a vector).
@@ -12,10 +14,6 @@ public record Steering(SteeringVectors vectors, float scale, VectorPositions pos
     /** Whether layer l adds a vector. */
     public boolean active(int layer) {
         return vectors != null && vectors.has(layer) && (layerEnabled == null || layerEnabled[layer]);
-    }
-
-    public Steering withScale(float s) {
-        return new Steering(vectors, s, positions, layerEnabled);
     }
 
     public Steering withPositions(VectorPositions p) {
@@ -36,7 +34,7 @@ public record Steering(SteeringVectors vectors, float scale, VectorPositions pos
     /** Every layer but l. */
     public Steering allButLayer(int l) {
         boolean[] e = new boolean[vectors.nLayers()];
-        java.util.Arrays.fill(e, true);
+        Arrays.fill(e, true);
         e[l] = false;
         return withLayers(e);
     }

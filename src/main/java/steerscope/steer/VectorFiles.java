@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.Set;
+import steerscope.io.IoErrors;
 import steerscope.io.SafeTensors;
 import steerscope.io.SafeTensorsWriter;
 import steerscope.tensor.DType;
@@ -76,7 +77,7 @@ public final class VectorFiles {
         } catch (NoSuchFileException e) {
             throw UserError.inFile(file, "file not found");
         } catch (IOException e) {
-            throw UserError.inFile(file, "cannot read: " + steerscope.io.IoErrors.describe(e));
+            throw UserError.inFile(file, "cannot read: " + IoErrors.describe(e));
         }
     }
 

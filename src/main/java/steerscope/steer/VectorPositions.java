@@ -1,5 +1,8 @@
 package steerscope.steer;
 
+import java.util.Locale;
+import steerscope.util.UserError;
+
 /**
  * Where along a sequence the vectors are added. Positions are named by what their output predicts: with a
  * prompt of p tokens, position p-1 (the last prompt token) is the one whose logits give the first generated
@@ -21,12 +24,12 @@ public enum VectorPositions {
     }
 
     public static VectorPositions parse(String s) {
-        return switch (s.toLowerCase(java.util.Locale.ROOT)) {
+        return switch (s.toLowerCase(Locale.ROOT)) {
             case "all" -> ALL;
             case "generated" -> GENERATED;
             case "first" -> FIRST;
             case "prompt" -> PROMPT;
-            default -> throw new steerscope.util.UserError("--vector-positions: '" + s + "' is not one of all, generated, first, prompt");
+            default -> throw new UserError("--vector-positions: '" + s + "' is not one of all, generated, first, prompt");
         };
     }
 }

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import steerscope.io.AtomicFiles;
+import steerscope.io.IoErrors;
 import steerscope.io.Json;
 import steerscope.util.UserError;
 import steerscope.verify.MathVerifier;
@@ -92,7 +93,7 @@ public final class Dataset {
         } catch (CharacterCodingException e) {
             throw UserError.inFile(file, "not valid UTF-8 text");
         } catch (IOException e) {
-            throw UserError.inFile(file, "cannot read: " + steerscope.io.IoErrors.describe(e));
+            throw UserError.inFile(file, "cannot read: " + IoErrors.describe(e));
         }
         return lines;
     }

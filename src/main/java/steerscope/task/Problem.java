@@ -1,6 +1,8 @@
 package steerscope.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -14,7 +16,7 @@ public record Problem(String id, String question, String answer, Map<String, Jso
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(question, "question");
         Objects.requireNonNull(answer, "answer");
-        extra = extra == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(extra));
+        extra = extra == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(extra));
     }
 
     public Problem(String id, String question, String answer) {

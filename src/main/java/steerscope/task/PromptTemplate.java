@@ -3,6 +3,7 @@ package steerscope.task;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import steerscope.tokenizer.ChatTemplate;
 import steerscope.util.UserError;
 
 /**
@@ -16,14 +17,6 @@ public final class PromptTemplate {
     /** The usual instruction of math RL recipes (Qwen2.5-Math, DeepSeek): it asks for the answer where the checker looks first. */
     public static final String DEFAULT_TEMPLATE =
             "{question}\nPlease reason step by step, and put your final answer within \\boxed{}.";
-
-    /** One turn of a chat: role is "system", "user" or "assistant". */
-    public record ChatTurn(String role, String content) {
-        public ChatTurn {
-            Objects.requireNonNull(role, "role");
-            Objects.requireNonNull(content, "content");
-        }
-    }
 
     private final String template;
     private final String systemPrompt; // null: no system turn
@@ -63,12 +56,12 @@ public final class PromptTemplate {
     }
 
     /** The chat form: [system turn if any,] user turn with {@link #render}. */
-    public List<ChatTurn> messages(Problem problem) {
-        List<ChatTurn> turns = new ArrayList<>(2);
+    public List<ChatTemplate.Message> messages(Problem problem) {
+        List<ChatTemplate.Message> turns = new ArrayList<>(2);
         if (systemPrompt != null) {
-            turns.add(new ChatTurn("system", systemPrompt));
+            turns.add(new ChatTemplate.Message("system", systemPrompt));
         }
-        turns.add(new ChatTurn("user", render(problem)));
+        turns.add(new ChatTemplate.Message("user", render(problem)));
         return List.copyOf(turns);
     }
 

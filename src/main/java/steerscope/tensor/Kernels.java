@@ -1,5 +1,7 @@
 package steerscope.tensor;
 
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -22,7 +24,7 @@ public final class Kernels {
      * 512 KiB: fewer chunks convert the BF16 weights fewer times).
      */
     private static final int X_CHUNK_FLOATS = 256 * 1024;
-    /** Fewest multiply-adds worth a task of their own (on the small model's decode 1 << 18 was 30% slower, 1 << 13 no faster). */
+    /** Fewest multiply-adds worth a task of their own (tuned with the bench on the small model's decode against larger and smaller grains). */
     private static final int MIN_TASK_MACS = 1 << 15;
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[32]);
@@ -278,7 +280,7 @@ public final class Kernels {
 
     /** Rows r0..r3 of a mapped BF16 matrix against one token, read in place: {@link #matvecBf16}'s inner loop. */
     private static void rows4Bf16(Mat w, int r0, int r1, int r2, int r3, int k, float[] x, int xo, float[] out, int oo, boolean acc) {
-        java.lang.foreign.MemorySegment seg = w.segment();
+        MemorySegment seg = w.segment();
         long b0 = 2L * r0 * k, b1 = 2L * r1 * k, b2 = 2L * r2 * k, b3 = 2L * r3 * k;
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
         int i = 0, bound = F.loopBound(k);
@@ -342,7 +344,7 @@ public final class Kernels {
         if (dxP.length < n * cw) PACK.set(dxP = new float[n * cw]);
         for (int t = 0; t < n; t++) {
             if (accumulate) System.arraycopy(dx, t * k + c0, dxP, t * cw, cw);
-            else java.util.Arrays.fill(dxP, t * cw, (t + 1) * cw, 0f);
+            else Arrays.fill(dxP, t * cw, (t + 1) * cw, 0f);
         }
         float[] wb = scratch(BACK_ROWS * cw);
         for (int r0 = 0; r0 < m; r0 += BACK_ROWS) {
@@ -647,7 +649,7 @@ public final class Kernels {
     /** e^x for one float, in exactly the bits of the vector {@link #exp} (for tails and scalar callers). */
     public static float exp(float x) {
         float[] one = EXP_ONE.get();
-        java.util.Arrays.fill(one, x);
+        Arrays.fill(one, x);
         exp(FloatVector.fromArray(F, one, 0)).intoArray(one, 0);
         return one[0];
     }

@@ -119,7 +119,7 @@ public final class Mat {
     }
 
     /** The mapped bytes (null when heap-backed), for kernels that read BF16 directly. */
-    java.lang.foreign.MemorySegment segment() {
+    MemorySegment segment() {
         return segment;
     }
 

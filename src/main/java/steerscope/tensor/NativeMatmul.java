@@ -4,10 +4,13 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -48,7 +51,7 @@ public final class NativeMatmul {
     private static final MemorySegment ENGINE;
     private static final String LOAD_ERROR;
     /** oneDNN's implementation names of the primitives created so far ("brg:avx512_core_bf16", ...), for reports. */
-    private static final Set<String> IMPLEMENTATIONS = java.util.Collections.synchronizedSet(new TreeSet<>());
+    private static final Set<String> IMPLEMENTATIONS = Collections.synchronizedSet(new TreeSet<>());
 
     static {
         Dnnl d = null;
@@ -109,9 +112,9 @@ public final class NativeMatmul {
     }
 
     /** The implementations oneDNN chose for the primitives created so far, e.g. [brg:avx512_core_bf16, gemm:jit]. */
-    public static java.util.List<String> implementations() {
+    public static List<String> implementations() {
         synchronized (IMPLEMENTATIONS) {
-            return java.util.List.copyOf(IMPLEMENTATIONS);
+            return List.copyOf(IMPLEMENTATIONS);
         }
     }
 
@@ -276,7 +279,7 @@ public final class NativeMatmul {
             args.set(ValueLayout.JAVA_INT, 48, Dnnl.ARG_SCRATCHPAD);
         }
 
-        Prim prim(Key key, java.util.function.Supplier<Prim> create) {
+        Prim prim(Key key, Supplier<Prim> create) {
             Prim p = prims.get(key);
             if (p == null) prims.put(key, p = create.get());
             return p;

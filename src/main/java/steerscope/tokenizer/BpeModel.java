@@ -1,6 +1,7 @@
 package steerscope.tokenizer;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -55,7 +56,7 @@ final class BpeModel {
             int v = byteIds[b & 0xFF];
             if (v >= 0) id[n++] = v; // a byte missing from the vocab is dropped (no unk token in byte-level BPE)
         }
-        if (n <= 1) return java.util.Arrays.copyOf(id, n);
+        if (n <= 1) return Arrays.copyOf(id, n);
         // symbols as a linked list over positions; len 0 marks a symbol merged into its left neighbour
         int[] next = new int[n], prev = new int[n], len = new int[n];
         for (int i = 0; i < n; i++) {
@@ -106,7 +107,7 @@ final class BpeModel {
             keys = new long[cap];
             values = new long[cap];
             mask = cap - 1;
-            java.util.Arrays.fill(keys, -1L);
+            Arrays.fill(keys, -1L);
         }
 
         private static long key(int a, int b) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -176,7 +177,7 @@ public final class BpeTrainer {
                 out[n++] = word[i];
             }
         }
-        return out == null ? word : java.util.Arrays.copyOf(out, n);
+        return out == null ? word : Arrays.copyOf(out, n);
     }
 
     private static long mix(long z) {

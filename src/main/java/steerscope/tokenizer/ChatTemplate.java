@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -37,7 +38,13 @@ import steerscope.util.UserError;
  * before every node.
  */
 public final class ChatTemplate {
-    public record Message(String role, String content) {}
+    /** One turn of a chat: role is "system", "user" or "assistant". */
+    public record Message(String role, String content) {
+        public Message {
+            Objects.requireNonNull(role, "role");
+            Objects.requireNonNull(content, "content");
+        }
+    }
 
     private static final Duration DEFAULT_TIME_LIMIT = Duration.ofSeconds(5);
     private static final long MAX_OUTPUT = 4L << 20;

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import steerscope.util.UserError;
 
 /**
  * A byte-level BPE tokenizer read from a Hugging Face tokenizer.json (Qwen2/2.5/3, Llama 3, GPT-2 style),
@@ -72,7 +73,7 @@ public final class Tokenizer {
 
     private void checkId(int id, String field) {
         if (id < 0 || id >= pieces.length || pieces[id] == null) {
-            throw steerscope.util.UserError.inFile(file, field + ": token id " + id + " is not in the vocab");
+            throw UserError.inFile(file, field + ": token id " + id + " is not in the vocab");
         }
     }
 

@@ -1,12 +1,14 @@
 package steerscope.util;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
+import steerscope.io.FileTrees;
 
 /**
  * What Ctrl-C (SIGINT) or SIGTERM leaves behind. The JVM answers both by running its shutdown hooks while the
@@ -115,8 +117,8 @@ public final class Interrupts {
 
     private static void deleteTree(Path p) {
         try {
-            steerscope.io.FileTrees.delete(p);
-        } catch (IOException | java.io.UncheckedIOException e) {
+            FileTrees.delete(p);
+        } catch (IOException | UncheckedIOException e) {
             System.err.println("could not remove the temporary " + p + ": " + e.getMessage());
         }
     }

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
+import java.util.function.UnaryOperator;
 import steerscope.task.Rational;
 import steerscope.verify.Expr.Bin;
 import steerscope.verify.Expr.Const;
@@ -557,7 +558,7 @@ final class Equivalence {
         return e;
     }
 
-    private static Matrix map(Matrix m, java.util.function.UnaryOperator<Expr> f) {
+    private static Matrix map(Matrix m, UnaryOperator<Expr> f) {
         List<List<Expr>> out = new ArrayList<>();
         for (List<Expr> row : m.rows()) {
             out.add(row.stream().map(f).toList());

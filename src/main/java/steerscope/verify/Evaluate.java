@@ -3,6 +3,7 @@ package steerscope.verify;
 import java.math.BigInteger;
 import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.TreeSet;
 import steerscope.task.Rational;
 import steerscope.verify.Expr.Bin;
@@ -226,6 +227,6 @@ final class Evaluate {
         for (double a : args) {
             h = h * 1_000_003L + Math.round(a * 1e9);
         }
-        return 1 + new java.util.SplittableRandom(h).nextDouble();
+        return 1 + new SplittableRandom(h).nextDouble();
     }
 }

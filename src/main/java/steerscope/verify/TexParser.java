@@ -2,6 +2,7 @@ package steerscope.verify;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import steerscope.task.Rational;
 import steerscope.verify.Expr.Bin;
@@ -458,7 +459,7 @@ final class TexParser {
                 if (FUNCTIONS.contains(name)) {
                     return function(name);
                 }
-                if (GREEK.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+                if (GREEK.contains(name.toLowerCase(Locale.ROOT))) {
                     return new Sym(name);
                 }
                 throw new Fail("unknown command \\" + name);

@@ -14,10 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import steerscope.cli.Main;
 import steerscope.io.Json;
+import steerscope.model.HfModelExport;
 import steerscope.model.Model;
 import steerscope.rl.Prompts;
 import steerscope.rl.TinyPolicy;
-import steerscope.rl.Trainer;
 import steerscope.steer.SteeringVectors;
 import steerscope.steer.VectorFiles;
 import steerscope.task.Dataset;
@@ -228,7 +228,7 @@ class AnalyzeEndToEndTest {
     /** The tiny model, also saved as Hugging Face files in tmp/model. */
     private TinyPolicy savedTiny() {
         TinyPolicy tiny = new TinyPolicy(tmp.resolve("tiny"), 11);
-        Trainer.saveModel(tiny.vectors(), tmp.resolve("model"));
+        HfModelExport.write(tiny.vectors().model, tmp.resolve("model"));
         return tiny;
     }
 

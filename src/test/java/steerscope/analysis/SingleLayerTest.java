@@ -40,8 +40,7 @@ class SingleLayerTest {
                 return completion.startsWith("7") ? 1 : 0;
             }
         };
-        RlConfig recipe = RlConfig.paper("vectors").with(Map.of("group", 8, "promptsPerStep", 4, "steps", 25, "lr", 0.1,
-                "maxNewTokens", 1, "checkpointEvery", 5, "seed", 3));
+        RlConfig recipe = RlConfig.paper(RlConfig.Params.VECTORS).toBuilder().group(8).promptsPerStep(4).steps(25).lr(0.1).maxNewTokens(1).checkpointEvery(5).seed(3).build();
         SingleLayer.Setup s = new SingleLayer.Setup(tiny.model, tiny.tokenizer, tiny.prompts, problems, problems, recipe, opensWithSeven,
                 new Sampled.Options(16, 1, 64, 4));
         List<SingleLayer.Run> runs = SingleLayer.sweep(s, new int[] {0, 1}, dir.resolve("runs"), dir.resolve("out"));

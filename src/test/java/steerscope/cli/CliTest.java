@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import steerscope.io.Json;
 import steerscope.model.Generator;
-import steerscope.rl.Trainer;
+import steerscope.model.HfModelExport;
 import steerscope.rl.TinyPolicy;
 import steerscope.steer.SteeringVectors;
 import steerscope.steer.VectorFiles;
@@ -33,7 +33,7 @@ class CliTest {
     static void checkpoint() {
         tiny = new TinyPolicy(tmp, 5);
         model = tmp.resolve("model");
-        Trainer.saveModel(tiny.vectors(), model);
+        HfModelExport.write(tiny.vectors().model, model);
     }
 
     record Run(int code, String out, String err) {}
@@ -50,6 +50,16 @@ class CliTest {
             System.setOut(oldOut);
             System.setErr(oldErr);
         }
+    }
+
+    /** Spark computes a step's gradient once on the executors; inner epochs would need the rollouts back: a clear refusal. */
+    @Test
+    void sparkRefusesInnerEpochs() {
+        Run r = run("train", "--model", model.toString(), "--data", tmp.resolve("nothing.jsonl").toString(), "--out",
+                tmp.resolve("spark-run").toString(), "--spark", "local[1]", "--inner-epochs", "2");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--inner-epochs 2") && r.err().contains("--spark"), r.err());
+        assertTrue(!Files.exists(tmp.resolve("spark-run")), "nothing is written");
     }
 
     @Test

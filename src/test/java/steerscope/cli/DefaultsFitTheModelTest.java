@@ -11,8 +11,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import steerscope.io.Json;
+import steerscope.model.HfModelExport;
 import steerscope.rl.TinyPolicy;
-import steerscope.rl.Trainer;
 
 /**
  * Default --max-new-tokens on a model with 256 positions (less than eval's and train's default 512): the default
@@ -27,7 +27,7 @@ class DefaultsFitTheModelTest {
     static void checkpoint() throws Exception {
         TinyPolicy tiny = new TinyPolicy(tmp, 5);
         model = tmp.resolve("model");
-        Trainer.saveModel(tiny.vectors(), model);
+        HfModelExport.write(tiny.vectors().model, model);
         data = tmp.resolve("data.jsonl");
         Files.write(data, List.of("{\"question\":\"Say something.\",\"answer\":\"A\"}", "{\"question\":\"Please answer now.\",\"answer\":\"B\"}"));
     }

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import steerscope.io.Json;
+import steerscope.model.HfModelExport;
 import steerscope.rl.TinyPolicy;
-import steerscope.rl.Trainer;
 import steerscope.steer.SteeringVectors;
 import steerscope.steer.VectorFiles;
 
@@ -32,7 +32,7 @@ class ExperimentsTest {
     static void setUp() throws Exception {
         TinyPolicy tiny = new TinyPolicy(tmp, 5);
         model = tmp.resolve("model");
-        Trainer.saveModel(tiny.vectors(), model);
+        HfModelExport.write(tiny.vectors().model, model);
         twin = tmp.resolve("twin"); // an identical model in another directory
         Files.createDirectories(twin);
         try (var files = Files.list(model)) {

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import steerscope.io.Json;
+import steerscope.model.HfModelExport;
 import steerscope.rl.TinyPolicy;
-import steerscope.rl.Trainer;
 import steerscope.steer.SteeringVectors;
 import steerscope.steer.VectorFiles;
 
@@ -33,7 +33,7 @@ class OutputChecksTest {
     static void setUp() throws IOException {
         TinyPolicy tiny = new TinyPolicy(tmp, 5); // 256 positions
         model = tmp.resolve("model");
-        Trainer.saveModel(tiny.vectors(), model);
+        HfModelExport.write(tiny.vectors().model, model);
         List<String> lines = new ArrayList<>();
         for (int a = 1; a <= 4; a++) lines.add(Json.write(Map.of("question", "What is " + a + "+1?", "answer", String.valueOf(a + 1))));
         data = Files.write(tmp.resolve("data.jsonl"), lines);

@@ -14,11 +14,11 @@ import org.junit.jupiter.api.io.TempDir;
 import steerscope.OracleRunner;
 import steerscope.io.Json;
 import steerscope.io.SafeTensors;
+import steerscope.model.HfModelExport;
 import steerscope.model.Model;
 import steerscope.model.TokenBatch;
 import steerscope.model.Transformer;
 import steerscope.rl.TinyPolicy;
-import steerscope.rl.Trainer;
 import steerscope.steer.Steering;
 import steerscope.steer.SteeringVectors;
 import steerscope.steer.VectorFiles;
@@ -78,12 +78,12 @@ class PaperVectorsTest {
     void aModelCarryingBiasesLoadsAsBasePlusVectors() throws Exception {
         TinyPolicy tiny = new TinyPolicy(tmp, 5);
         Path plain = tmp.resolve("plain"), biased = tmp.resolve("biased");
-        Trainer.saveModel(tiny.vectors(), plain);
+        HfModelExport.write(tiny.vectors().model, plain);
         float[] b = new float[tiny.model.config.hiddenSize()];
         SplittableRandom rng = new SplittableRandom(9);
         for (int i = 0; i < b.length; i++) b[i] = (float) rng.nextGaussian();
         tiny.model.weights.layers[1].bDown = b;
-        Trainer.saveModel(tiny.vectors(), biased);
+        HfModelExport.write(tiny.vectors().model, biased);
 
         CliTest.Run inspect = CliTest.run("inspect", "--model", biased.toString());
         assertEquals(0, inspect.code(), inspect.err());

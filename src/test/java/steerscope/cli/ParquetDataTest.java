@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import steerscope.io.HubCache;
 import steerscope.io.Json;
+import steerscope.model.HfModelExport;
 import steerscope.rl.TinyPolicy;
-import steerscope.rl.Trainer;
 import steerscope.task.Dataset;
 import steerscope.task.Problem;
 import steerscope.util.UserError;
@@ -152,7 +152,7 @@ class ParquetDataTest {
     void evalReadsParquetThroughTheCli() throws Exception {
         TinyPolicy tiny = new TinyPolicy(tmp, 5);
         Path model = tmp.resolve("model");
-        Trainer.saveModel(tiny.vectors(), model);
+        HfModelExport.write(tiny.vectors().model, model);
         Path out = tmp.resolve("eval.jsonl");
         CliTest.Run r = CliTest.run("eval", "--model", model.toString(), "--data", odd.toString(), "--field-question", "prompt_text",
                 "--field-answer", "final", "--max-new-tokens", "4", "--out", out.toString());

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import steerscope.OracleRunner;
 import steerscope.io.Json;
+import steerscope.model.HfModelExport;
 import steerscope.rl.TinyPolicy;
-import steerscope.rl.Trainer;
 import steerscope.steer.SteeringVectors;
 import steerscope.steer.VectorFiles;
 
@@ -29,7 +29,7 @@ class PythonHooksTest {
     void docsSnippetMatchesScoreWithVectors() throws Exception {
         TinyPolicy tiny = new TinyPolicy(tmp, 5);
         Path model = tmp.resolve("model");
-        Trainer.saveModel(tiny.vectors(), model);
+        HfModelExport.write(tiny.vectors().model, model);
         SteeringVectors v = new SteeringVectors(tiny.model.config.nLayers(), tiny.model.config.hiddenSize());
         SplittableRandom rng = new SplittableRandom(4);
         for (int l = 0; l < v.nLayers(); l++) {

@@ -12,8 +12,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import steerscope.model.HfModelExport;
 import steerscope.rl.TinyPolicy;
-import steerscope.rl.Trainer;
 import steerscope.util.UserError;
 
 /**
@@ -31,7 +31,7 @@ class HubCacheTest {
     @BeforeAll
     static void cache() throws Exception {
         plainDir = tmp.resolve("plain");
-        Trainer.saveModel(new TinyPolicy(tmp, 5).vectors(), plainDir);
+        HfModelExport.write(new TinyPolicy(tmp, 5).vectors().model, plainDir);
         hub = tmp.resolve("hf/hub");
         Path repo = hub.resolve("models--tiny-org--Tiny-Qwen2");
         for (String hash : List.of(MAIN, OLD)) {

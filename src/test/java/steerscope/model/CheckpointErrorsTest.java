@@ -244,7 +244,6 @@ class CheckpointErrorsTest {
         for (String c : List.of(SINGLE, SHARDED)) {
             try (Model m = Model.load(copyCheckpoint(c, tmp))) {
                 assertEquals(2, m.config.nLayers());
-                assertTrue(m.weights.files().size() == (c.equals(SHARDED) ? 2 : 1));
             }
         }
         // a checkpoint rewritten by our writer (same tensors, same dtypes) also loads: the rewrite itself breaks nothing

@@ -13,9 +13,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import steerscope.model.HfModelExport;
 import steerscope.model.Model;
 import steerscope.rl.TinyPolicy;
-import steerscope.rl.Trainer;
 import steerscope.tokenizer.Tokenizer;
 import steerscope.util.UserError;
 
@@ -51,7 +51,7 @@ class KeptInputsTest {
             case "config" -> {
                 fileName = "config.json";
                 Path dir = Files.createDirectories(tmp.resolve("model"));
-                Trainer.saveModel(new TinyPolicy(dir, 3).vectors(), dir);
+                HfModelExport.write(new TinyPolicy(dir, 3).vectors().model, dir);
                 Files.copy(input, dir.resolve(fileName), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                 e = assertThrows(UserError.class, () -> Model.load(dir).close());
             }

@@ -68,8 +68,7 @@ class OutputFailureTest {
     }
 
     private static RlConfig config(String params) {
-        return RlConfig.paper(params).with(Map.of("steps", 5, "group", 4, "promptsPerStep", 2, "maxNewTokens", 3,
-                "checkpointEvery", 1, "seed", 5L, "lr", params.equals("full") ? 0.01 : 0.05));
+        return RlConfig.paper(RlConfig.Params.parse(params)).toBuilder().steps(5).group(4).promptsPerStep(2).maxNewTokens(3).checkpointEvery(1).seed(5L).lr(params.equals("full") ? 0.01 : 0.05).build();
     }
 
     private Policy policy(String params) {
@@ -86,9 +85,9 @@ class OutputFailureTest {
         if (beforeThirdStep != null) {
             RolloutStep rollout = new RolloutStep(cfg, CORRECT, CORRECT); // what the trainer's own step function does
             int[] calls = {0};
-            t.setStepFunction((items, seed) -> {
+            t.setStepFunction((items, seed, into) -> {
                 if (++calls[0] == 3) beforeThirdStep.run();
-                return rollout.gradient(policy, rollout.sample(policy, items, seed), null);
+                return rollout.gradient(policy, rollout.sample(policy, items, seed), null, into);
             });
         }
         return t;

@@ -16,9 +16,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import steerscope.io.Json;
+import steerscope.model.HfModelExport;
 import steerscope.model.Model;
 import steerscope.rl.TinyPolicy;
-import steerscope.rl.Trainer;
 import steerscope.steer.SteeringVectors;
 import steerscope.steer.VectorFiles;
 import steerscope.task.Dataset;
@@ -38,7 +38,7 @@ class ParserFuzzTest {
     void configJson() throws Exception {
         Path dir = tmp.resolve("model");
         TinyPolicy tiny = new TinyPolicy(Files.createDirectories(dir), 3);
-        Trainer.saveModel(tiny.vectors(), dir);
+        HfModelExport.write(tiny.vectors().model, dir);
         Path config = dir.resolve("config.json");
         byte[] base = Files.readAllBytes(config);
         JsonNode tree = Json.read(config);

@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import steerscope.io.Json;
 import steerscope.io.SafeTensors;
+import steerscope.model.HfModelExport;
 import steerscope.rl.TinyPolicy;
-import steerscope.rl.Trainer;
 
 /**
  * A tiny real-format checkpoint (config.json, model.safetensors, tokenizer.json) whose random model emits
@@ -32,7 +32,7 @@ final class TinyRun {
             if (name.equals("model.embed_tokens.weight")) for (int v = 0; v < m.rows; v++) a[v * m.cols] = 3f;
             if (name.equals("lm_head.weight")) for (int v : digits) a[v * m.cols] = 0.8f;
         });
-        Trainer.saveModel(tiny.vectors(), dir);
+        HfModelExport.write(tiny.vectors().model, dir);
         return dir;
     }
 

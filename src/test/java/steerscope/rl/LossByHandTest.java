@@ -28,7 +28,7 @@ class LossByHandTest {
     @Test
     void rloo() {
         // RLOO baseline: the other sample's reward: A = (1 - 0, 0 - 1) = (1, -1)
-        double[] adv = Advantages.compute("rloo", REWARDS, false);
+        double[] adv = Advantages.compute(RlConfig.Algo.RLOO, REWARDS, false);
         assertArrayEquals(new double[] {1, -1}, adv, 1e-12);
         float[] g = new float[2];
         // L = 1/2 (-(1)(-0.5)) + 1/2 (-(-1)(-2.0)) = 0.25 - 1.0 = -0.75
@@ -39,7 +39,7 @@ class LossByHandTest {
     @Test
     void grpoWithStd() {
         // mean 0.5, unbiased std sqrt(0.5) = 0.70711; A = ±0.5 / (0.70711 + 1e-4) = ±0.70701
-        double[] adv = Advantages.compute("grpo", REWARDS, true);
+        double[] adv = Advantages.compute(RlConfig.Algo.GRPO, REWARDS, true);
         double a = 0.5 / (Math.sqrt(0.5) + 1e-4);
         assertArrayEquals(new double[] {a, -a}, adv, 1e-12);
         float[] g = new float[2];
@@ -75,7 +75,7 @@ class LossByHandTest {
 
     @Test
     void equalRewardsGiveZeroAdvantage() {
-        assertArrayEquals(new double[] {0, 0, 0}, Advantages.compute("grpo", new double[] {1, 1, 1}, true), 0);
-        assertArrayEquals(new double[] {0, 0, 0}, Advantages.compute("rloo", new double[] {0, 0, 0}, false), 0);
+        assertArrayEquals(new double[] {0, 0, 0}, Advantages.compute(RlConfig.Algo.GRPO, new double[] {1, 1, 1}, true), 0);
+        assertArrayEquals(new double[] {0, 0, 0}, Advantages.compute(RlConfig.Algo.RLOO, new double[] {0, 0, 0}, false), 0);
     }
 }

@@ -5,10 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,11 +54,9 @@ class RlStepByHandTest {
         tiny = new TinyPolicy(dir, 5);
     }
 
-    static RlConfig config(Map<String, Object> changes) {
-        Map<String, Object> m = new HashMap<>(Map.of("group", 3, "promptsPerStep", 2, "maxNewTokens", 6, "microBatch", 4,
-                "temperature", 1.0, "topP", 1.0, "clipEps", 0.2, "innerEpochs", 1, "klBeta", 0.0, "recompute", false));
-        m.putAll(changes);
-        return RlConfig.paper("vectors").with(m);
+    static RlConfig config(UnaryOperator<RlConfig.Builder> changes) {
+        return changes.apply(RlConfig.paper(RlConfig.Params.VECTORS).toBuilder().group(3).promptsPerStep(2).maxNewTokens(6).microBatch(4)
+                .temperature(1.0).topP(1.0).clipEps(0.2).innerEpochs(1).klBeta(0.0).recompute(false)).build();
     }
 
     /** A vectors policy whose vectors are random (so it differs from the base and the KL is not zero). */
@@ -145,7 +142,7 @@ class RlStepByHandTest {
     @ParameterizedTest(name = "{0}, std {1}, loss-agg {2}, beta {3}")
     @CsvSource({"grpo, true, token, 0.1", "rloo, false, sequence, 0.0", "rloo, false, drgrpo, 0.05", "grpo, false, sequence, 0.0"})
     void firstEpochGradientMatchesTheHandFormula(String algo, boolean scaleByStd, String lossAgg, double beta) {
-        RlConfig cfg = config(Map.of("algo", algo, "scaleByStd", scaleByStd, "lossAgg", lossAgg, "klBeta", beta));
+        RlConfig cfg = config(b -> b.algo(RlConfig.Algo.parse(algo)).scaleByStd(scaleByStd).lossAgg(RlConfig.LossAgg.parse(lossAgg)).klBeta(beta));
         Policy p = policy(3, 0.4f);
         RolloutStep step = new RolloutStep(cfg, HASH_MOD_3, HASH_MOD_3);
         RolloutStep.Rollouts ro = step.sample(p, items(), 21);
@@ -208,7 +205,7 @@ class RlStepByHandTest {
 
     @Test
     void secondInnerEpochUsesTheClippedRatioAgainstTheSamplingLogprobs() {
-        RlConfig cfg = config(Map.of("algo", "grpo", "scaleByStd", true, "lossAgg", "token", "innerEpochs", 2, "clipEps", 0.2));
+        RlConfig cfg = config(b -> b.algo(RlConfig.Algo.GRPO).scaleByStd(true).lossAgg(RlConfig.LossAgg.TOKEN).innerEpochs(2).clipEps(0.2));
         Policy p = policy(4, 0.4f);
         RolloutStep step = new RolloutStep(cfg, HASH_MOD_3, HASH_MOD_3);
         RolloutStep.Rollouts ro = step.sample(p, items(), 22);

@@ -75,8 +75,7 @@ class ThreadCountReproducibilityTest {
         Runnable train = () -> {
             TinyPolicy tiny = new TinyPolicy(out, 1);
             Reward r = VARIED;
-            RlConfig cfg = RlConfig.paper(params).with(Map.of("group", 4, "promptsPerStep", 4, "steps", 3,
-                    "lr", params.equals("vectors") ? 0.05 : 0.01, "maxNewTokens", 6, "checkpointEvery", 3, "seed", seed));
+            RlConfig cfg = RlConfig.paper(RlConfig.Params.parse(params)).toBuilder().group(4).promptsPerStep(4).steps(3).lr(params.equals("vectors") ? 0.05 : 0.01).maxNewTokens(6).checkpointEvery(3).seed(seed).build();
             Policy policy = params.equals("vectors") ? tiny.vectors() : tiny.full();
             new Trainer(cfg, policy, tiny.problems, r, r, out.resolve("run"), Map.of()).run(false);
             Path weights = out.resolve(params.equals("vectors") ? "run/vectors.safetensors" : "run/model/model.safetensors");

@@ -38,15 +38,14 @@ class TrainerTest {
     }
 
     static RlConfig config(String params, double lr, int steps) {
-        return RlConfig.paper(params).with(Map.of("group", 8, "promptsPerStep", 8, "steps", steps, "lr", lr,
-                "maxNewTokens", 2, "checkpointEvery", 4, "seed", 7));
+        return RlConfig.paper(RlConfig.Params.parse(params)).toBuilder().group(8).promptsPerStep(8).steps(steps).lr(lr).maxNewTokens(2).checkpointEvery(4).seed(7).build();
     }
 
     @Test
     void vectorsLearnTheKnownAnswer(@TempDir Path dir) {
         TinyPolicy tiny = new TinyPolicy(dir, 1);
         Reward r = startsWith(tiny.target);
-        List<Map<String, Object>> m = new Trainer(config("vectors", 0.1, 60), tiny.vectors(), tiny.problems, r,
+        List<StepMetrics> m = new Trainer(config("vectors", 0.1, 60), tiny.vectors(), tiny.problems, r,
                 r, dir.resolve("run"), Map.of()).run(false);
         assertLearned(m);
         assertTrue(Files.isRegularFile(dir.resolve("run/vectors.safetensors")));
@@ -57,7 +56,7 @@ class TrainerTest {
     void fullFineTuneLearnsTheKnownAnswer(@TempDir Path dir) {
         TinyPolicy tiny = new TinyPolicy(dir, 1);
         Reward r = startsWith(tiny.target);
-        List<Map<String, Object>> m = new Trainer(config("full", 0.01, 60), tiny.full(), tiny.problems, r,
+        List<StepMetrics> m = new Trainer(config("full", 0.01, 60), tiny.full(), tiny.problems, r,
                 r, dir.resolve("run"), Map.of()).run(false);
         assertLearned(m);
         assertTrue(Files.isRegularFile(dir.resolve("run/model/model.safetensors")));
@@ -68,18 +67,17 @@ class TrainerTest {
     void grpoTokenLossKlAndTwoInnerEpochsStillLearn(@TempDir Path dir) {
         TinyPolicy tiny = new TinyPolicy(dir, 1);
         Reward r = startsWith(tiny.target);
-        RlConfig cfg = config("vectors", 0.1, 60).with(Map.of("algo", "grpo", "scaleByStd", true, "lossAgg", "token",
-                "klBeta", 0.01, "innerEpochs", 2, "clipEps", 0.2));
-        List<Map<String, Object>> m = new Trainer(cfg, tiny.vectors(), tiny.problems, r, r, dir.resolve("run"), Map.of()).run(false);
+        RlConfig cfg = config("vectors", 0.1, 60).toBuilder().algo(RlConfig.Algo.GRPO).scaleByStd(true).lossAgg(RlConfig.LossAgg.TOKEN).klBeta(0.01).innerEpochs(2).clipEps(0.2).build();
+        List<StepMetrics> m = new Trainer(cfg, tiny.vectors(), tiny.problems, r, r, dir.resolve("run"), Map.of()).run(false);
         assertLearned(m);
-        double kl = (double) m.getLast().get("kl");
+        double kl = m.getLast().kl();
         System.out.printf("KL to the base after training: %.4f%n", kl);
         assertTrue(kl > 0, "the KL to the base is measured");
     }
 
-    private static void assertLearned(List<Map<String, Object>> m) {
-        double first = (double) m.get(0).get("reward_mean");
-        double last5 = m.subList(m.size() - 5, m.size()).stream().mapToDouble(x -> (double) x.get("reward_mean")).average().orElse(0);
+    private static void assertLearned(List<StepMetrics> m) {
+        double first = m.get(0).rewardMean();
+        double last5 = m.subList(m.size() - 5, m.size()).stream().mapToDouble(StepMetrics::rewardMean).average().orElse(0);
         System.out.printf("reward: first step %.3f, last 5 steps %.3f%n", first, last5);
         assertTrue(first < 0.2, "starts near chance, got " + first);
         assertTrue(last5 > 0.9, "reward must rise above 0.9, got " + last5);
@@ -140,10 +138,10 @@ class TrainerTest {
         RlConfig cfg = config("vectors", 0.05, 4);
         Reward flaky = nanOnSteps(startsWith(tiny.target), java.util.Set.of(1), 128); // reward and correctness: 2 calls x 64 samples a step
         Policy policy = tiny.vectors();
-        List<Map<String, Object>> m = new Trainer(cfg, policy, tiny.problems, flaky, flaky, dir.resolve("r"), Map.of()).run(false);
+        List<StepMetrics> m = new Trainer(cfg, policy, tiny.problems, flaky, flaky, dir.resolve("r"), Map.of()).run(false);
         assertEquals(4, m.size());
-        assertTrue(m.get(1).containsKey("skipped"), m.get(1).toString());
-        assertTrue(!m.get(2).containsKey("skipped"));
+        assertTrue(m.get(1).skipped() != null, m.get(1).toString());
+        assertTrue(m.get(2).skipped() == null);
         assertTrue(Files.isRegularFile(dir.resolve("r/bad-steps/step-000001.json")));
         for (int l = 0; l < policy.vectors.nLayers(); l++) {
             for (float x : policy.vectors.get(l)) assertTrue(Float.isFinite(x));
@@ -167,7 +165,7 @@ class TrainerTest {
     void rolloutsEndAtAStopString(@TempDir Path dir) {
         TinyPolicy tiny = new TinyPolicy(dir, 6);
         Reward r = startsWith(tiny.target);
-        RlConfig cfg = config("vectors", 0.05, 1).with(Map.of("maxNewTokens", 40, "stop", List.of("e")));
+        RlConfig cfg = config("vectors", 0.05, 1).toBuilder().maxNewTokens(40).stop(List.of("e")).build();
         RolloutStep step = new RolloutStep(cfg, r, r);
         List<RolloutStep.Item> items = List.of(new RolloutStep.Item(0, tiny.problems.get(0)), new RolloutStep.Item(1, tiny.problems.get(1)));
         int stopped = 0;

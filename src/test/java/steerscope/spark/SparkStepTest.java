@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import steerscope.rl.Policy;
 import steerscope.rl.RlConfig;
+import steerscope.rl.StepMetrics;
 import steerscope.rl.Trainer;
 
 /**
@@ -30,10 +31,10 @@ class SparkStepTest {
         RewardFactory.Rewards r = SparkTestKit.rewards().create();
 
         Policy single = kit.policy();
-        List<Map<String, Object>> m1 = new Trainer(cfg, single, kit.problems, r.reward(), r.correctness(), dir.resolve("single"), Map.of()).run(false);
+        List<StepMetrics> m1 = new Trainer(cfg, single, kit.problems, r.reward(), r.correctness(), dir.resolve("single"), Map.of()).run(false);
 
         Policy spark = kit.policy(), retried = kit.policy();
-        List<Map<String, Object>> m2, m3;
+        List<StepMetrics> m2, m3;
         int loadsBefore = ModelSpec.loads();
         // local[2,4]: two executor threads, and up to 4 attempts per task (plain local mode never retries)
         try (JavaSparkContext sc = SparkContexts.start("local[2,4]", "test", SparkTestKit.loopback())) {
@@ -57,14 +58,17 @@ class SparkStepTest {
         assertTrue(scale > 0.01, "the vectors moved: the test compares something");
         assertTrue(diff <= TOLERANCE * scale, "spark vs single machine: " + diff / scale);
         for (int s = 0; s < cfg.steps(); s++) {
-            for (String k : List.of("reward_mean", "accuracy", "response_length", "zero_advantage_groups", "groups")) {
-                assertEquals(m1.get(s).get(k), m2.get(s).get(k), "step " + s + " " + k);
-            }
-            assertEquals((double) m1.get(s).get("grad_norm"), (double) m2.get(s).get("grad_norm"), 1e-5 * (double) m1.get(s).get("grad_norm"));
+            StepMetrics a = m1.get(s), b = m2.get(s);
+            assertEquals(a.rewardMean(), b.rewardMean(), "step " + s);
+            assertEquals(a.accuracy(), b.accuracy(), "step " + s);
+            assertEquals(a.responseLength(), b.responseLength(), "step " + s);
+            assertEquals(a.zeroAdvantageGroups(), b.zeroAdvantageGroups(), "step " + s);
+            assertEquals(a.groups(), b.groups(), "step " + s);
+            assertEquals(a.gradNorm(), b.gradNorm(), 1e-5 * a.gradNorm());
         }
         // two shards sum the same in either order, so the retried run is the same bits
         for (int l : spark.vectors.layers()) assertArrayEquals(spark.vectors.get(l), retried.vectors.get(l), 0f, "layer " + l);
-        for (int s = 0; s < cfg.steps(); s++) assertEquals(m2.get(s).get("reward_mean"), m3.get(s).get("reward_mean"));
+        for (int s = 0; s < cfg.steps(); s++) assertEquals(m2.get(s).rewardMean(), m3.get(s).rewardMean());
     }
 
     @Test

@@ -4,11 +4,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import steerscope.model.Checkpoint;
+import steerscope.model.HfModelExport;
 import steerscope.model.Model;
 import steerscope.rl.Policy;
 import steerscope.rl.RlConfig;
 import steerscope.rl.TinyPolicy;
-import steerscope.rl.Trainer;
 import steerscope.rl.reward.Reward;
 import steerscope.steer.SteeringVectors;
 import steerscope.task.Problem;
@@ -23,7 +24,7 @@ final class SparkTestKit {
     SparkTestKit(Path dir, long seed) {
         TinyPolicy tiny = new TinyPolicy(dir, seed);
         modelDir = dir.resolve("model");
-        Trainer.saveModel(tiny.vectors(), modelDir); // config.json, model.safetensors, tokenizer.json
+        HfModelExport.write(tiny.vectors().model, modelDir); // config.json, model.safetensors, tokenizer.json
         model = Model.load(modelDir);
         spec = ModelSpec.of(modelDir, "{question}", null, true);
         String[] qs = {"Say something.", "Please answer now.", "What comes first?", "Reply with one letter."};
@@ -32,14 +33,13 @@ final class SparkTestKit {
 
     /** The same policy as the executors build, on the driver's own copy of the model. */
     Policy policy() {
-        var loaded = new ModelSpec.Loaded(model, steerscope.tokenizer.Tokenizer.load(modelDir.resolve("tokenizer.json")), null);
+        var loaded = new Checkpoint(model, steerscope.tokenizer.Tokenizer.load(modelDir.resolve("tokenizer.json")), null);
         return Policy.ofVectors(model, SteeringVectors.zeros(model.config.nLayers(), model.config.hiddenSize(), null),
                 loaded.tokenizer(), spec.prompts(loaded));
     }
 
     static RlConfig config(int steps) {
-        return RlConfig.paper("vectors").with(Map.of("group", 4, "promptsPerStep", 6, "steps", steps, "lr", 0.05,
-                "maxNewTokens", 3, "microBatch", 5, "checkpointEvery", 2, "seed", 11));
+        return RlConfig.paper(RlConfig.Params.VECTORS).toBuilder().group(4).promptsPerStep(6).steps(steps).lr(0.05).maxNewTokens(3).microBatch(5).checkpointEvery(2).seed(11).build();
     }
 
     /** 1 when the completion starts with a lowercase letter: about one sample in ten of the random model, so groups differ. */

@@ -89,9 +89,9 @@ class StandaloneClusterTest {
                 Path scoring = dir.resolve("scoring"); // the executor touches it at each reward it computes
                 SparkStep slow = new SparkStep(sc, kit.spec, SlowRewards.factory(scoring.toString()), cfg, killed.vectors, kit.model.config, 2);
                 Trainer t2 = new Trainer(cfg, killed, kit.problems, r.reward(), r.correctness(), dir.resolve("killed"), Map.of());
-                t2.setStepFunction((items, seed) -> {
+                t2.setStepFunction((items, seed, into) -> {
                     stepsStarted.incrementAndGet();
-                    return slow.compute(items, seed);
+                    return slow.compute(items, seed, into);
                 });
                 AtomicReference<Long> killedPid = new AtomicReference<>();
                 Thread killer = new Thread(() -> {

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import steerscope.task.PromptTemplate.ChatTurn;
+import steerscope.tokenizer.ChatTemplate.Message;
 import steerscope.util.UserError;
 
 class PromptTemplateTest {
@@ -36,12 +36,12 @@ class PromptTemplateTest {
     @Test
     void chatFormHasOptionalSystemTurn() {
         PromptTemplate plain = new PromptTemplate("{question}");
-        assertEquals(List.of(new ChatTurn("user", problem.question())), plain.messages(problem));
+        assertEquals(List.of(new Message("user", problem.question())), plain.messages(problem));
 
         PromptTemplate withSystem = new PromptTemplate("Solve: {question}", "You are a careful mathematician.");
         assertEquals(List.of(
-                        new ChatTurn("system", "You are a careful mathematician."),
-                        new ChatTurn("user", "Solve: " + problem.question())),
+                        new Message("system", "You are a careful mathematician."),
+                        new Message("user", "Solve: " + problem.question())),
                 withSystem.messages(problem));
     }
 

@@ -78,8 +78,8 @@ final class KernelFingerprints {
         Kernels.rmsnormBackward(dxn, dwn, dx, x, random(k, 5), rstdOf(x, n, k), n, k);
         f.put("rmsnormBackward", hash(dxn) + hash(dwn));
         float[] param = random(n * k, 13), grad = random(n * k, 14);
-        AdamW adam = new AdamW(java.util.List.of(new AdamW.Param("p", param, grad, true)), 1e-2, 0.9, 0.999, 1e-8, 0.01);
-        for (int step = 0; step < 3; step++) adam.step();
+        AdamW adam = new AdamW(java.util.List.of(new AdamW.Param("p", param, grad, true)), 0.9, 0.999, 1e-8, 0.01);
+        for (int step = 0; step < 3; step++) adam.step(1e-2);
         f.put("adamw", hash(param));
         return f;
     }

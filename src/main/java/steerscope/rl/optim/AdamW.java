@@ -52,23 +52,21 @@ public final class AdamW {
 
     private final List<Param> params;
     private final float[][] m, v;
-    private final double lr, beta1, beta2, eps, weightDecay;
+    private final double beta1, beta2, eps, weightDecay;
     private int step;
 
-    public AdamW(List<Param> params, double lr, double beta1, double beta2, double eps, double weightDecay) {
+    public AdamW(List<Param> params, double beta1, double beta2, double eps, double weightDecay) {
         if (!(beta1 >= 0 && beta1 < 1)) throw new UserError("AdamW beta1 must be in [0, 1), got " + beta1);
         if (!(beta2 >= 0 && beta2 < 1)) throw new UserError("AdamW beta2 must be in [0, 1), got " + beta2);
         if (!(eps >= 0) || Double.isInfinite(eps)) throw new UserError("AdamW eps must be a finite number >= 0, got " + eps);
         if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
             throw new UserError("AdamW weight decay must be a finite number >= 0, got " + weightDecay);
         }
-        checkLr(lr);
         Set<String> names = new HashSet<>();
         for (Param p : params) {
             if (!names.add(p.name())) throw new IllegalArgumentException("duplicate param name " + p.name());
         }
         this.params = List.copyOf(params);
-        this.lr = lr;
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
@@ -88,11 +86,6 @@ public final class AdamW {
     /** Number of steps taken so far (restored by {@link #load}). */
     public int stepCount() {
         return step;
-    }
-
-    /** One update at the learning rate given to the constructor. */
-    public void step() {
-        step(lr);
     }
 
     /** One update of every param from its current gradient, at learning rate {@code lr} (from the schedule). */

@@ -1,6 +1,9 @@
 package steerscope.rl.optim;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
+import steerscope.util.EnumWords;
 import steerscope.util.UserError;
 
 /**
@@ -13,7 +16,21 @@ import steerscope.util.UserError;
  * {@code progress = (step - warmup) / (totalSteps - warmup)}.
  */
 public record LrSchedule(Kind kind, double baseLr, int warmupSteps, int totalSteps, double minLrRatio) {
-    public enum Kind { CONSTANT, COSINE }
+    public enum Kind {
+        CONSTANT, COSINE;
+
+        @JsonValue
+        public String json() {
+            return EnumWords.of(this);
+        }
+
+        /** "constant" or "cosine" (any case). */
+        @JsonCreator
+        public static Kind parse(String name) {
+            String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
+            return EnumWords.parse(Kind.class, n, "unknown lr schedule '" + name + "' (expected 'constant' or 'cosine')");
+        }
+    }
 
     public LrSchedule {
         if (kind == null) throw new IllegalArgumentException("kind");
@@ -31,14 +48,17 @@ public record LrSchedule(Kind kind, double baseLr, int warmupSteps, int totalSte
         return new LrSchedule(Kind.COSINE, baseLr, warmupSteps, totalSteps, minLrRatio);
     }
 
-    /** {@code name} is "constant" or "cosine" (any case); the constant schedule ignores totalSteps and minLrRatio. */
-    public static LrSchedule parse(String name, double baseLr, int warmupSteps, int totalSteps, double minLrRatio) {
-        String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
-        return switch (n) {
-            case "constant" -> constant(baseLr, warmupSteps);
-            case "cosine" -> cosine(baseLr, warmupSteps, totalSteps, minLrRatio);
-            default -> throw new UserError("unknown lr schedule '" + name + "' (expected 'constant' or 'cosine')");
+    /** The constant schedule ignores totalSteps and minLrRatio. */
+    public static LrSchedule of(Kind kind, double baseLr, int warmupSteps, int totalSteps, double minLrRatio) {
+        return switch (kind) {
+            case CONSTANT -> constant(baseLr, warmupSteps);
+            case COSINE -> cosine(baseLr, warmupSteps, totalSteps, minLrRatio);
         };
+    }
+
+    /** {@code name} as {@link Kind#parse}. */
+    public static LrSchedule parse(String name, double baseLr, int warmupSteps, int totalSteps, double minLrRatio) {
+        return of(Kind.parse(name), baseLr, warmupSteps, totalSteps, minLrRatio);
     }
 
     /** The factor LambdaLR multiplies the base rate by, in double exactly as HF's Python lambdas compute it. */

@@ -1,5 +1,6 @@
 package steerscope.rl.reward;
 
+import java.util.Objects;
 import java.util.function.ToIntFunction;
 import steerscope.task.Problem;
 
@@ -41,7 +42,7 @@ public final class LengthPenalty implements Reward {
 
     /** A copy that counts tokens itself (e.g. with the model's tokenizer) when called without a count. */
     public LengthPenalty withTokenCounter(ToIntFunction<String> counter) {
-        return new LengthPenalty(budget, perToken, maxPenalty, java.util.Objects.requireNonNull(counter));
+        return new LengthPenalty(budget, perToken, maxPenalty, Objects.requireNonNull(counter));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package steerscope.task.synth;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
@@ -46,7 +47,7 @@ final class WordProblems {
         for (int i = 0; i < ops.size(); i++) {
             var op = ops.get(i);
             String phrase = String.format(pick(op.operator() == '+' ? PERSON_ADD : PERSON_SUB, rng), op.operand());
-            sb.append(' ').append(i == 0 ? p.subject() : "Then " + p.subject().toLowerCase(java.util.Locale.ROOT)).append(' ')
+            sb.append(' ').append(i == 0 ? p.subject() : "Then " + p.subject().toLowerCase(Locale.ROOT)).append(' ')
                     .append(phrase).append('.');
         }
         sb.append(" How many ").append(thing.many()).append(" does ").append(p.name()).append(" have now?");

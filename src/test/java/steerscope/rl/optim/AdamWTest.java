@@ -49,7 +49,7 @@ class AdamWTest {
             }
             List<float[]> grads = params.stream().map(AdamW.Param::grad).toList();
             double lr0 = Double.parseDouble(meta.get("lr"));
-            AdamW opt = new AdamW(params, lr0, Double.parseDouble(meta.get("beta1")), Double.parseDouble(meta.get("beta2")),
+            AdamW opt = new AdamW(params, Double.parseDouble(meta.get("beta1")), Double.parseDouble(meta.get("beta2")),
                     Double.parseDouble(meta.get("eps")), Double.parseDouble(meta.get("weight_decay")));
             LrSchedule sched = LrSchedule.parse(meta.get("schedule"), lr0, Integer.parseInt(meta.get("warmup")), steps,
                     Double.parseDouble(meta.get("min_lr_ratio")));
@@ -105,7 +105,7 @@ class AdamWTest {
     }
 
     private static AdamW newOpt(List<AdamW.Param> ps) {
-        return new AdamW(ps, 1e-3, 0.9, 0.999, 1e-8, 0.01);
+        return new AdamW(ps, 0.9, 0.999, 1e-8, 0.01);
     }
 
     private static List<AdamW.Param> copyOf(List<AdamW.Param> ps) {
@@ -194,8 +194,8 @@ class AdamWTest {
         // zero gradients: only weight decay moves a param (m = v = 0, so the Adam term is 0)
         float[] w = {2f, -4f}, b = {2f, -4f};
         AdamW opt = new AdamW(List.of(new AdamW.Param("w", w, new float[2], true), new AdamW.Param("b", b, new float[2], false)),
-                0.1, 0.9, 0.999, 1e-8, 0.5);
-        opt.step();
+                0.9, 0.999, 1e-8, 0.5);
+        opt.step(0.1);
         assertArrayEquals(new float[] {2f * (float) (1 - 0.1 * 0.5), -4f * (float) (1 - 0.1 * 0.5)}, w, 0f);
         assertArrayEquals(new float[] {2f, -4f}, b, 0f);
     }
