@@ -11,9 +11,9 @@ import java.util.Locale;
 import java.util.Map;
 import steerscope.io.IoErrors;
 import steerscope.model.Model;
-import steerscope.rl.Prompts;
-import steerscope.steer.SteeringVectors;
+import steerscope.model.SteeringVectors;
 import steerscope.task.Problem;
+import steerscope.task.Prompts;
 import steerscope.tokenizer.Tokenizer;
 import steerscope.util.UserError;
 

@@ -7,8 +7,8 @@ import java.util.Map;
 import steerscope.model.ActivationCache;
 import steerscope.model.HookNames;
 import steerscope.model.Hooks;
+import steerscope.model.Steering;
 import steerscope.model.Transformer;
-import steerscope.steer.Steering;
 
 /**
  * Analysis 5, what the vectors change in attention and in the MLPs ({@code attention_vs_mlp.json}), base

@@ -3,9 +3,9 @@ package steerscope.analysis;
 import java.util.ArrayList;
 import java.util.List;
 import steerscope.model.Hooks;
+import steerscope.model.Steering;
 import steerscope.model.TokenBatch;
 import steerscope.model.Transformer;
-import steerscope.steer.Steering;
 
 /**
  * Token sequences (a prompt, possibly followed by a completion) left-padded into one batch and run through the

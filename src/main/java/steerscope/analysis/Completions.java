@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import steerscope.model.Generator;
 import steerscope.model.Model;
-import steerscope.steer.Steering;
+import steerscope.model.Steering;
 import steerscope.task.AnswerChecker;
 import steerscope.task.Problem;
 import steerscope.tokenizer.Tokenizer;

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import steerscope.io.Json;
 import steerscope.model.Model;
-import steerscope.steer.Steering;
+import steerscope.model.Steering;
 import steerscope.task.Problem;
 import steerscope.tokenizer.Tokenizer;
 

@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import steerscope.model.Steering;
 import steerscope.model.Transformer;
-import steerscope.steer.Steering;
 import steerscope.util.Bootstrap;
 
 /**

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import steerscope.steer.SteeringVectors;
+import steerscope.model.SteeringVectors;
 import steerscope.util.Bootstrap;
 
 /**

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Map;
 import steerscope.model.Hooks;
 import steerscope.model.ModelWeights;
+import steerscope.model.Steering;
 import steerscope.model.Transformer;
-import steerscope.steer.Steering;
 
 /**
  * Analysis 7, MLP neurons of the last two blocks ({@code neurons.json}). A neuron's hidden activation

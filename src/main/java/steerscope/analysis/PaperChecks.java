@@ -9,17 +9,17 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Supplier;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 import steerscope.model.Model;
-import steerscope.rl.Prompts;
-import steerscope.steer.Steering;
-import steerscope.steer.SteeringVectors;
+import steerscope.model.Steering;
+import steerscope.model.SteeringVectors;
 import steerscope.task.Problem;
+import steerscope.task.Prompts;
 import steerscope.tokenizer.Tokenizer;
+import steerscope.util.Bootstrap;
 import steerscope.util.Progress;
 import steerscope.util.UserError;
-import steerscope.util.Bootstrap;
 
 /**
  * The paper's own measurements on single-layer vectors, each written as its file (docs/analysis-format.md):

@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.Set;
 import steerscope.model.ActivationCache;
 import steerscope.model.Hooks;
+import steerscope.model.Steering;
 import steerscope.model.Transformer;
-import steerscope.steer.Steering;
 import steerscope.util.Progress;
 
 /**

@@ -7,9 +7,9 @@ import java.util.Map;
 import steerscope.model.ActivationCache;
 import steerscope.model.HookNames;
 import steerscope.model.Hooks;
+import steerscope.model.Steering;
+import steerscope.model.SteeringVectors;
 import steerscope.model.Transformer;
-import steerscope.steer.Steering;
-import steerscope.steer.SteeringVectors;
 import steerscope.util.Bootstrap;
 
 /**

@@ -6,8 +6,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import steerscope.model.Hooks;
+import steerscope.model.Steering;
 import steerscope.model.Transformer;
-import steerscope.steer.Steering;
 
 /**
  * Analysis 2, the logit lens of the residual stream ({@code logit_lens_resid.json}): at every layer l,

@@ -4,8 +4,8 @@ import java.io.Serializable;
 import java.util.Arrays;
 import java.util.List;
 import steerscope.model.Hooks;
+import steerscope.model.Steering;
 import steerscope.model.Transformer;
-import steerscope.steer.Steering;
 
 /**
  * Per layer, over every real prompt token: the mean of {@code hook_resid_post} and the median of its norm.

@@ -1,11 +1,11 @@
 package steerscope.analysis;
 
 import steerscope.model.Model;
+import steerscope.model.Steering;
+import steerscope.model.SteeringVectors;
 import steerscope.model.Transformer;
-import steerscope.rl.Prompts;
-import steerscope.steer.Steering;
-import steerscope.steer.SteeringVectors;
 import steerscope.task.Problem;
+import steerscope.task.Prompts;
 import steerscope.tokenizer.Tokenizer;
 import steerscope.util.UserError;
 

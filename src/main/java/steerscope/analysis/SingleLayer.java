@@ -8,18 +8,18 @@ import java.util.Locale;
 import java.util.Map;
 import steerscope.io.Json;
 import steerscope.model.Model;
+import steerscope.model.Steering;
+import steerscope.model.SteeringVectors;
 import steerscope.rl.Policy;
-import steerscope.rl.Prompts;
 import steerscope.rl.RlConfig;
 import steerscope.rl.Trainer;
 import steerscope.rl.reward.Reward;
-import steerscope.steer.Steering;
-import steerscope.steer.SteeringVectors;
 import steerscope.steer.VectorFiles;
 import steerscope.task.Problem;
+import steerscope.task.Prompts;
 import steerscope.tokenizer.Tokenizer;
-import steerscope.util.Progress;
 import steerscope.util.Bootstrap;
+import steerscope.util.Progress;
 
 /**
  * Single-layer steering vectors, the paper's unit of analysis: one RL run that trains a vector on one layer

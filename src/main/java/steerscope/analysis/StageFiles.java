@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 import steerscope.io.Json;
 import steerscope.model.Model;
-import steerscope.steer.SteeringVectors;
+import steerscope.model.SteeringVectors;
 
 /**
  * Finished stages of a long analysis, so that a killed run resumes with nothing lost: each stage is one JSON

@@ -2,9 +2,9 @@ package steerscope.analysis;
 
 import java.util.Arrays;
 import steerscope.model.Hooks;
+import steerscope.model.Steering;
 import steerscope.model.TokenBatch;
 import steerscope.model.Transformer;
-import steerscope.steer.Steering;
 import steerscope.tensor.Kernels;
 
 /**

@@ -6,7 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
-import steerscope.steer.SteeringVectors;
+import steerscope.model.SteeringVectors;
 
 /**
  * Analysis 6, token categories ({@code token_categories.json}). Every token's decoded text is put in one of:

@@ -3,7 +3,7 @@ package steerscope.analysis;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import steerscope.steer.SteeringVectors;
+import steerscope.model.SteeringVectors;
 
 /**
  * Analysis 1, the logit lens of the vectors themselves ({@code logit_lens_vectors.json}). Each layer's vector

@@ -7,14 +7,14 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import steerscope.model.Gradients;
 import steerscope.model.KVCache;
-import steerscope.model.TokenBatch;
 import steerscope.model.Model;
 import steerscope.model.ModelWeights;
+import steerscope.model.Steering;
+import steerscope.model.SteeringVectors;
+import steerscope.model.TokenBatch;
 import steerscope.model.Transformer;
 import steerscope.model.WeightedLogProbLoss;
 import steerscope.rl.optim.AdamW;
-import steerscope.steer.Steering;
-import steerscope.steer.SteeringVectors;
 
 /**
  * The bench workloads on steerscope, the same as tools/bench/torch_bench.py runs on PyTorch: each is set up once,

@@ -3,9 +3,9 @@ package steerscope.cli;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Option;
-import steerscope.rl.Prompts;
 import steerscope.task.Problem;
 import steerscope.task.PromptTemplate;
+import steerscope.task.Prompts;
 import steerscope.util.UserError;
 
 /** How problems become prompts: the chat template (when the model has one) or plain text. */

@@ -9,9 +9,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import steerscope.io.Json;
+import steerscope.model.Steering;
 import steerscope.model.TokenBatch;
 import steerscope.model.Transformer;
-import steerscope.steer.Steering;
 import steerscope.util.UserError;
 
 @Command(name = "score", description = "Log-probability of every token of a text given the ones before it.")

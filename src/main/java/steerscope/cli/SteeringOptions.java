@@ -3,10 +3,10 @@ package steerscope.cli;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 import steerscope.model.ModelConfig;
-import steerscope.steer.Steering;
-import steerscope.steer.SteeringVectors;
+import steerscope.model.Steering;
+import steerscope.model.SteeringVectors;
+import steerscope.model.VectorPositions;
 import steerscope.steer.VectorFiles;
-import steerscope.steer.VectorPositions;
 import steerscope.util.UserError;
 
 /** The steering flags every model command takes. */

@@ -5,7 +5,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Function;
-import steerscope.steer.Steering;
 
 /**
  * Batched generation with the KV cache: prompts are left-padded to one length, prefilled in one forward, then

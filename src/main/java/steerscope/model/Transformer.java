@@ -9,7 +9,6 @@ import static steerscope.tensor.Kernels.matmulBackwardWeight;
 import static steerscope.tensor.Kernels.rmsnorm;
 import static steerscope.tensor.Kernels.rmsnormBackward;
 
-import steerscope.steer.Steering;
 import steerscope.tensor.Kernels;
 import steerscope.tensor.Parallel;
 

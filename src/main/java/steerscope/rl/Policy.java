@@ -1,8 +1,9 @@
 package steerscope.rl;
 
 import steerscope.model.Model;
-import steerscope.steer.Steering;
-import steerscope.steer.SteeringVectors;
+import steerscope.model.Steering;
+import steerscope.model.SteeringVectors;
+import steerscope.task.Prompts;
 import steerscope.tokenizer.Tokenizer;
 
 /**

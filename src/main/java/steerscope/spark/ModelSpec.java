@@ -5,8 +5,8 @@ import java.nio.file.Path;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import steerscope.model.Checkpoint;
-import steerscope.rl.Prompts;
 import steerscope.task.PromptTemplate;
+import steerscope.task.Prompts;
 
 /**
  * What an executor needs to rebuild the frozen side of the policy: the model directory (the same path on every

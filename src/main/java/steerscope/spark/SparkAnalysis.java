@@ -12,7 +12,7 @@ import steerscope.analysis.AnalysisResult;
 import steerscope.analysis.Measurements;
 import steerscope.analysis.Setup;
 import steerscope.model.Checkpoint;
-import steerscope.steer.SteeringVectors;
+import steerscope.model.SteeringVectors;
 import steerscope.task.Problem;
 
 /**

@@ -8,13 +8,13 @@ import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
 import steerscope.model.Checkpoint;
 import steerscope.model.Gradients;
+import steerscope.model.SteeringVectors;
 import steerscope.organism.OrganismConfig;
 import steerscope.rl.Policy;
 import steerscope.rl.RlConfig;
 import steerscope.rl.RolloutStep;
 import steerscope.rl.Trainer;
 import steerscope.rl.reward.CorrectnessReward;
-import steerscope.steer.SteeringVectors;
 import steerscope.task.Problem;
 import steerscope.task.synth.HeldOutSplit;
 

@@ -8,12 +8,12 @@ import org.apache.spark.api.java.JavaSparkContext;
 import steerscope.analysis.AnalysisResult;
 import steerscope.analysis.Setup;
 import steerscope.model.ModelConfig;
+import steerscope.model.Steering;
 import steerscope.rl.Evaluator;
 import steerscope.rl.Policy;
 import steerscope.rl.RlConfig;
 import steerscope.rl.StepMetrics;
 import steerscope.rl.Trainer;
-import steerscope.steer.Steering;
 import steerscope.task.Problem;
 import steerscope.util.UserError;
 

@@ -6,11 +6,11 @@ import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import steerscope.model.Checkpoint;
+import steerscope.model.Steering;
+import steerscope.model.SteeringVectors;
+import steerscope.model.VectorPositions;
 import steerscope.rl.Evaluator;
 import steerscope.rl.RolloutStep;
-import steerscope.steer.Steering;
-import steerscope.steer.SteeringVectors;
-import steerscope.steer.VectorPositions;
 import steerscope.task.Problem;
 
 /**

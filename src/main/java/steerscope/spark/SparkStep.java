@@ -16,11 +16,11 @@ import steerscope.io.Json;
 import steerscope.model.Checkpoint;
 import steerscope.model.Gradients;
 import steerscope.model.ModelConfig;
+import steerscope.model.SteeringVectors;
 import steerscope.rl.Policy;
 import steerscope.rl.RlConfig;
 import steerscope.rl.RolloutStep;
 import steerscope.rl.Trainer;
-import steerscope.steer.SteeringVectors;
 
 /**
  * One RL step on Spark, as the trainer's {@link Trainer.StepFunction}: the driver broadcasts the current vectors

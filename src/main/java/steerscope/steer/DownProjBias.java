@@ -7,6 +7,8 @@ import java.util.regex.Pattern;
 import steerscope.io.SafeTensors;
 import steerscope.io.SafeTensorsWriter;
 import steerscope.model.ModelWeights;
+import steerscope.model.Steering;
+import steerscope.model.SteeringVectors;
 import steerscope.tensor.DType;
 import steerscope.util.UserError;
 

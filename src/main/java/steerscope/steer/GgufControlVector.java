@@ -20,6 +20,7 @@ import steerscope.io.AtomicFiles;
 import steerscope.io.GgufWriter;
 import steerscope.io.IoErrors;
 import steerscope.io.SafeTensors;
+import steerscope.model.SteeringVectors;
 import steerscope.tensor.DType;
 import steerscope.util.UserError;
 

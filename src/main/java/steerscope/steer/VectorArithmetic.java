@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.TreeSet;
+import steerscope.model.SteeringVectors;
 import steerscope.util.UserError;
 
 /**

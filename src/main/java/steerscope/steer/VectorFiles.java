@@ -11,6 +11,7 @@ import java.util.Set;
 import steerscope.io.IoErrors;
 import steerscope.io.SafeTensors;
 import steerscope.io.SafeTensorsWriter;
+import steerscope.model.SteeringVectors;
 import steerscope.tensor.DType;
 import steerscope.util.UserError;
 

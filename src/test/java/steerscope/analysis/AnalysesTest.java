@@ -16,11 +16,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import steerscope.model.ActivationCache;
 import steerscope.model.Hooks;
+import steerscope.model.Steering;
+import steerscope.model.SteeringVectors;
 import steerscope.model.TokenBatch;
 import steerscope.model.Transformer;
 import steerscope.rl.TinyPolicy;
-import steerscope.steer.Steering;
-import steerscope.steer.SteeringVectors;
 import steerscope.task.Problem;
 
 /** Each analysis on a tiny random Qwen2 model, in a case whose answer is known. */

@@ -16,13 +16,13 @@ import steerscope.cli.Main;
 import steerscope.io.Json;
 import steerscope.model.HfModelExport;
 import steerscope.model.Model;
-import steerscope.rl.Prompts;
+import steerscope.model.SteeringVectors;
 import steerscope.rl.TinyPolicy;
-import steerscope.steer.SteeringVectors;
 import steerscope.steer.VectorFiles;
 import steerscope.task.Dataset;
 import steerscope.task.Problem;
 import steerscope.task.PromptTemplate;
+import steerscope.task.Prompts;
 import steerscope.tokenizer.Tokenizer;
 
 /**

@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import steerscope.steer.SteeringVectors;
+import steerscope.model.SteeringVectors;
 
 /**
  * combine-layers' statistics on a linear toy with known answers: each vector adds a fixed gain on every problem,

@@ -17,12 +17,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import steerscope.model.ActivationCache;
 import steerscope.model.Hooks;
+import steerscope.model.Steering;
+import steerscope.model.SteeringVectors;
 import steerscope.model.TokenBatch;
 import steerscope.model.Transformer;
+import steerscope.model.VectorPositions;
 import steerscope.rl.TinyPolicy;
-import steerscope.steer.Steering;
-import steerscope.steer.SteeringVectors;
-import steerscope.steer.VectorPositions;
 import steerscope.task.Problem;
 
 /** The paper's measurements (Δp, prefix control, circuit patching, persistence, middle layers) on a tiny model, in cases whose answer is known. */

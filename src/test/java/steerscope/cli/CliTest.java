@@ -18,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 import steerscope.io.Json;
 import steerscope.model.Generator;
 import steerscope.model.HfModelExport;
+import steerscope.model.SteeringVectors;
 import steerscope.rl.TinyPolicy;
-import steerscope.steer.SteeringVectors;
 import steerscope.steer.VectorFiles;
 
 /** The CLI contract on a real-format checkpoint directory (a tiny random Qwen2 model saved in HF format). */
@@ -100,14 +100,14 @@ class CliTest {
         JsonNode steered = Json.MAPPER.readTree(run("score", "--model", model.toString(), "--text", "Please answer now.", "--json",
                 "--vectors", vf.toString()).out());
         assertNotEquals(j.get("logprobs").toString(), steered.get("logprobs").toString());
-        assertLogSoftmaxAtEveryPosition(ids, steered.get("logprobs"), steerscope.steer.Steering.of(v));
+        assertLogSoftmaxAtEveryPosition(ids, steered.get("logprobs"), steerscope.model.Steering.of(v));
         JsonNode zeroScale = Json.MAPPER.readTree(run("score", "--model", model.toString(), "--text", "Please answer now.", "--json",
                 "--vectors", vf.toString(), "--vector-scale", "0").out());
         assertEquals(j.get("logprobs").toString(), zeroScale.get("logprobs").toString());
     }
 
     /** logprobs[t-1] = log_softmax(logits of the prefix ids[0..t-1])[ids[t]], each prefix its own forward, in double. */
-    static void assertLogSoftmaxAtEveryPosition(int[] ids, JsonNode logprobs, steerscope.steer.Steering steering) {
+    static void assertLogSoftmaxAtEveryPosition(int[] ids, JsonNode logprobs, steerscope.model.Steering steering) {
         assertEquals(ids.length - 1, logprobs.size());
         for (int t = 1; t < ids.length; t++) {
             float[] logits = tiny.model.transformer.nextTokenLogits(java.util.Arrays.copyOf(ids, t), steering);

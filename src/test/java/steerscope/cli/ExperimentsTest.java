@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import steerscope.io.Json;
 import steerscope.model.HfModelExport;
+import steerscope.model.SteeringVectors;
 import steerscope.rl.TinyPolicy;
-import steerscope.steer.SteeringVectors;
 import steerscope.steer.VectorFiles;
 
 /**

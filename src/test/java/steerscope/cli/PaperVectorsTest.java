@@ -16,11 +16,11 @@ import steerscope.io.Json;
 import steerscope.io.SafeTensors;
 import steerscope.model.HfModelExport;
 import steerscope.model.Model;
+import steerscope.model.Steering;
+import steerscope.model.SteeringVectors;
 import steerscope.model.TokenBatch;
 import steerscope.model.Transformer;
 import steerscope.rl.TinyPolicy;
-import steerscope.steer.Steering;
-import steerscope.steer.SteeringVectors;
 import steerscope.steer.VectorFiles;
 
 /**

@@ -9,8 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import steerscope.model.SteeringVectors;
 import steerscope.steer.GgufControlVector;
-import steerscope.steer.SteeringVectors;
 import steerscope.steer.VectorFiles;
 
 /** {@code vectors combine}: weighted sums with known answers, layer restriction, GGUF output, and shape mismatches refused. */

@@ -15,9 +15,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import steerscope.OracleRunner;
-import steerscope.steer.Steering;
-import steerscope.steer.SteeringVectors;
-import steerscope.steer.VectorPositions;
 import steerscope.util.UserError;
 
 /** Generation edge cases: greedy = temperature 0, the sampler's distribution, batching does not change a row, context limits. */

@@ -7,9 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
-import steerscope.steer.Steering;
-import steerscope.steer.SteeringVectors;
-import steerscope.steer.VectorPositions;
 
 /**
  * The forward-only {@link Transformer#logprobs} against the two ways it replaced: the log-softmax of the whole

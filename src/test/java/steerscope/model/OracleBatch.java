@@ -3,9 +3,6 @@ package steerscope.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import steerscope.io.Json;
-import steerscope.steer.Steering;
-import steerscope.steer.SteeringVectors;
-import steerscope.steer.VectorPositions;
 
 /** The oracle's batch.json, as Java arrays. */
 final class OracleBatch {

@@ -20,7 +20,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import steerscope.io.Json;
-import steerscope.steer.SteeringVectors;
+import steerscope.model.SteeringVectors;
 import steerscope.steer.VectorFiles;
 
 /**

@@ -19,7 +19,7 @@ import steerscope.cli.Main;
 import steerscope.io.AtomicFiles;
 import steerscope.io.SafeTensors;
 import steerscope.model.Model;
-import steerscope.steer.SteeringVectors;
+import steerscope.model.SteeringVectors;
 import steerscope.steer.VectorFiles;
 
 /**

@@ -21,7 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import steerscope.io.Json;
 import steerscope.io.SafeTensors;
-import steerscope.steer.SteeringVectors;
+import steerscope.model.SteeringVectors;
 import steerscope.steer.VectorFiles;
 
 /**

@@ -15,12 +15,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import steerscope.model.Gradients;
 import steerscope.model.Model;
+import steerscope.model.Steering;
+import steerscope.model.SteeringVectors;
 import steerscope.model.TokenBatch;
 import steerscope.model.Transformer;
 import steerscope.model.WeightedLogProbLoss;
 import steerscope.rl.reward.Reward;
-import steerscope.steer.Steering;
-import steerscope.steer.SteeringVectors;
 import steerscope.task.Problem;
 
 /**

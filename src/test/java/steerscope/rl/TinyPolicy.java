@@ -7,13 +7,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import steerscope.model.Model;
-import steerscope.model.Transformer;
-import steerscope.tensor.Kernels;
 import steerscope.model.ModelConfig;
 import steerscope.model.ModelWeights;
-import steerscope.steer.SteeringVectors;
+import steerscope.model.SteeringVectors;
+import steerscope.model.Transformer;
 import steerscope.task.Problem;
 import steerscope.task.PromptTemplate;
+import steerscope.task.Prompts;
+import steerscope.tensor.Kernels;
 import steerscope.tokenizer.BpeTrainer;
 import steerscope.tokenizer.Tokenizer;
 

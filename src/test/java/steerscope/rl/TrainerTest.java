@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import steerscope.model.SteeringVectors;
 import steerscope.rl.reward.Reward;
-import steerscope.steer.SteeringVectors;
 import steerscope.steer.VectorFiles;
 import steerscope.task.Problem;
 

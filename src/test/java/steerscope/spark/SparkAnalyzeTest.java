@@ -18,8 +18,8 @@ import steerscope.analysis.Analysis;
 import steerscope.analysis.Setup;
 import steerscope.cli.Main;
 import steerscope.io.Json;
+import steerscope.model.SteeringVectors;
 import steerscope.rl.Policy;
-import steerscope.steer.SteeringVectors;
 import steerscope.steer.VectorFiles;
 import steerscope.task.Dataset;
 

@@ -9,10 +9,10 @@ import java.util.SplittableRandom;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import steerscope.model.Steering;
+import steerscope.model.SteeringVectors;
+import steerscope.model.VectorPositions;
 import steerscope.rl.Evaluator;
-import steerscope.steer.Steering;
-import steerscope.steer.SteeringVectors;
-import steerscope.steer.VectorPositions;
 
 /** eval on Spark writes the same files, byte for byte, as eval on one machine (greedy and sampled, with steering). */
 class SparkEvalTest {

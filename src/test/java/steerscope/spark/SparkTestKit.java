@@ -7,11 +7,11 @@ import java.util.Map;
 import steerscope.model.Checkpoint;
 import steerscope.model.HfModelExport;
 import steerscope.model.Model;
+import steerscope.model.SteeringVectors;
 import steerscope.rl.Policy;
 import steerscope.rl.RlConfig;
 import steerscope.rl.TinyPolicy;
 import steerscope.rl.reward.Reward;
-import steerscope.steer.SteeringVectors;
 import steerscope.task.Problem;
 
 /** The tiny random Qwen2 model of the RL tests, saved as a real checkpoint directory that executors load. */

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import steerscope.TestProcess;
 import steerscope.io.Json;
+import steerscope.model.SteeringVectors;
 import steerscope.util.UserError;
 
 class GgufControlVectorTest {

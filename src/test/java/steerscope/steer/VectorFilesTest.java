@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import steerscope.io.SafeTensors;
 import steerscope.io.SafeTensorsWriter;
+import steerscope.model.SteeringVectors;
 import steerscope.tensor.DType;
 import steerscope.util.UserError;
 

@@ -1,7 +1,5 @@
-package steerscope.rl;
+package steerscope.task;
 
-import steerscope.task.Problem;
-import steerscope.task.PromptTemplate;
 import steerscope.tokenizer.ChatTemplate;
 import steerscope.tokenizer.Tokenizer;
 

@@ -1,4 +1,4 @@
-package steerscope.steer;
+package steerscope.model;
 
 import java.util.Arrays;
 
