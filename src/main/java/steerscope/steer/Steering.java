@@ -2,9 +2,15 @@ package steerscope.steer;
 
 /**
  * How a set of vectors is applied in a forward pass: a scale for all of them (dose-response), where along the
- * sequence, and which layers are switched on (null = every layer that has a vector).
+ * sequence, which layers are switched on (null = every layer that has a vector), and an optional token-wise
+ * {@link AdaptiveScale} (null = plain vectors).
  */
-public record Steering(SteeringVectors vectors, float scale, VectorPositions positions, boolean[] layerEnabled) {
+public record Steering(SteeringVectors vectors, float scale, VectorPositions positions, boolean[] layerEnabled,
+                       AdaptiveScale adaptive) {
+    public Steering(SteeringVectors vectors, float scale, VectorPositions positions, boolean[] layerEnabled) {
+        this(vectors, scale, positions, layerEnabled, null);
+    }
+
     public static Steering of(SteeringVectors vectors) {
         return new Steering(vectors, 1f, VectorPositions.ALL, null);
     }
@@ -15,15 +21,20 @@ public record Steering(SteeringVectors vectors, float scale, VectorPositions pos
     }
 
     public Steering withScale(float s) {
-        return new Steering(vectors, s, positions, layerEnabled);
+        return new Steering(vectors, s, positions, layerEnabled, adaptive);
     }
 
     public Steering withPositions(VectorPositions p) {
-        return new Steering(vectors, scale, p, layerEnabled);
+        return new Steering(vectors, scale, p, layerEnabled, adaptive);
     }
 
     public Steering withLayers(boolean[] enabled) {
-        return new Steering(vectors, scale, positions, enabled);
+        return new Steering(vectors, scale, positions, enabled, adaptive);
+    }
+
+    /** The same steering with each vector scaled token-wise by s (null: plain vectors). */
+    public Steering withAdaptive(AdaptiveScale s) {
+        return new Steering(vectors, scale, positions, layerEnabled, s);
     }
 
     /** Only layer l on. */
