@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
                 TrainCommand.class,
                 EvalCommand.class,
                 AnalyzeCommand.class,
+                ExperimentCommand.class,
                 ReportCommand.class,
                 OrganismCommand.class,
                 DemoCommand.class,

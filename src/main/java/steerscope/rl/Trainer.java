@@ -22,6 +22,7 @@ import steerscope.rl.optim.AdamW;
 import steerscope.rl.optim.GradClip;
 import steerscope.rl.optim.LrSchedule;
 import steerscope.rl.reward.Reward;
+import steerscope.steer.AdaptiveScale;
 import steerscope.steer.VectorFiles;
 import steerscope.task.Problem;
 import steerscope.tensor.DType;
@@ -41,7 +42,8 @@ import steerscope.util.UserError;
  */
 public final class Trainer {
     /** Everything a run writes in its directory (train --overwrite removes exactly these). */
-    public static final List<String> RUN_FILES = List.of("config.json", "metrics.jsonl", "checkpoints", "bad-steps", "vectors.safetensors", "model");
+    public static final List<String> RUN_FILES = List.of("config.json", "metrics.jsonl", "checkpoints", "bad-steps", "vectors.safetensors",
+            AdaptiveScale.FILE, "model");
 
     /** Computes one step's contribution; a Spark driver swaps in its distributed version. */
     @FunctionalInterface
@@ -77,6 +79,10 @@ public final class Trainer {
             grads.forEachWeight((n, g) -> params.add(new AdamW.Param(n, weights.get(n), g, n.endsWith("_proj.weight") || n.contains("embed") || n.equals("lm_head.weight"))));
         } else {
             for (int l : policy.vectors.layers()) params.add(new AdamW.Param("layers." + l, policy.vectors.get(l), grads.vectors[l], true));
+            if (policy.adaptive != null) { // a_l of each vector's layer (decays towards the plain vector), and every b_l in one array
+                for (int l : policy.vectors.layers()) params.add(new AdamW.Param("scale_a." + l, policy.adaptive.a[l], grads.scaleA[l], true));
+                params.add(new AdamW.Param("scale_b", policy.adaptive.b, grads.scaleB, false));
+            }
         }
         this.adam = new AdamW(params, cfg.lr(), cfg.beta1(), cfg.beta2(), cfg.adamEps(), cfg.weightDecay());
         this.schedule = LrSchedule.parse(cfg.schedule(), cfg.lr(), cfg.effectiveWarmupSteps(), Math.max(1, cfg.steps()), 0.0);
@@ -373,6 +379,7 @@ public final class Trainer {
             policy.vectors.metadata().putAll(provenance);
             policy.vectors.metadata().put("training_config", cfg.toJson());
             VectorFiles.write(policy.vectors, runDir.resolve("vectors.safetensors"));
+            if (policy.adaptive != null) policy.adaptive.write(runDir.resolve(AdaptiveScale.FILE));
         } else { // like a checkpoint: a temp directory renamed into place, so model/ is never half written
             Path tmp = runDir.resolve(".model.tmp"), target = runDir.resolve("model");
             try {
