@@ -382,8 +382,9 @@ def attention(q, k, v, allowed):
     return torch.softmax(scores, dim=-1) @ v
 
 
-def forward(c, w, ids, mask, vectors, vector_scale, vector_layers, vmask, attn_fn=attention):
-    """Logits [B,T,V]. w: name -> tensor (all one float dtype); vectors [L,d]; vmask [B,T] 0/1."""
+def forward(c, w, ids, mask, vectors, vector_scale, vector_layers, vmask, attn_fn=attention, adaptive=None):
+    """Logits [B,T,V]. w: name -> tensor (all one float dtype); vectors [L,d]; vmask [B,T] 0/1.
+    adaptive (a [L,d], b [L]) scales each token's vector by s = h . a[l] + b[l] (adaptive_oracle.py)."""
     dt = w["model.embed_tokens.weight"].dtype
     B, T = ids.shape
     H, KV, hd, eps = c["heads"], c["kv"], head_dim_of(c), c["eps"]
@@ -415,7 +416,9 @@ def forward(c, w, ids, mask, vectors, vector_scale, vector_layers, vmask, attn_f
         h = h + (torch.nn.functional.silu(gate) * up) @ w[p + "mlp.down_proj.weight"].t()
         if p + "mlp.down_proj.bias" in w:
             h = h + w[p + "mlp.down_proj.bias"]
-        if l in vector_layers:
+        if l in vector_layers and adaptive is not None:
+            h = h + vector_scale * (h @ adaptive[0][l] + adaptive[1][l])[..., None] * vectors[l] * vm
+        elif l in vector_layers:
             h = h + vector_scale * vectors[l] * vm
     head = w["model.embed_tokens.weight"] if c["tied"] else w["lm_head.weight"]
     return rmsnorm(h, w["model.norm.weight"], eps) @ head.t()

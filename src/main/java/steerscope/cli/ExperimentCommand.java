@@ -23,7 +23,7 @@ import steerscope.task.Problem;
 import steerscope.util.UserError;
 
 @Command(name = "experiment", description = "The paper's later experiments, each writing NAME.json and report.html into --out (docs/experiments.md).",
-        subcommands = {ExperimentCommand.CombineLayersCommand.class, ExperimentCommand.TransferCommand.class, ExperimentCommand.CompareFinetuneCommand.class})
+        subcommands = {AdaptiveCommand.class, ExperimentCommand.CombineLayersCommand.class, ExperimentCommand.TransferCommand.class, ExperimentCommand.CompareFinetuneCommand.class})
 final class ExperimentCommand implements Runnable {
     /** The files the experiments write; a directory holding one of them (or its kept conditions) is an earlier experiment's --out. */
     static final List<String> FILES = List.of("combine_layers", "transfer", "compare_finetune");

@@ -1,9 +1,9 @@
 package steerscope.cli;
 
 import java.util.List;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 import steerscope.tensor.Backend;
 import steerscope.util.Interrupts;
 import steerscope.util.UserError;

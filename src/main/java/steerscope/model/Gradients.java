@@ -15,6 +15,9 @@ public final class Gradients {
     }
 
     public final float[][] vectors;
+    /** The adaptive scale's a_l [L][d] and b [L] (steer.AdaptiveScale); zero when the steering has none. */
+    public final float[][] scaleA;
+    public final float[] scaleB;
     public final boolean full;
     public float[] embed, lmHead, finalNorm;
     public final Layer[] layers;
@@ -22,6 +25,8 @@ public final class Gradients {
     public Gradients(ModelConfig c, boolean full) {
         this.full = full;
         this.vectors = new float[c.nLayers()][c.hiddenSize()];
+        this.scaleA = new float[c.nLayers()][c.hiddenSize()];
+        this.scaleB = new float[c.nLayers()];
         this.layers = new Layer[c.nLayers()];
         if (!full) return;
         embed = new float[GlobalTensor.EMBED.size(c)];
@@ -68,12 +73,18 @@ public final class Gradients {
 
     public void zero() {
         for (float[] v : vectors) Arrays.fill(v, 0f);
+        for (float[] v : scaleA) Arrays.fill(v, 0f);
+        Arrays.fill(scaleB, 0f);
         forEachWeight((n, a) -> Arrays.fill(a, 0f));
     }
 
     /** Overwrites these gradients with another set of the same shape (a step's result into the optimizer's arrays). */
     public void copyFrom(Gradients other) {
-        for (int l = 0; l < vectors.length; l++) System.arraycopy(other.vectors[l], 0, vectors[l], 0, vectors[l].length);
+        for (int l = 0; l < vectors.length; l++) {
+            System.arraycopy(other.vectors[l], 0, vectors[l], 0, vectors[l].length);
+            System.arraycopy(other.scaleA[l], 0, scaleA[l], 0, scaleA[l].length);
+        }
+        System.arraycopy(other.scaleB, 0, scaleB, 0, scaleB.length);
         if (full) {
             List<float[]> src = new ArrayList<>();
             other.forEachWeight((n, a) -> src.add(a));

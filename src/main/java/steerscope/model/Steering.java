@@ -4,9 +4,15 @@ import java.util.Arrays;
 
 /**
  * How a set of vectors is applied in a forward pass: a scale for all of them (dose-response), where along the
- * sequence, and which layers are switched on (null = every layer that has a vector).
+ * sequence, which layers are switched on (null = every layer that has a vector), and an optional token-wise
+ * {@link AdaptiveScale} (null = plain vectors).
  */
-public record Steering(SteeringVectors vectors, float scale, VectorPositions positions, boolean[] layerEnabled) {
+public record Steering(SteeringVectors vectors, float scale, VectorPositions positions, boolean[] layerEnabled,
+                       AdaptiveScale adaptive) {
+    public Steering(SteeringVectors vectors, float scale, VectorPositions positions, boolean[] layerEnabled) {
+        this(vectors, scale, positions, layerEnabled, null);
+    }
+
     public static Steering of(SteeringVectors vectors) {
         return new Steering(vectors, 1f, VectorPositions.ALL, null);
     }
@@ -17,11 +23,16 @@ public record Steering(SteeringVectors vectors, float scale, VectorPositions pos
     }
 
     public Steering withPositions(VectorPositions p) {
-        return new Steering(vectors, scale, p, layerEnabled);
+        return new Steering(vectors, scale, p, layerEnabled, adaptive);
     }
 
     public Steering withLayers(boolean[] enabled) {
-        return new Steering(vectors, scale, positions, enabled);
+        return new Steering(vectors, scale, positions, enabled, adaptive);
+    }
+
+    /** The same steering with each vector scaled token-wise by s (null: plain vectors). */
+    public Steering withAdaptive(AdaptiveScale s) {
+        return new Steering(vectors, scale, positions, layerEnabled, s);
     }
 
     /** Only layer l on. */

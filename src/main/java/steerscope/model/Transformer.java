@@ -60,6 +60,7 @@ public final class Transformer {
         float[] ln2, rstd2;    // [N, d], [N]
         float[] gate, up, act; // [N, ff] gate and up projections, act = silu(gate) * up
         float[] attnOut, mlpOut; // [N, d] the two sublayers' outputs, kept only by an inference forward's reused Acts
+        float[] steerIn;       // [N, d] block output before an adaptive vector's add (what its scale reads), or null
     }
 
     /** buf when it has n floats, else a new array: an inference forward reuses one Acts from layer to layer. */
@@ -103,7 +104,7 @@ public final class Transformer {
             long floats = (long) normed.length + (residFinal == null ? 0 : residFinal.length) + rstdFinal.length;
             if (acts != null) {
                 for (Acts a : acts) {
-                    for (float[] x : new float[][] {a.residPre, a.ln1, a.rstd1, a.q, a.att, a.attnCat, a.residMid, a.ln2, a.rstd2, a.gate, a.up, a.act}) {
+                    for (float[] x : new float[][] {a.residPre, a.ln1, a.rstd1, a.q, a.att, a.attnCat, a.residMid, a.ln2, a.rstd2, a.gate, a.up, a.act, a.steerIn}) {
                         if (x != null) floats += x.length;
                     }
                 }
@@ -336,7 +337,7 @@ public final class Transformer {
         rmsnorm(a.ln2, resid, w.mlpNorm, a.rstd2, N, d, c.rmsNormEps());
         add(resid, 0, mlp(l, p, a, reuse), 0, N * d);
 
-        addVector(l, p, resid);
+        addVector(l, p, resid, a);
         if (hooks != null) hooks.fire(hookNames.residPost[l], resid, p.B, p.T, d);
     }
 
@@ -346,7 +347,7 @@ public final class Transformer {
         ModelWeights.Layer w = weights.layers[l];
         Gradients.Layer g = grads.full ? grads.layers[l] : null;
         int N = f.batch * f.tokens, d = config.hiddenSize();
-        addVectorBackward(l, f.pass, dResid, grads);
+        addVectorBackward(l, f.pass, a, dResid, grads);
         // each residual branch: dResid flows on unchanged and into the branch's output
         float[] dLn2 = mlpBackward(l, a, dResid, g, N);
         rmsnormBackward(dResid, g != null ? g.mlpNorm : null, dLn2, a.residMid, w.mlpNorm, a.rstd2, N, d);
@@ -356,23 +357,50 @@ public final class Transformer {
 
     // ------------------------------------------------------------- the steering vector at hook_resid_post, and its gradient
 
-    /** resid += scale · v_l at the tokens the steering selects: the vector of layer l, after block l. */
-    private void addVector(int l, Pass p, float[] resid) {
+    /**
+     * resid += scale · v_l at the tokens the steering selects: the vector of layer l, after block l. With an
+     * adaptive scale, resid += scale · s_l(h) · v_l, s_l(h) = a_l·h + b_l read from each token's h = resid before
+     * the add (a training forward keeps h in a.steerIn for the backward).
+     */
+    private void addVector(int l, Pass p, float[] resid, Acts a) {
         Steering s = p.steering;
         if (s == null || !s.active(l)) return;
         int d = config.hiddenSize();
         float[] v = s.vectors().get(l);
-        for (int n = 0; n < p.N(); n++) if (p.steerAt[n]) axpy(s.scale(), v, 0, resid, n * d, d);
+        AdaptiveScale ad = s.adaptive();
+        if (ad != null && p.keep) a.steerIn = resid.clone();
+        for (int n = 0; n < p.N(); n++) {
+            if (!p.steerAt[n]) continue;
+            float c = ad == null ? s.scale() : s.scale() * ad.at(l, resid, n * d);
+            axpy(c, v, 0, resid, n * d, d);
+        }
     }
 
-    /** The gradient of {@link #addVector}: dVector_l += scale · dResid at the steered tokens. */
-    private void addVectorBackward(int l, Pass p, float[] dResid, Gradients grads) {
-        // forward: resid += scale · v_l at the tokens the steering selects
+    /**
+     * The gradient of {@link #addVector}: dVector_l += scale · dResid at the steered tokens. With an adaptive
+     * scale, per steered token (g = dResid, h = a.steerIn): dv_l += scale·s·g; ds = scale·(g·v_l); da_l += ds·h;
+     * db_l += ds; and g += ds·a_l, the path through s depending on h.
+     */
+    private void addVectorBackward(int l, Pass p, Acts a, float[] dResid, Gradients grads) {
+        // forward: resid += scale · v_l (adaptive: scale · (a_l·h + b_l) · v_l) at the tokens the steering selects
         Steering s = p.steering;
         if (s == null || !s.active(l)) return;
         int d = config.hiddenSize();
         float[] dVector = grads.vectors[l];
-        for (int n = 0; n < p.N(); n++) if (p.steerAt[n]) axpy(s.scale(), dResid, n * d, dVector, 0, d);
+        AdaptiveScale ad = s.adaptive();
+        if (ad == null) {
+            for (int n = 0; n < p.N(); n++) if (p.steerAt[n]) axpy(s.scale(), dResid, n * d, dVector, 0, d);
+            return;
+        }
+        float[] v = s.vectors().get(l), h = a.steerIn, dA = grads.scaleA[l];
+        for (int n = 0; n < p.N(); n++) {
+            if (!p.steerAt[n]) continue;
+            float ds = s.scale() * dot(dResid, n * d, v, 0, d);
+            axpy(s.scale() * ad.at(l, h, n * d), dResid, n * d, dVector, 0, d);
+            axpy(ds, h, n * d, dA, 0, d);
+            grads.scaleB[l] += ds;
+            axpy(ds, ad.a[l], 0, dResid, n * d, d);
+        }
     }
 
     // ------------------------------------------------------------------------- MLP: forward, then backward

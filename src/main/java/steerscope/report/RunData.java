@@ -23,7 +23,7 @@ public final class RunData {
     public static final List<String> FILES = List.of("summary", "logit_lens_vectors", "logit_lens_resid", "ablations",
             "path_patching", "attention_vs_mlp", "token_categories", "neurons", "samples",
             "single_layer", "delta_p", "prefix", "circuit", "persistence", "middle_layers",
-            "combine_layers", "transfer", "compare_finetune");
+            "combine_layers", "transfer", "compare_finetune", "adaptive");
 
     public final Path dir;
     private final Map<String, JsonNode> files = new LinkedHashMap<>();

@@ -38,6 +38,7 @@ final class Sections {
         if (!d.file("combine_layers").isMissingNode()) out.add(new String[] {"combine-layers", "Experiment: single-layer vectors combined in pairs", combineLayers()});
         if (!d.file("transfer").isMissingNode()) out.add(new String[] {"transfer", "Experiment: transfer to another model of the family", transfer()});
         if (!d.file("compare_finetune").isMissingNode()) out.add(new String[] {"compare-finetune", "Experiment: vectors vs the full fine-tune, mechanistically", compareFinetune()});
+        if (!d.file("adaptive").isMissingNode()) out.add(new String[] {"adaptive", "Experiment: adaptive token-wise scale of the vectors", adaptive()});
         out.add(new String[] {"training", "RL training curves", training()});
         out.add(new String[] {"norms", "Vector norms and directions per layer", norms()});
         out.add(new String[] {"logit-lens", "Logit lens of the vectors", logitLens()});
@@ -594,6 +595,38 @@ final class Sections {
                     .append(numCell(num(l.path("vector_norm")), 3)).append(numCell(num(l.path("train_seconds")), 1)).append("</tr>");
         b.append("</table>");
         b.append(caption("Gain over base: paired over problems. Training s: the run's RL steps (metrics.jsonl step_seconds), what one more layer costs."));
+        return b.toString();
+    }
+
+    /** experiment adaptive: both accuracies, then per layer the trained scale and its mean by segment and token category. */
+    String adaptive() {
+        JsonNode a = d.file("adaptive");
+        if (a.path("scale").path("layers").isEmpty()) return missing("adaptive.json");
+        JsonNode acc = a.path("accuracy");
+        StringBuilder b = new StringBuilder();
+        b.append(figure(intervalsOf("Sampled accuracy: plain vs adaptive vectors", List.of("plain vectors", "adaptive vectors"),
+                        List.of(acc(acc.path("plain")), acc(acc.path("adaptive"))), "accuracy (T = 1)", acc(acc.path("plain"))[0]),
+                "Both trained with the same recipe, prompts and seeds from the same start; accuracy is the mean over "
+                        + a.path("n_problems").asInt() + " problems of the fraction of " + a.path("k").asInt()
+                        + " samples at T = 1 that are correct, with a 95% bootstrap interval over problems. Adaptive minus plain, paired: "
+                        + interval(acc.path("adaptive_minus_plain"), 3) + "."));
+        List<String> cats = new ArrayList<>();
+        for (JsonNode c : a.path("scale").path("categories")) cats.add(c.asText());
+        b.append("<table><tr><th>layer</th><th class=\"num\">b</th><th class=\"num\">|a|</th><th class=\"num\">mean s, prompt</th>"
+                + "<th class=\"num\">mean s, generated</th>");
+        for (String c : cats) b.append("<th class=\"num\">mean s, ").append(Html.text(c)).append("</th>");
+        b.append("</tr>");
+        for (JsonNode l : a.path("scale").path("layers")) {
+            b.append("<tr><td>").append(l.path("layer").asInt()).append("</td>").append(numCell(num(l.path("b")), 3)).append(numCell(num(l.path("a_norm")), 3));
+            b.append("<td class=\"num\">").append(Html.text(interval(l.path("mean_s").path("prompt"), 3))).append("</td>");
+            b.append("<td class=\"num\">").append(Html.text(interval(l.path("mean_s").path("generated"), 3))).append("</td>");
+            for (String c : cats) b.append("<td class=\"num\">").append(Html.text(interval(l.path("mean_s_by_category").path(c), 3))).append("</td>");
+            b.append("</tr>");
+        }
+        b.append("</table>");
+        b.append(caption("s(h) = a·h + b multiplies each layer's vector at every token (1 = the plain vector). Means over the tokens of "
+                + a.path("scale").path("samples_read").asInt() + " sampled completions of the adaptive run (prompt tokens vs generated ones, "
+                + "and by category of the token at that position), each the mean of per-completion means with a 95% bootstrap interval."));
         return b.toString();
     }
 

@@ -1,5 +1,6 @@
 package steerscope.rl;
 
+import steerscope.model.AdaptiveScale;
 import steerscope.model.Model;
 import steerscope.model.Steering;
 import steerscope.model.SteeringVectors;
@@ -15,23 +16,31 @@ public final class Policy {
     public final Model base;
     public final Model model;
     public final SteeringVectors vectors;
+    /** The vectors' token-wise scale, trained with them (experiment adaptive); null for plain vectors. */
+    public final AdaptiveScale adaptive;
     public final Tokenizer tokenizer;
     public final Prompts prompts;
 
-    private Policy(Model base, Model model, SteeringVectors vectors, Tokenizer tokenizer, Prompts prompts) {
+    private Policy(Model base, Model model, SteeringVectors vectors, AdaptiveScale adaptive, Tokenizer tokenizer, Prompts prompts) {
         this.base = base;
         this.model = model;
         this.vectors = vectors;
+        this.adaptive = adaptive;
         this.tokenizer = tokenizer;
         this.prompts = prompts;
     }
 
     public static Policy ofVectors(Model base, SteeringVectors vectors, Tokenizer tokenizer, Prompts prompts) {
-        return new Policy(base, base, vectors, tokenizer, prompts);
+        return new Policy(base, base, vectors, null, tokenizer, prompts);
+    }
+
+    /** Vectors scaled token-wise by s(h) = a·h + b, both trained. */
+    public static Policy ofAdaptive(Model base, SteeringVectors vectors, AdaptiveScale adaptive, Tokenizer tokenizer, Prompts prompts) {
+        return new Policy(base, base, vectors, adaptive, tokenizer, prompts);
     }
 
     public static Policy ofFullWeights(Model base, Model trainable, Tokenizer tokenizer, Prompts prompts) {
-        return new Policy(base, trainable, null, tokenizer, prompts);
+        return new Policy(base, trainable, null, null, tokenizer, prompts);
     }
 
     public boolean full() {
@@ -40,6 +49,6 @@ public final class Policy {
 
     /** The steering applied by the policy: every layer with a vector, every position (the paper's recipe). */
     public Steering steering() {
-        return vectors == null ? null : Steering.of(vectors);
+        return vectors == null ? null : Steering.of(vectors).withAdaptive(adaptive);
     }
 }

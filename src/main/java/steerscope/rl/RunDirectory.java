@@ -17,6 +17,7 @@ import steerscope.io.IoErrors;
 import steerscope.io.Json;
 import steerscope.io.SafeTensors;
 import steerscope.io.SafeTensorsWriter;
+import steerscope.model.AdaptiveScale;
 import steerscope.model.HfModelExport;
 import steerscope.model.Model;
 import steerscope.model.SteeringVectors;
@@ -33,7 +34,8 @@ import steerscope.util.UserError;
  */
 public final class RunDirectory {
     /** Everything a run writes in its directory (train --overwrite removes exactly these). */
-    public static final List<String> FILES = List.of("config.json", "metrics.jsonl", "checkpoints", "bad-steps", "vectors.safetensors", "model");
+    public static final List<String> FILES = List.of("config.json", "metrics.jsonl", "checkpoints", "bad-steps", "vectors.safetensors",
+            AdaptiveScale.FILE, "model");
 
     private final Path dir;
 

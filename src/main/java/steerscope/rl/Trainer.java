@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import steerscope.model.AdaptiveScale;
 import steerscope.model.Gradients;
 import steerscope.model.Sampler;
 import steerscope.rl.optim.AdamW;
@@ -61,6 +62,10 @@ public final class Trainer {
             for (Gradients.Weight w : grads.weights()) params.add(new AdamW.Param(w.name(), weights.get(w.name()), w.grad(), w.matrix())); // matrices decay
         } else {
             for (int l : policy.vectors.layers()) params.add(new AdamW.Param("layers." + l, policy.vectors.get(l), grads.vectors[l], true));
+            if (policy.adaptive != null) { // a_l of each vector's layer (decays towards the plain vector), and every b_l in one array
+                for (int l : policy.vectors.layers()) params.add(new AdamW.Param("scale_a." + l, policy.adaptive.a[l], grads.scaleA[l], true));
+                params.add(new AdamW.Param("scale_b", policy.adaptive.b, grads.scaleB, false));
+            }
         }
         for (AdamW.Param p : params) gradArrays.add(p.grad());
         this.adam = new AdamW(params, cfg.beta1(), cfg.beta2(), cfg.adamEps(), cfg.weightDecay());
@@ -214,6 +219,7 @@ public final class Trainer {
             policy.vectors.metadata().putAll(provenance);
             policy.vectors.metadata().put("training_config", cfg.toJson());
             run.writeVectors(policy.vectors);
+            if (policy.adaptive != null) policy.adaptive.write(run.path().resolve(AdaptiveScale.FILE));
         }
     }
 }
