@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""PyTorch autograd for the adaptive steering scale (steer/AdaptiveScale): block l's output becomes
+"""PyTorch autograd for the adaptive steering scale (model/AdaptiveScale): block l's output becomes
 h + vector_scale * (h . a[l] + b[l]) * vectors[l] at the masked tokens.
 
     /usr/bin/python3 src/test/python/adaptive_oracle.py --case CASE --dir DIR

@@ -15,7 +15,7 @@ public final class Gradients {
     }
 
     public final float[][] vectors;
-    /** The adaptive scale's a_l [L][d] and b [L] (steer.AdaptiveScale); zero when the steering has none. */
+    /** The adaptive scale's a_l [L][d] and b [L] (model.AdaptiveScale); zero when the steering has none. */
     public final float[][] scaleA;
     public final float[] scaleB;
     public final boolean full;

@@ -12,7 +12,7 @@ import steerscope.OracleRunner;
 import steerscope.io.SafeTensors;
 
 /**
- * The adaptive scale s_l(h) = a_l·h + b_l on the steering vectors (steer/AdaptiveScale): the forward and the
+ * The adaptive scale s_l(h) = a_l·h + b_l on the steering vectors (model/AdaptiveScale): the forward and the
  * exact backward (d/dv, d/da, d/db and the term of d/dh through s) against PyTorch autograd
  * (src/test/python/adaptive_oracle.py on the oracle's tiny checkpoints and batch), and a = 0, b = 1 giving the
  * plain vectors' forward and vector gradient bit for bit.
