@@ -72,17 +72,24 @@ public record ArithmeticProblem(int start, List<Operation> operations, String qu
 
     /**
      * Operations {@code from} (inclusive) to {@code to} (exclusive) as one equation on the running value,
-     * {@code "12 - 3 + 4 = 13"}: a hasty writer's merged step, which composes several facts at once.
+     * {@code "12 - 3 + 4 = 13"}: several facts at once when the range holds more than one operation.
      */
     public String equation(int from, int to) {
         int left = from == 0 ? start : values().get(from - 1);
+        return expression(left, from, to) + " = " + apply(left, from, to);
+    }
+
+    /** {@code left} followed by operations {@code from} to {@code to} (exclusive), {@code "12 - 3 + 4"}. */
+    public String expression(int left, int from, int to) {
         StringBuilder sb = new StringBuilder().append(left);
+        for (int k = from; k < to; k++) sb.append(' ').append(operations.get(k).operator()).append(' ').append(operations.get(k).operand());
+        return sb.toString();
+    }
+
+    /** The value of {@code left} after operations {@code from} to {@code to} (exclusive). */
+    public int apply(int left, int from, int to) {
         int v = left;
-        for (int k = from; k < to; k++) {
-            Operation op = operations.get(k);
-            sb.append(' ').append(op.operator()).append(' ').append(op.operand());
-            v = op.apply(v);
-        }
-        return sb.append(" = ").append(v).toString();
+        for (int k = from; k < to; k++) v = operations.get(k).apply(v);
+        return v;
     }
 }

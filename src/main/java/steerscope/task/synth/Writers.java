@@ -62,12 +62,8 @@ public record Writers(double careful, double merge, double jump, double filler, 
         int i = 0;
         for (int step = 0; i < n; step++) {
             int to = i + 1 < n && rng.nextDouble() < merge ? i + 2 : i + 1;
-            StringBuilder eq = new StringBuilder().append(value);
-            int v = value;
-            for (int k = i; k < to; k++) {
-                eq.append(' ').append(ops.get(k).operator()).append(' ').append(ops.get(k).operand());
-                v = ops.get(k).apply(v);
-            }
+            String expression = p.expression(value, i, to);
+            int v = p.apply(value, i, to);
             value = to - i > 1 ? sloppy(v, ops.subList(to, n), rng) : v;
             switch (style) {
                 case STEPS -> sb.append(step == 0 ? " " : "\n").append("Step ").append(step + 1).append(": ");
@@ -75,16 +71,12 @@ public record Writers(double careful, double merge, double jump, double filler, 
                 case FIRST -> sb.append(step == 0 ? " First, " : " Next, ");
                 default -> throw new IllegalStateException(style + " is not a step style");
             }
-            sb.append(eq).append(" = ").append(value).append('.');
+            sb.append(expression).append(" = ").append(value).append('.');
             i = to;
             if (i < n && mutters && rng.nextBoolean()) sb.append(' ').append(phrase(rng));
             if (i < n && rng.nextDouble() < jump) break;
         }
-        int answer = value;
-        if (i < n) {  // answered early: the rest composed in one pass
-            for (int k = i; k < n; k++) answer = ops.get(k).apply(answer);
-            answer = sloppy(answer, List.of(), rng);
-        }
+        int answer = i < n ? sloppy(p.apply(value, i, n), List.of(), rng) : value; // an early answer composes the rest in one pass
         return sb.append(style == AnswerStyle.STEPS ? "\n" : " ").append(AnswerStyle.finalSentence(answer)).toString();
     }
 
