@@ -19,7 +19,7 @@ import steerscope.bench.BenchModels;
 import steerscope.io.Json;
 import steerscope.io.SafeTensors;
 import steerscope.model.ModelConfig;
-import steerscope.steer.SteeringVectors;
+import steerscope.model.SteeringVectors;
 import steerscope.steer.VectorFiles;
 
 void main(String[] args) throws Exception {
