@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""Tabulates the experiments' own output files (combine_layers.json, transfer.json, compare_finetune.json) as a
-Markdown page: every number with its 95% bootstrap interval, and the seconds each experiment measured itself.
-Usage: experiments-table.py --command "how the files were made" FILE.json...; stdlib only."""
+"""Tabulates the experiments' own output files (combine_layers.json, transfer.json, compare_finetune.json,
+adaptive.json) as a Markdown page: every number with its 95% bootstrap interval, the seconds each experiment measured
+itself, and (from timings.json, written by scripts/experiments-organism) each command's wall time against the
+3-minute budget. With --readme, also replaces README's block between <!-- experiments-budget:begin/end --> by the
+wall-time table.
+Usage: experiments-table.py --command "how the files were made" [--readme README.md] FILE.json...; stdlib only."""
 import argparse, importlib.util, json, os, subprocess
 
 def cpu():
@@ -79,10 +82,37 @@ def compare(j, out):
         out.append("| %d | %s | %s | %s | %s |" % (l["layer"], iv(l["cosine_full_vectors_diff"]), iv(l["cosine_full_diff_vector"]), toks(l["full_top"]), toks(l["vector_top"])))
     out.append("")
 
+def adaptive(j, out):
+    a = j["accuracy"]
+    out.append("## adaptive (%d problems x K = %d; %d RL steps of %d prompts x %d samples per run, lr %g; %.0f s)" % (
+        j["n_problems"], j["k"], j["recipe"]["steps"], j["recipe"]["promptsPerStep"], j["recipe"]["group"], j["recipe"]["lr"], j["seconds"]))
+    out.append("")
+    out.append("Accuracy: plain vectors %s, adaptive (s(h) = a·h + b) %s; adaptive − plain (paired) %s." % (
+        acc(a["plain"]), acc(a["adaptive"]), iv(a["adaptive_minus_plain"])))
+    out.append("")
+    cats = j["scale"]["categories"]
+    out.append("Mean scale s(h) over the tokens of %d sampled completions of the adaptive run, teacher-forced:" % j["scale"]["samples_read"])
+    out.append("")
+    out.append("| layer | b | ‖a‖ | ‖v‖ | prompt tokens | generated tokens | " + " | ".join(cats) + " |")
+    out.append("| --- " * (6 + len(cats)) + "|")
+    for l in j["scale"]["layers"]:
+        out.append("| %d | %.3f | %.3f | %.3f | %s | %s | %s |" % (l["layer"], l["b"], l["a_norm"], l["vector_norm"], iv(l["mean_s"]["prompt"]),
+                                                           iv(l["mean_s"]["generated"]), " | ".join(iv(l["mean_s_by_category"].get(c)) for c in cats)))
+    out.append("")
+
+def budget(timings):
+    """The wall-time table: each command of scripts/experiments-organism, its seconds and the 3-minute budget."""
+    rows = ["| step | command | wall seconds | within 3 min |", "| --- | --- | --: | --- |"]
+    for t in timings["steps"]:
+        rows.append("| %s | `%s` | %.0f | %s |" % (t["name"], t["command"], t["seconds"],
+                                                  ("yes" if t["seconds"] <= 180 else "no") if t["experiment"] else "(set-up)"))
+    return rows
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--command", action="append", required=True, help="a command that made the files (repeatable)")
     p.add_argument("--commit", help="the source commit (default: HEAD)")
+    p.add_argument("--readme", help="README.md whose experiments-budget block gets the wall-time table")
     p.add_argument("files", nargs="+")
     a = p.parse_args()
     commit = a.commit or subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
@@ -92,10 +122,28 @@ def main():
            "measurement of its evaluation. Made with:" % (commit, cpu(), os.cpu_count()), ""]
     out += ["    " + c for c in a.command]
     out.append("")
+    timings = None
     for f in a.files:
         j = json.load(open(f))
         name = os.path.basename(f)
-        {"combine_layers.json": combine, "transfer.json": transfer, "compare_finetune.json": compare}[name](j, out)
+        if name == "timings.json":
+            timings = j
+            continue
+        {"combine_layers.json": combine, "transfer.json": transfer, "compare_finetune.json": compare, "adaptive.json": adaptive}[name](j, out)
+    if timings:
+        out.append("## Wall time of each command (%s, %d cores)" % (timings["cpu"], timings["cores"]))
+        out.append("")
+        out += budget(timings)
+        out.append("")
+        if a.readme:
+            text = open(a.readme).read()
+            begin, end = "<!-- experiments-budget:begin -->", "<!-- experiments-budget:end -->"
+            i, k = text.index(begin) + len(begin), text.index(end)
+            block = ["", "Measured by `%s` at commit %s (%s, %d cores; docs/experiments-organism.md):" % (a.command[0], commit, timings["cpu"], timings["cores"]), ""]
+            block += budget(timings) + [""]
+            tmp = a.readme + ".tmp"
+            open(tmp, "w").write(text[:i] + "\n".join(block) + text[k:])
+            os.replace(tmp, a.readme)
     print("\n".join(out))
 
 if __name__ == "__main__":
