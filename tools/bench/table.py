@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Renders the rows of `steerscope bench --json` runs as Markdown tables, for docs/performance.md.
 
-    tools/bench/table.py LABEL=run.json [LABEL=run.json ...]
+    tools/bench/table.py [--targets] [--into FILE:BLOCK ...] LABEL=run.json [LABEL=run.json ...]
 
 Speed: one line per (run, row): the run's label (e.g. its --kernels), model, workload, tokens/s of each side
 (steerscope, PyTorch, llama.cpp where it ran), steerscope's ratio to each, each side's fraction of its roofline
@@ -9,9 +9,17 @@ bound and the peak RSS of each. Memory: one line per row, where each side's peak
 RssFile (the mapped weights) and RssAnon (everything else), for steerscope also the heap's committed peak and the
 activation memory of a training step. Decode: each row's two rooflines, the weights and cache read at the
 measured read bandwidth and its multiply-adds at the measured FMA peak. Then one line per run naming its machine, load, kernels, torch and
-llama.cpp, so every number in the tables can be traced to the JSON it came from."""
+llama.cpp, so every number in the tables can be traced to the JSON it came from.
+
+--targets adds issue 18's targets, each computed from the first run's rows (met or not, with the numbers).
+--into FILE:BLOCK (repeatable) also writes the output between the lines `<!-- BLOCK:begin -->` and
+`<!-- BLOCK:end -->` of FILE (docs/performance.md), so the tables there are this script's; --into-short FILE:BLOCK
+writes there only the speed table, the run lines and the targets (README.md)."""
+import io
 import json
+import os
 import sys
+from contextlib import redirect_stdout
 
 
 def fmt(v, spec):
@@ -26,7 +34,80 @@ def pct(v, bound):
     return "n/a" if v is None else "%.0f%%%s" % (100 * v, bound)
 
 
+BIG = ("qwen-0.5b", "qwen-0.5b-f32", "qwen-1.5b")
+
+
+def targets(r):
+    """Issue 18's targets on one run: a Markdown table, each target met or not with the numbers that decide it."""
+    rows = [row for row in r["rows"] if row["model"] in BIG]
+    out = ["| target | measured | met |", "| --- | --- | --- |"]
+
+    def line(name, items, ok):
+        out.append("| %s | %s | %s |" % (name, "; ".join(items) if items else "not measured", "n/a" if ok is None else ("yes" if ok else "**no**")))
+
+    vs_torch = [(row, row["ratio"]) for row in rows if row.get("ratio") is not None]
+    line("every 0.5B and 1.5B row ≥ 1.0x PyTorch", ["%s %s %.2fx" % (row["model"], row["workload"], x) for row, x in vs_torch],
+         all(x >= 1.0 for _, x in vs_torch) if vs_torch else None)
+    d1 = [row for row in rows if row["kind"] == "decode" and row["workload"].startswith("decode b1 ")]
+    vs_llama = [(row, row["ratio_llamacpp"]) for row in d1 if row.get("ratio_llamacpp") is not None]
+    line("decode b1 ≥ 1.0x llama.cpp (same dtype)", ["%s %.2fx" % (row["model"], x) for row, x in vs_llama],
+         all(x >= 1.0 for _, x in vs_llama) if vs_llama else None)
+    line("decode b1 ≥ 90% of the read bound", ["%s %.0f%%" % (row["model"], 100 * row["steerscope_fraction_of_bound"]) for row in d1],
+         all(row["steerscope_fraction_of_bound"] >= 0.9 for row in d1) if d1 else None)
+    d16 = [row for row in rows if row["kind"] == "decode" and row["workload"].startswith("decode b16 ")]
+    line("decode b16 ≥ 60% of the read bound", ["%s %.0f%%%s" % (row["model"], 100 * row["steerscope_fraction_of_bound"],
+                                                  " (%.0f%% of its FMA bound)" % (100 * row["steerscope_fraction_of_fma_bound"])
+                                                  if row.get("steerscope_fraction_of_fma_bound") else "") for row in d16],
+         all(row["steerscope_fraction_of_bound"] >= 0.6 for row in d16) if d16 else None)
+    rss = [(row, row["steerscope"]["peak_rss_bytes"] / row["pytorch"]["peak_rss_bytes"]) for row in r["rows"]
+           if row.get("pytorch") and row["pytorch"].get("peak_rss_bytes") and row["steerscope"].get("peak_rss_bytes")]
+    line("peak RSS ≤ 1.25x PyTorch on every row", ["%s %s %.2fx" % (row["model"], row["workload"], x) for row, x in rss],
+         all(x <= 1.25 for _, x in rss) if rss else None)
+    sec = r.get("seconds") or {}
+    line("the bench in ≤ 10 minutes on 2 cores", ["%s %.0f s" % (k.replace("_", " "), v) for k, v in sec.items()] + (["%d threads" % r["machine"]["threads"]] if sec else []),
+         sec.get("measuring", 1e9) <= 600 if sec else None)
+    print("\n".join(out))
+    print()
+
+
+def into(path, block, text):
+    """Replaces what lies between <!-- block:begin --> and <!-- block:end --> in path by text, atomically."""
+    with open(path) as f:
+        doc = f.read()
+    begin, end = "<!-- %s:begin -->" % block, "<!-- %s:end -->" % block
+    i, k = doc.index(begin) + len(begin), doc.index(end)
+    with open(path + ".tmp", "w") as f:
+        f.write(doc[:i] + "\n" + text.rstrip("\n") + "\n" + doc[k:])
+    os.replace(path + ".tmp", path)
+
+
 def main(args):
+    dests, shorts, want_targets, rest = [], [], False, []
+    it = iter(args)
+    for a in it:
+        if a == "--into":
+            dests.append(next(it).split(":", 1))
+        elif a == "--into-short":
+            shorts.append(next(it).split(":", 1))
+        elif a == "--targets":
+            want_targets = True
+        else:
+            rest.append(a)
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        tables(rest, want_targets)
+    sys.stdout.write(buf.getvalue())
+    for path, block in dests:
+        into(path, block, buf.getvalue())
+    if shorts:
+        short = io.StringIO()
+        with redirect_stdout(short):
+            tables(rest, want_targets, short=True)
+        for path, block in shorts:
+            into(path, block, short.getvalue())
+
+
+def tables(args, want_targets, short=False):
     runs = []
     for a in args:
         label, _, path = a.partition("=")
@@ -46,6 +127,15 @@ def main(args):
                 pct(row.get("llamacpp_fraction_of_bound"), bound), mib(row["steerscope"], "peak_rss_bytes"),
                 mib(row.get("pytorch"), "peak_rss_bytes"), mib(row.get("llamacpp"), "peak_rss_bytes")))
     print()
+    if not short:
+        memory_and_decode(runs)
+    runs_lines(runs)
+    if want_targets and runs:
+        print()
+        targets(runs[0][2])
+
+
+def memory_and_decode(runs):
     print("| run | model | workload | steerscope peak / weights / rest / heap peak MiB | activations MiB | torch peak / weights / rest MiB "
           "| llama.cpp peak / weights / rest MiB |")
     print("| --- | --- | --- | ---: | ---: | ---: | ---: |")
@@ -68,6 +158,9 @@ def main(args):
                 label, row["model"], row["workload"], row["steerscope_tokens_per_s"], row["bound_tokens_per_s"], row["fma_bound_tokens_per_s"],
                 100 * row["steerscope_fraction_of_bound"], 100 * row["steerscope_fraction_of_fma_bound"]))
         print()
+
+
+def runs_lines(runs):
     for label, path, r in runs:
         m, t, lc = r["machine"], r.get("torch") or {}, r.get("llama_cpp")
         line = "- `%s` ([%s](%s)): %s, %s threads, load before the run %s; kernels: %s; torch %s, BLAS %s" % (

@@ -51,15 +51,20 @@ public final class BenchRunner {
     }
 
     public void run() throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
         setupDeps();
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("machine", machine());
+        Map<String, Double> seconds = new LinkedHashMap<>(); // wall time of the run: generating missing checkpoints, then measuring
+        report.put("seconds", seconds);
         // generated in a child JVM: the 1.5B's float arrays (6 GB) would otherwise stay in this JVM's heap for the whole run
         java("models", Map.of("cache", opt.cacheDir().toString(), "quick", String.valueOf(opt.quick()), "gguf", String.valueOf(opt.llamaCpp())));
         Path small = opt.model() != null ? opt.model() : BenchModels.ensure(opt.cacheDir(), BenchModels.SMALL, 1);
         Path big = opt.quick() ? null : BenchModels.ensure(opt.cacheDir(), BenchModels.QWEN_05B, 2);
         Path bigF32 = opt.quick() ? null : BenchModels.ensure(opt.cacheDir(), BenchModels.QWEN_05B_F32, 2);
         Path huge = opt.quick() ? null : BenchModels.ensure(opt.cacheDir(), BenchModels.QWEN_15B, 3);
+        long t1 = System.nanoTime();
+        seconds.put("setup_and_models", (t1 - t0) / 1e9);
 
         System.err.println("bench: measuring the machine's limits ...");
         // 256 MiB arrays (three of them for the triad): far beyond any last-level cache, and they fit beside other work
@@ -121,6 +126,7 @@ public final class BenchRunner {
                 llama = llamaCpp(c, args);
             }
             rows.add(row(c, cfg, ours, theirs, llama, peak, bw));
+            seconds.put("measuring", (System.nanoTime() - t1) / 1e9);
             // every finished row is kept: a run stopped part way leaves the rows it measured
             if (opt.json() != null) AtomicFiles.writeString(opt.json(), Json.writePretty(report) + "\n");
         }
