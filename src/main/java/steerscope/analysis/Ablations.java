@@ -53,12 +53,6 @@ final class Ablations {
      * @param base,steered the greedy completions with no vectors and with all of them (already made; reused
      *                     for "none" and "all")
      */
-    static Map<String, Object> analyse(Model model, Tokenizer tokenizer, List<Problem> problems, List<int[]> prompts, Steering all,
-                                       List<Completions.Completion> base, List<Completions.Completion> steered,
-                                       int maxNewTokens, int batch, boolean progress) {
-        return finish(all, part(model, tokenizer, problems, prompts, all, base, steered, maxNewTokens, batch, progress));
-    }
-
     static Part part(Model model, Tokenizer tokenizer, List<Problem> problems, List<int[]> prompts, Steering all,
                      List<Completions.Completion> base, List<Completions.Completion> steered,
                      int maxNewTokens, int batch, boolean progress) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -90,15 +91,26 @@ class PaperChecksTest {
         return (Double) m(o, k).get("value");
     }
 
+    /** log p(ids[i + 1] | ids[0..i]) for every completion token, teacher-forced in one pass: [ids.length − promptLen]. */
+    static float[] completionLogProbs(int[] ids, int promptLen, Steering steering) {
+        int n = ids.length - promptLen;
+        int[] rows = new int[n], targets = new int[n];
+        for (int i = 0; i < n; i++) {
+            rows[i] = promptLen - 1 + i;
+            targets[i] = ids[promptLen + i];
+        }
+        return tf.logprobs(tf.forward(TokenBatch.single(ids, promptLen), steering, null, Transformer.Save.NONE), rows, targets);
+    }
+
     @Test
     void teacherForcedLogProbsAreThoseOfTokenByTokenDecoding() {
         Steering s = Steering.of(random(1, 1f, 0));
         for (Sampled.Sample smp : completions(2, 4)) {
             int[] p = prompts.get(smp.problem()), ids = Sampled.concat(p, smp.tokens());
-            float[] lp = TeacherForcing.completionLogProbs(tf, ids, p.length, s, null);
+            float[] lp = completionLogProbs(ids, p.length, s);
             for (int j = 0; j < smp.tokens().length; j++) {
                 // independent: the prefix alone through the model, its last position's log-softmax
-                float[] logits = tf.nextTokenLogits(java.util.Arrays.copyOf(ids, p.length + j), s.withPositions(VectorPositions.ALL));
+                float[] logits = tf.nextTokenLogits(Arrays.copyOf(ids, p.length + j), s.withPositions(VectorPositions.ALL));
                 double expect = logits[ids[p.length + j]] - Divergence.logSumExp(logits, 0, V);
                 assertEquals(expect, lp[j], 1e-4, "token " + j);
             }
