@@ -16,6 +16,7 @@ import steerscope.io.AtomicFiles;
 import steerscope.io.FileTrees;
 import steerscope.io.IoErrors;
 import steerscope.io.Json;
+import steerscope.io.SafeTensors;
 import steerscope.model.GlobalTensor;
 import steerscope.model.Gradients;
 import steerscope.model.LayerTensor;
@@ -121,7 +122,7 @@ public final class OrganismTrainer {
             try {
                 Files.copy(parent.resolve("tokenizer.json"), tokFile);
             } catch (IOException e) {
-                throw UserError.inFile(parent.resolve("tokenizer.json"), "cannot copy the parent's tokenizer: " + steerscope.io.IoErrors.describe(e));
+                throw UserError.inFile(parent.resolve("tokenizer.json"), "cannot copy the parent's tokenizer: " + IoErrors.describe(e));
             }
         }
         Tokenizer tok = Tokenizer.load(tokFile);
@@ -247,7 +248,7 @@ public final class OrganismTrainer {
                     + "hiddenSize, layers, heads, kvHeads, intermediateSize and the tokenizer)");
         }
         Map<String, float[]> arrays = new LinkedHashMap<>();
-        try (steerscope.io.SafeTensors st = steerscope.io.SafeTensors.open(parent.resolve("model.safetensors"))) {
+        try (SafeTensors st = SafeTensors.open(parent.resolve("model.safetensors"))) {
             for (String name : initWeights(mc, 0).keySet()) {
                 if (!st.entries().containsKey(name)) throw UserError.inFile(parent.resolve("model.safetensors"), "no tensor " + name);
                 arrays.put(name, st.floats(name));
