@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -106,7 +107,7 @@ class AnalysesTest {
                 assertEquals(target, first(layers.get(0), "bottom"));
                 // the two vectors are opposite
                 assertEquals(-1.0, (Double) ((List<?>) ((List<?>) out.get("cosine")).get(0)).get(1), 1e-6);
-                assertArrayEquals(new int[] {target}, java.util.Arrays.copyOf(vocab.top(lens.ofDirection(v.get(L - 1)), 0, 1, true), 1));
+                assertArrayEquals(new int[] {target}, Arrays.copyOf(vocab.top(lens.ofDirection(v.get(L - 1)), 0, 1, true), 1));
             }
         } finally {
             System.arraycopy(savedNorm, 0, policy.model.weights.finalNorm, 0, d);
