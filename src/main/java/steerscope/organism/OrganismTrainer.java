@@ -1,5 +1,6 @@
 package steerscope.organism;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -264,7 +265,7 @@ public final class OrganismTrainer {
     public static OrganismConfig siblingConfig(Path parent, List<String> overrides) {
         Path f = parent.resolve("organism.json");
         if (!Files.isRegularFile(f)) throw UserError.inFile(parent, "not an organism directory: no organism.json");
-        com.fasterxml.jackson.databind.JsonNode cfg = Json.read(f).path("config");
+        JsonNode cfg = Json.read(f).path("config");
         if (!cfg.isObject()) throw UserError.inFile(f, "field 'config' must be an object (an organism configuration)");
         OrganismConfig p = OrganismConfig.fromJson(cfg.toString()), c = p.with(overrides);
         for (String field : List.of("vocabSize", "hiddenSize", "layers", "heads", "kvHeads", "intermediateSize")) {
