@@ -1,5 +1,6 @@
 package steerscope.rl;
 
+import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,10 +28,10 @@ import steerscope.verify.Extraction;
  * batches ({@link GreedyCompletions}, then the same batch's samples); per-problem results are kept.
  */
 public final class Evaluator {
-    public record Options(int samples, float temperature, int maxNewTokens, long seed, int batch) {}
+    public record Options(int samples, float temperature, int maxNewTokens, long seed, int batch) implements Serializable {}
 
     public record ProblemResult(String id, String question, String answer, String greedy, boolean greedyCorrect,
-                                int greedyTokens, List<String> samples, double sampleAccuracy) {}
+                                int greedyTokens, List<String> samples, double sampleAccuracy) implements Serializable {}
 
     /** Accuracies with 95% bootstrap intervals over problems ({@code sampled} is NaN when samples is 0). */
     public record Summary(int n, double greedyAccuracy, double meanSampleAccuracy, int samples, double meanGreedyTokens,
