@@ -7,6 +7,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Runs the PyTorch oracle (src/test/python/oracle.py, on Debian's /usr/bin/python3 with torch) into
@@ -25,7 +26,7 @@ public final class OracleRunner {
     private OracleRunner() {}
 
     /** The case names, as JUnit arguments. */
-    public static java.util.stream.Stream<String> cases() {
+    public static Stream<String> cases() {
         return CASES.stream();
     }
 

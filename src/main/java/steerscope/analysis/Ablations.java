@@ -2,6 +2,7 @@ package steerscope.analysis;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -10,6 +11,7 @@ import steerscope.model.Steering;
 import steerscope.model.VectorPositions;
 import steerscope.task.Problem;
 import steerscope.tokenizer.Tokenizer;
+import steerscope.util.Bootstrap;
 import steerscope.util.Progress;
 
 /**
@@ -53,12 +55,6 @@ final class Ablations {
      * @param base,steered the greedy completions with no vectors and with all of them (already made; reused
      *                     for "none" and "all")
      */
-    static Map<String, Object> analyse(Model model, Tokenizer tokenizer, List<Problem> problems, List<int[]> prompts, Steering all,
-                                       List<Completions.Completion> base, List<Completions.Completion> steered,
-                                       int maxNewTokens, int batch, boolean progress) {
-        return finish(all, part(model, tokenizer, problems, prompts, all, base, steered, maxNewTokens, batch, progress));
-    }
-
     static Part part(Model model, Tokenizer tokenizer, List<Problem> problems, List<int[]> prompts, Steering all,
                      List<Completions.Completion> base, List<Completions.Completion> steered,
                      int maxNewTokens, int batch, boolean progress) {
@@ -111,11 +107,11 @@ final class Ablations {
 
     /** 95% bootstrap interval over problems of a greedy accuracy: the shares merge counts, and a 0/1 mean's resamples depend only on them. */
     private static List<Double> ci(int correct, int problems) {
-        if (problems == 0) return java.util.Arrays.asList(null, null);
+        if (problems == 0) return Arrays.asList(null, null);
         double[] x = new double[problems];
-        java.util.Arrays.fill(x, 0, correct, 1);
-        double[] m = steerscope.util.Bootstrap.mean(x, 0);
-        return java.util.Arrays.asList(Out.num(m[1]), Out.num(m[2]));
+        Arrays.fill(x, 0, correct, 1);
+        double[] m = Bootstrap.mean(x, 0);
+        return Arrays.asList(Out.num(m[1]), Out.num(m[2]));
     }
 
     private static List<float[]> firstTokenLogits(Model model, List<int[]> prompts, Steering s, int batch) {

@@ -34,10 +34,6 @@ final class AttentionMlp {
         }
     }
 
-    static Map<String, Object> analyse(Transformer tf, List<int[]> prompts, Steering steered, int batch) {
-        return finish(part(tf, prompts, steered, batch));
-    }
-
     static Part part(Transformer tf, List<int[]> prompts, Steering steered, int batch) {
         int L = tf.config.nLayers(), H = tf.config.nHeads(), d = tf.config.hiddenSize();
         double[][] js = new double[L][H];

@@ -1,11 +1,14 @@
 package steerscope.analysis;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import steerscope.model.ActivationCache;
+import steerscope.model.HookNames;
 import steerscope.model.Hooks;
 import steerscope.model.Model;
 import steerscope.model.Steering;
@@ -91,9 +94,9 @@ public final class CompareFinetune {
         for (List<int[]> chunk : Batch.chunks(prompts, batch)) {
             Batch bt = Batch.ofPrompts(chunk);
             ActivationCache cb = new ActivationCache(), cf = new ActivationCache(), cv = new ActivationCache();
-            bt.run(base, null, new Hooks().cache(cb, n -> n.endsWith("hook_resid_post")));
-            bt.run(full, null, new Hooks().cache(cf, n -> n.endsWith("hook_resid_post")));
-            bt.run(base, Steering.of(vectors), new Hooks().cache(cv, n -> n.endsWith("hook_resid_post")));
+            bt.run(base, null, new Hooks().cache(cb, n -> HookNames.isPoint(n, HookNames.RESID_POST)));
+            bt.run(full, null, new Hooks().cache(cf, n -> HookNames.isPoint(n, HookNames.RESID_POST)));
+            bt.run(base, Steering.of(vectors), new Hooks().cache(cv, n -> HookNames.isPoint(n, HookNames.RESID_POST)));
             for (int l = 0; l < L; l++) {
                 float[] x = cb.get(base.hookNames.residPost[l]).data(), y = cf.get(full.hookNames.residPost[l]).data(), z = cv.get(base.hookNames.residPost[l]).data();
                 for (int r = 0; r < bt.size; r++) {
@@ -140,12 +143,12 @@ public final class CompareFinetune {
      */
     static List<Sampled.Sample> spread(List<Sampled.Sample> samples) {
         List<Sampled.Sample> out = new ArrayList<>(samples);
-        Map<Integer, Integer> seen = new java.util.HashMap<>();
+        Map<Integer, Integer> seen = new HashMap<>();
         int[] rank = new int[out.size()];
         for (int i = 0; i < out.size(); i++) rank[i] = seen.merge(out.get(i).problem(), 1, Integer::sum);
         Integer[] idx = new Integer[out.size()];
         for (int i = 0; i < idx.length; i++) idx[i] = i;
-        java.util.Arrays.sort(idx, (a, b) -> rank[a] != rank[b] ? Integer.compare(rank[a], rank[b]) : Integer.compare(a, b));
+        Arrays.sort(idx, (a, b) -> rank[a] != rank[b] ? Integer.compare(rank[a], rank[b]) : Integer.compare(a, b));
         List<Sampled.Sample> sorted = new ArrayList<>();
         for (int i : idx) sorted.add(out.get(i));
         return sorted;

@@ -4,7 +4,7 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import steerscope.model.Generator;
+import steerscope.model.GreedyCompletions;
 import steerscope.model.Model;
 import steerscope.model.Steering;
 import steerscope.task.AnswerChecker;
@@ -12,7 +12,7 @@ import steerscope.task.Problem;
 import steerscope.tokenizer.Tokenizer;
 import steerscope.util.Progress;
 
-/** Greedy completions of a set of prompts under one steering, decoded in batches, each checked against its answer. */
+/** Greedy completions of a set of prompts under one steering ({@link GreedyCompletions}), each checked against its answer. */
 final class Completions {
     /** One completion: generated ids (end-of-sequence included when reached), text without special tokens, correctness. */
     record Completion(int[] tokens, String text, boolean correct) implements Serializable {}
@@ -21,22 +21,16 @@ final class Completions {
 
     static List<Completion> greedy(Model model, Tokenizer tokenizer, List<Problem> problems, List<int[]> prompts,
                                    Steering steering, int maxNewTokens, int batch, String label, boolean progress) {
-        Generator gen = new Generator(model.transformer, tokenizer::decode);
         AnswerChecker checker = new AnswerChecker();
         List<Completion> out = new ArrayList<>();
         Progress p = progress ? new Progress(label, problems.size(), 0) : null;
-        for (int s = 0; s < problems.size(); s += batch) {
-            int e = Math.min(problems.size(), s + batch);
-            List<Generator.Request> reqs = new ArrayList<>();
-            for (int i = s; i < e; i++) reqs.add(new Generator.Request(prompts.get(i), 0));
-            List<Generator.Result> res = gen.generate(reqs, Generator.Options.greedy(maxNewTokens), steering, null);
-            for (int i = s; i < e; i++) {
-                int[] toks = res.get(i - s).tokens();
-                String text = tokenizer.decode(toks, true);
-                out.add(new Completion(toks, text, checker.matches(text, problems.get(i).answer())));
+        GreedyCompletions.of(model, tokenizer, prompts, steering, maxNewTokens, batch, (first, cs) -> {
+            for (int i = 0; i < cs.size(); i++) {
+                String text = cs.get(i).text();
+                out.add(new Completion(cs.get(i).tokens(), text, checker.matches(text, problems.get(first + i).answer())));
             }
             if (p != null) p.update(out.size(), String.format(Locale.ROOT, "acc %.3f", accuracy(out)));
-        }
+        });
         return out;
     }
 

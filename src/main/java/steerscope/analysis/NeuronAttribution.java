@@ -36,10 +36,6 @@ final class NeuronAttribution {
         return Math.max(0, nLayers - 2);
     }
 
-    static Map<String, Object> analyse(Transformer tf, Vocab vocab, int[] boosted, List<int[]> prompts, Steering steered, int batch) {
-        return finish(tf, vocab, boosted, part(tf, prompts, steered, batch));
-    }
-
     static Part part(Transformer tf, List<int[]> prompts, Steering steered, int batch) {
         int L = tf.config.nLayers(), ff = tf.config.intermediateSize(), first = firstLayer(L);
         double[][] change = new double[L - first][ff];

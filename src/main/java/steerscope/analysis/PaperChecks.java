@@ -161,7 +161,7 @@ public final class PaperChecks {
         for (Problem p : problems) qa.add(p.question() + "\u0000" + p.answer());
         return StageFiles.key("paper checks v1", StageFiles.modelKey(model), qa, enc, in.last(), in.penultimate(),
                 in.others() == null ? List.of() : in.others(), in.middle(),
-                in.distractors() == null ? "none" : new java.util.TreeSet<>(in.distractors()).toString(),
+                in.distractors() == null ? "none" : new TreeSet<>(in.distractors()).toString(),
                 List.of(opt.k(), opt.maxNewTokens(), opt.batch(), opt.seed(), opt.deltaPSequences(), opt.klSequences(), opt.perHead(), opt.forwardPrompts()));
     }
 

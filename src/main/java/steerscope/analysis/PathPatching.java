@@ -73,12 +73,6 @@ final class PathPatching {
         }
     }
 
-    static Map<String, Object> analyse(Transformer tf, Vocab vocab, List<int[]> prompts, Steering all, int batch, boolean progress) {
-        Totals totals = totals(tf, vocab, prompts, all, batch);
-        int[][] boosted = boosted(totals, vocab);
-        return finish(tf.config.nLayers(), vocab, all, totals, boosted, paths(tf, vocab, prompts, all, boosted, batch, progress));
-    }
-
     static Totals totals(Transformer tf, Vocab vocab, List<int[]> prompts, Steering all, int batch) {
         int V = tf.config.vocabSize();
         int[] vecLayers = all.vectors().layers();

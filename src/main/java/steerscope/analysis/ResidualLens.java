@@ -41,11 +41,6 @@ final class ResidualLens {
         }
     }
 
-    static Map<String, Object> analyse(Transformer tf, Lens lens, Vocab vocab, int[] tracked, float[] trackedLogits, List<int[]> prompts,
-                                       List<int[]> steeredCompletions, Steering steered, int laterPositions, int batch) {
-        return finish(vocab, tracked, trackedLogits, part(tf, lens, prompts, steeredCompletions, steered, laterPositions, batch));
-    }
-
     static Part part(Transformer tf, Lens lens, List<int[]> prompts, List<int[]> steeredCompletions, Steering steered,
                      int laterPositions, int batch) {
         List<int[]> firstRows = new ArrayList<>();

@@ -29,7 +29,7 @@ public final class Sampled {
     /** Per-problem fraction correct, the samples, and the mean with its interval {mean, lo, hi}. */
     public record Result(double[] perProblem, List<Sample> samples, double[] accuracy) {
         Map<String, Object> json() {
-            return Out.map("accuracy", Out.num(accuracy[0]), "ci", java.util.Arrays.asList(Out.num(accuracy[1]), Out.num(accuracy[2])));
+            return Out.map("accuracy", Out.num(accuracy[0]), "ci", Arrays.asList(Out.num(accuracy[1]), Out.num(accuracy[2])));
         }
     }
 
@@ -83,7 +83,7 @@ public final class Sampled {
     /** {accuracy, ci} of per-problem fractions correct, as {@link Result#json} writes it. */
     static Map<String, Object> accuracyJson(double[] perProblem, long seed) {
         double[] a = accuracy(perProblem, seed);
-        return Out.map("accuracy", Out.num(a[0]), "ci", java.util.Arrays.asList(Out.num(a[1]), Out.num(a[2])));
+        return Out.map("accuracy", Out.num(a[0]), "ci", Arrays.asList(Out.num(a[1]), Out.num(a[2])));
     }
 
     static int[] concat(int[] a, int[] b) {

@@ -1,5 +1,6 @@
 package steerscope.analysis;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -106,7 +107,7 @@ public final class SingleLayer {
             for (String line : Files.readAllLines(runDir.resolve("metrics.jsonl"))) {
                 if (!line.isBlank()) sum += Json.MAPPER.readTree(line).path("step_seconds").asDouble(0);
             }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return Double.NaN;
         }
         return sum;

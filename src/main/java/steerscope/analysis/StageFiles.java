@@ -2,6 +2,7 @@ package steerscope.analysis;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,19 +82,19 @@ final class StageFiles {
     }
 
     private static void update(MessageDigest md, Object p) {
-        java.nio.ByteBuffer b;
+        ByteBuffer b;
         switch (p) {
-            case null -> b = java.nio.ByteBuffer.wrap("null".getBytes(StandardCharsets.UTF_8));
+            case null -> b = ByteBuffer.wrap("null".getBytes(StandardCharsets.UTF_8));
             case int[] a -> {
-                b = java.nio.ByteBuffer.allocate(4 * a.length);
+                b = ByteBuffer.allocate(4 * a.length);
                 for (int x : a) b.putInt(x);
             }
             case float[] a -> {
-                b = java.nio.ByteBuffer.allocate(4 * a.length);
+                b = ByteBuffer.allocate(4 * a.length);
                 for (float x : a) b.putInt(Float.floatToRawIntBits(x));
             }
             case double[] a -> {
-                b = java.nio.ByteBuffer.allocate(8 * a.length);
+                b = ByteBuffer.allocate(8 * a.length);
                 for (double x : a) b.putLong(Double.doubleToRawLongBits(x));
             }
             case SteeringVectors v -> {
@@ -106,10 +107,10 @@ final class StageFiles {
                 for (Object x : l) update(md, x);
                 return;
             }
-            case String s -> b = java.nio.ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
-            default -> b = java.nio.ByteBuffer.wrap(Json.write(p).getBytes(StandardCharsets.UTF_8));
+            case String s -> b = ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
+            default -> b = ByteBuffer.wrap(Json.write(p).getBytes(StandardCharsets.UTF_8));
         }
-        md.update(java.nio.ByteBuffer.allocate(8).putLong(b.capacity()).array()); // length-prefixed: parts cannot run into each other
+        md.update(ByteBuffer.allocate(8).putLong(b.capacity()).array()); // length-prefixed: parts cannot run into each other
         md.update(b.array());
     }
 

@@ -1,6 +1,5 @@
 package steerscope.analysis;
 
-import java.util.Arrays;
 import steerscope.model.Hooks;
 import steerscope.model.Steering;
 import steerscope.model.TokenBatch;
@@ -67,16 +66,5 @@ public final class TeacherForcing {
             Kernels.matmul(lb, 0, b, r0 * d, n, tfB.weights.lmHead, null, false);
             for (int i = 0; i < n; i++) f.row(r0 + i, la, lb, i * V);
         }
-    }
-
-    /** log p(ids[i + 1] | ids[0..i]) for every completion token: [ids.length − promptLen]. */
-    public static float[] completionLogProbs(Transformer tf, int[] ids, int promptLen, Steering steering, Hooks hooks) {
-        int n = ids.length - promptLen;
-        int[] rows = new int[n], targets = new int[n];
-        for (int i = 0; i < n; i++) {
-            rows[i] = promptLen - 1 + i;
-            targets[i] = ids[promptLen + i];
-        }
-        return tf.logprobs(tf.forward(TokenBatch.single(ids, promptLen), steering, hooks, Transformer.Save.NONE), rows, targets);
     }
 }

@@ -2,6 +2,7 @@ package steerscope.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,6 +14,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import steerscope.io.AtomicFiles;
 import steerscope.io.GgufWriter.TensorType;
 import steerscope.io.Json;
@@ -142,7 +146,7 @@ public final class BenchRunner {
      * function maps to a GGUF.
      */
     private static void addModelCases(List<Case> cases, String name, Path dir, Workloads.Plan plan, int decodeSteps, int trainBatch, Set<String> which,
-            java.util.function.Function<String, Path> gguf) {
+            Function<String, Path> gguf) {
         int maxPos = ModelConfig.load(dir).maxPositionEmbeddings();
         int prefill = Math.min(512, maxPos), ctx = Math.min(256, maxPos - plan.repeats() * decodeSteps), train = Math.min(256, maxPos);
         boolean small = which.contains("full");
@@ -160,7 +164,7 @@ public final class BenchRunner {
     }
 
     /** The GGUF llama.cpp runs for the cases in {@code anchor}, exported on first use; none without --llama-cpp. */
-    private java.util.function.Function<String, Path> gguf(Path dir, TensorType type, Set<String> anchor) {
+    private Function<String, Path> gguf(Path dir, TensorType type, Set<String> anchor) {
         if (!opt.llamaCpp()) return null;
         Path file = BenchModels.gguf(dir, type);
         return key -> anchor.contains(key) ? file : null;
@@ -410,14 +414,14 @@ public final class BenchRunner {
 
     private static JsonNode runJsonLine(List<String> cmd, String what, long limitSeconds) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        var stdout = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        var stdout = CompletableFuture.supplyAsync(() -> {
             try {
                 return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         });
-        if (!p.waitFor(limitSeconds, java.util.concurrent.TimeUnit.SECONDS)) {
+        if (!p.waitFor(limitSeconds, TimeUnit.SECONDS)) {
             p.destroyForcibly().waitFor();
             throw new IllegalStateException(what + " stopped after " + limitSeconds + " s");
         }

@@ -11,8 +11,10 @@ import picocli.CommandLine.Option;
 import steerscope.analysis.Adaptive;
 import steerscope.analysis.Sampled;
 import steerscope.demo.Demo;
+import steerscope.io.Json;
 import steerscope.model.Generator;
 import steerscope.model.SteeringVectors;
+import steerscope.report.ReportWriter;
 import steerscope.rl.RlConfig;
 import steerscope.rl.reward.CorrectnessReward;
 import steerscope.steer.VectorFiles;
@@ -67,11 +69,11 @@ final class AdaptiveCommand implements Callable<Integer> {
                     new Sampled.Options(samples, newTokens, 16 * samples, seed), scaleSamples);
             long t0 = System.nanoTime();
             Map<String, Object> r = Adaptive.run(setup, out);
-            steerscope.report.ReportWriter.write(out, out.resolve("report.html"));
+            ReportWriter.write(out, out.resolve("report.html"));
             @SuppressWarnings("unchecked") var acc = (Map<String, Object>) r.get("accuracy");
             System.out.printf(Locale.ROOT, "n=%d K=%d plain %s adaptive %s adaptive-plain %s; %.1f s; adaptive.json and report.html in %s%n",
-                    test.size(), samples, steerscope.io.Json.write(acc.get("plain")), steerscope.io.Json.write(acc.get("adaptive")),
-                    steerscope.io.Json.write(acc.get("adaptive_minus_plain")), (System.nanoTime() - t0) / 1e9, out);
+                    test.size(), samples, Json.write(acc.get("plain")), Json.write(acc.get("adaptive")),
+                    Json.write(acc.get("adaptive_minus_plain")), (System.nanoTime() - t0) / 1e9, out);
         }
         return 0;
     }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -117,7 +118,7 @@ final class AnalyzeCommand implements Callable<Integer> {
 
     /** The sweep's layers: --single-layer-sweep-layers (checked against the model) plus the last two, in order; default every layer. */
     private int[] sweepLayers(int L) {
-        java.util.TreeSet<Integer> set = new java.util.TreeSet<>();
+        TreeSet<Integer> set = new TreeSet<>();
         if (sweepLayers == null) for (int l = 0; l < L; l++) set.add(l);
         else for (int l : sweepLayers) {
             if (l < 0 || l >= L) throw new UserError("--single-layer-sweep-layers: layer " + l + " is not in the model's 0.." + (L - 1));
@@ -145,7 +146,7 @@ final class AnalyzeCommand implements Callable<Integer> {
 
     /** Adds one field to analysis.json, rewriting it atomically. */
     private void addToAnalysisJson(String field, Object value) {
-        java.nio.file.Path f = out.resolve("analysis.json");
+        Path f = out.resolve("analysis.json");
         ObjectNode a = (ObjectNode) Json.read(f);
         a.set(field, Json.MAPPER.valueToTree(value));
         AtomicFiles.writeString(f, Json.writePretty(a));

@@ -4,22 +4,33 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import steerscope.analysis.CombineLayers;
+import steerscope.analysis.CompareFinetune;
 import steerscope.analysis.Sampled;
 import steerscope.analysis.SingleLayer;
+import steerscope.analysis.Transfer;
+import steerscope.io.AtomicFiles;
 import steerscope.io.Json;
+import steerscope.model.Generator;
+import steerscope.model.ModelConfig;
 import steerscope.model.SteeringVectors;
+import steerscope.report.ReportWriter;
 import steerscope.rl.RlConfig;
+import steerscope.rl.reward.CorrectnessReward;
 import steerscope.steer.VectorFiles;
+import steerscope.task.Dataset;
 import steerscope.task.Problem;
+import steerscope.util.Interrupts;
 import steerscope.util.UserError;
 
 @Command(name = "experiment", description = "The paper's later experiments, each writing NAME.json and report.html into --out (docs/experiments.md).",
@@ -45,8 +56,8 @@ final class ExperimentCommand implements Runnable {
      * files and the first field that differs; with {@code vocab} the vocabulary size too.
      */
     static void requireSameShapes(Path a, Path b, boolean vocab, String why) {
-        var ca = steerscope.model.ModelConfig.load(a);
-        var cb = steerscope.model.ModelConfig.load(b);
+        var ca = ModelConfig.load(a);
+        var cb = ModelConfig.load(b);
         List<String[]> fields = new ArrayList<>(List.of(new String[] {"num_hidden_layers", ca.nLayers() + "", cb.nLayers() + ""},
                 new String[] {"hidden_size", ca.hiddenSize() + "", cb.hiddenSize() + ""}));
         if (vocab) fields.add(new String[] {"vocab_size", ca.vocabSize() + "", cb.vocabSize() + ""});
@@ -82,7 +93,7 @@ final class ExperimentCommand implements Runnable {
         Sampled.Options sampled(ModelFiles m, List<Problem> problems) {
             int newTokens = PromptOptions.maxNewTokens(maxNewTokens, m.defaultMaxNewTokens != null ? m.defaultMaxNewTokens : 256,
                     m.model.config.maxPositionEmbeddings(), PromptOptions.longestPrompt(promptOptions.build(m), problems));
-            steerscope.model.Generator.checkRoom(m.model.config, newTokens);
+            Generator.checkRoom(m.model.config, newTokens);
             return new Sampled.Options(samples, newTokens, batch, seed);
         }
 
@@ -98,8 +109,8 @@ final class ExperimentCommand implements Runnable {
         }
 
         void finish(String name, Map<String, Object> result) {
-            steerscope.io.AtomicFiles.writeString(out.resolve(name + ".json"), Json.writePretty(result));
-            steerscope.report.ReportWriter.write(out, out.resolve("report.html"));
+            AtomicFiles.writeString(out.resolve(name + ".json"), Json.writePretty(result));
+            ReportWriter.write(out, out.resolve("report.html"));
         }
     }
 
@@ -133,14 +144,14 @@ final class ExperimentCommand implements Runnable {
                 if (layers != null) for (int l : layers) if (l < 0 || l >= L) throw new UserError("--layers: layer " + l + " is out of range 0.." + (L - 1));
                 Sampled.Options so = common.sampled(m, problems);
                 OutputPath.requireWritable(common.out);
-                steerscope.util.Interrupts.onInterrupt(() -> "the conditions measured so far are kept in " + common.out + "; run the same command again");
+                Interrupts.onInterrupt(() -> "the conditions measured so far are kept in " + common.out + "; run the same command again");
                 TreeMap<Integer, SteeringVectors> singles = new TreeMap<>();
                 long trainStart = System.nanoTime();
                 if (vectors != null) {
                     for (Path f : vectors) {
                         SteeringVectors v = VectorFiles.read(f, L, d);
                         if (v.layers().length != 1) {
-                            throw UserError.inFile(f, "holds vectors on layers " + java.util.Arrays.toString(v.layers())
+                            throw UserError.inFile(f, "holds vectors on layers " + Arrays.toString(v.layers())
                                     + "; combine-layers takes files holding one vector each, trained alone on its layer");
                         }
                         if (singles.put(v.layers()[0], v) != null) throw UserError.inFile(f, "a second vector for layer " + v.layers()[0]);
@@ -149,14 +160,14 @@ final class ExperimentCommand implements Runnable {
                     singles.putAll(fromSingleLayerJson(singleLayer, L, d));
                 } else {
                     RlConfig recipe = RlConfig.paper(RlConfig.Params.VECTORS).toBuilder().steps(trainSteps).lr(trainLr).maxNewTokens(so.maxNewTokens()).seed(common.seed).build();
-                    var setup = new SingleLayer.Setup(m.model, m.tokenizer, common.promptOptions.build(m), steerscope.task.Dataset.load(trainData), problems,
-                            recipe, steerscope.rl.reward.CorrectnessReward.of(recipe.boxedOnly(), recipe.negReward()), so);
-                    int[] want = layers != null ? layers : java.util.stream.IntStream.range(0, L).toArray();
+                    var setup = new SingleLayer.Setup(m.model, m.tokenizer, common.promptOptions.build(m), Dataset.load(trainData), problems,
+                            recipe, CorrectnessReward.of(recipe.boxedOnly(), recipe.negReward()), so);
+                    int[] want = layers != null ? layers : IntStream.range(0, L).toArray();
                     for (int l : want) singles.put(l, SingleLayer.train(setup, l, common.out.resolve("single_layer_runs/layer-" + l)));
                 }
                 if (layers != null) {
                     for (int l : layers) if (!singles.containsKey(l)) throw new UserError("--layers: there is no single-layer vector for layer " + l);
-                    singles.keySet().retainAll(java.util.Arrays.stream(layers).boxed().toList());
+                    singles.keySet().retainAll(Arrays.stream(layers).boxed().toList());
                 }
                 long t0 = System.nanoTime();
                 Map<String, Object> r = CombineLayers.run(m.model, m.tokenizer, common.promptOptions.build(m), problems, new ArrayList<>(singles.values()),
@@ -185,7 +196,7 @@ final class ExperimentCommand implements Runnable {
                 SteeringVectors v = VectorFiles.read(dir.resolve("vectors.safetensors"), L, d);
                 if (v.layers().length != 1 || v.layers()[0] != row.path("layer").asInt()) {
                     throw UserError.inFile(dir.resolve("vectors.safetensors"), "expected one vector, on layer " + row.path("layer").asInt()
-                            + "; it has layers " + java.util.Arrays.toString(v.layers()));
+                            + "; it has layers " + Arrays.toString(v.layers()));
                 }
                 out.put(v.layers()[0], v);
             }
@@ -216,13 +227,13 @@ final class ExperimentCommand implements Runnable {
                 SteeringVectors va = VectorFiles.read(vectors, ca.nLayers(), ca.hiddenSize());
                 SteeringVectors vb = toVectors == null ? null : VectorFiles.read(toVectors, cb.nLayers(), cb.hiddenSize());
                 Sampled.Options so = common.sampled(ma, problems);
-                steerscope.model.Generator.checkRoom(cb, so.maxNewTokens());
+                Generator.checkRoom(cb, so.maxNewTokens());
                 OutputPath.requireWritable(common.out);
-                steerscope.util.Interrupts.onInterrupt(() -> "the conditions measured so far are kept in " + common.out + "; run the same command again");
+                Interrupts.onInterrupt(() -> "the conditions measured so far are kept in " + common.out + "; run the same command again");
                 long t0 = System.nanoTime();
-                Map<String, Object> r = steerscope.analysis.Transfer.run(
-                        new steerscope.analysis.Transfer.Side(a.toString(), ma.model, ma.tokenizer, common.promptOptions.build(ma), va),
-                        new steerscope.analysis.Transfer.Side(b.toString(), mb.model, mb.tokenizer, common.promptOptions.build(mb), vb),
+                Map<String, Object> r = Transfer.run(
+                        new Transfer.Side(a.toString(), ma.model, ma.tokenizer, common.promptOptions.build(ma), va),
+                        new Transfer.Side(b.toString(), mb.model, mb.tokenizer, common.promptOptions.build(mb), vb),
                         problems, so, common.out.resolve("transfer.parts"), common.key(a, problems, so) + " to " + b.toAbsolutePath().normalize(), true);
                 common.finish("transfer", r);
                 System.out.printf(Locale.ROOT, "transfer: n=%d, K=%d; kept_fraction %s%s; %.1f s; transfer.json and report.html in %s%n", problems.size(), so.k(),
@@ -256,9 +267,9 @@ final class ExperimentCommand implements Runnable {
                 SteeringVectors v = VectorFiles.read(vectors, mb.model.config.nLayers(), mb.model.config.hiddenSize());
                 Sampled.Options so = common.sampled(mb, problems);
                 OutputPath.requireWritable(common.out);
-                steerscope.util.Interrupts.onInterrupt(() -> "compare_finetune.json is written only at the end; run the same command again");
+                Interrupts.onInterrupt(() -> "compare_finetune.json is written only at the end; run the same command again");
                 long t0 = System.nanoTime();
-                Map<String, Object> r = steerscope.analysis.CompareFinetune.run(mb.model, mf.model, mb.tokenizer, common.promptOptions.build(mb), problems, v, so,
+                Map<String, Object> r = CompareFinetune.run(mb.model, mf.model, mb.tokenizer, common.promptOptions.build(mb), problems, v, so,
                         sequences, forwardPrompts, true);
                 common.finish("compare_finetune", r);
                 System.out.printf(Locale.ROOT, "compare-finetune: n=%d, K=%d; full − vectors accuracy %s; %.1f s; compare_finetune.json and report.html in %s%n",

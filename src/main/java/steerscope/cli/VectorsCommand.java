@@ -17,6 +17,7 @@ import steerscope.model.ModelWeights;
 import steerscope.model.SteeringVectors;
 import steerscope.steer.DownProjBias;
 import steerscope.steer.GgufControlVector;
+import steerscope.steer.VectorArithmetic;
 import steerscope.steer.VectorFiles;
 import steerscope.tensor.Kernels;
 import steerscope.tensor.Mat;
@@ -138,7 +139,7 @@ final class VectorsCommand implements Runnable {
             double[] w = weights;
             if (w == null) {
                 w = new double[files.size()];
-                java.util.Arrays.fill(w, 1.0);
+                Arrays.fill(w, 1.0);
             }
             for (double x : w) if (!Double.isFinite(x)) throw new UserError("--weights: every weight must be a finite number");
             if (layers != null) {
@@ -148,7 +149,7 @@ final class VectorsCommand implements Runnable {
                     }
                 }
             }
-            SteeringVectors c = steerscope.steer.VectorArithmetic.combine(inputs, files, w, layers);
+            SteeringVectors c = VectorArithmetic.combine(inputs, files, w, layers);
             OutputPath.checkFile(out, "vectors combine", VectorsCommand::isVectorFile, overwrite);
             Export.write(c, format, out, dropLayer0);
             StringBuilder norms = new StringBuilder();

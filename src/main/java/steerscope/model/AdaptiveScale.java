@@ -1,6 +1,7 @@
 package steerscope.model;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import steerscope.io.SafeTensors;
 import steerscope.io.SafeTensorsWriter;
 import steerscope.tensor.Kernels;
@@ -27,7 +28,7 @@ public final class AdaptiveScale {
     /** a = 0, b = 1 on every layer: training starts from the plain vectors. */
     public static AdaptiveScale identity(int nLayers, int dModel) {
         float[] b = new float[nLayers];
-        java.util.Arrays.fill(b, 1f);
+        Arrays.fill(b, 1f);
         return new AdaptiveScale(new float[nLayers][dModel], b);
     }
 

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Function;
+import steerscope.util.UserError;
 
 /**
  * Batched generation with the KV cache: prompts are left-padded to one length, prefilled in one forward, then
@@ -52,7 +53,7 @@ public final class Generator {
     /** Refuses a completion length that leaves no room for a prompt (commands call it before they write anything). */
     public static void checkRoom(ModelConfig c, int maxNewTokens) {
         if (maxNewTokens >= c.maxPositionEmbeddings()) {
-            throw new steerscope.util.UserError("--max-new-tokens " + maxNewTokens + " leaves no room for a prompt in the model's "
+            throw new UserError("--max-new-tokens " + maxNewTokens + " leaves no room for a prompt in the model's "
                     + c.maxPositionEmbeddings() + " positions");
         }
     }
@@ -136,7 +137,7 @@ public final class Generator {
             } else if (truncate) {
                 out.add(new Request(Arrays.copyOfRange(r.prompt(), n - room, n), r.seed()));
             } else {
-                throw new steerscope.util.UserError("a prompt of " + n + " tokens plus the new tokens does not fit the model's context ("
+                throw new UserError("a prompt of " + n + " tokens plus the new tokens does not fit the model's context ("
                         + room + " tokens left for the prompt); shorten it, lower --max-new-tokens, or pass --truncate-prompt to keep its last tokens");
             }
         }

@@ -77,19 +77,4 @@ public final class Gradients {
         Arrays.fill(scaleB, 0f);
         forEachWeight((n, a) -> Arrays.fill(a, 0f));
     }
-
-    /** Overwrites these gradients with another set of the same shape (a step's result into the optimizer's arrays). */
-    public void copyFrom(Gradients other) {
-        for (int l = 0; l < vectors.length; l++) {
-            System.arraycopy(other.vectors[l], 0, vectors[l], 0, vectors[l].length);
-            System.arraycopy(other.scaleA[l], 0, scaleA[l], 0, scaleA[l].length);
-        }
-        System.arraycopy(other.scaleB, 0, scaleB, 0, scaleB.length);
-        if (full) {
-            List<float[]> src = new ArrayList<>();
-            other.forEachWeight((n, a) -> src.add(a));
-            int[] i = {0};
-            forEachWeight((n, a) -> System.arraycopy(src.get(i[0]++), 0, a, 0, a.length));
-        }
-    }
 }

@@ -11,7 +11,7 @@ import java.util.Map;
  */
 public final class SteeringVectors {
     /** The hook point every steerscope vector is added at. */
-    public static final String HOOK = "hook_resid_post";
+    public static final String HOOK = HookNames.RESID_POST;
 
     private final int nLayers;
     private final int dModel;

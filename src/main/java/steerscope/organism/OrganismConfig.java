@@ -105,9 +105,9 @@ public record OrganismConfig(
     /**
      * The task world of the organism: symbolic chains of 4-5 operations on operands 2..9. Word problems are left
      * out: they make questions long and copying the operands hard for a model this small. Depth 4-5 keeps the
-     * direct answer (4-5 facts composed in one pass) mostly wrong even after long training (at depth 3-4 a
-     * 2400-step model learned to answer 70% directly), while each step is one of a few hundred facts the model
-     * does learn.
+     * direct answer (4-5 facts composed in one pass) mostly wrong even after long training (shallower chains were
+     * learned well enough to be answered directly), while each step is one of a few hundred facts the model does
+     * learn.
      */
     public static final ArithmeticGenerator.Config TASK = new ArithmeticGenerator.Config(4, 5, 2, 9, 99, 0.0, 0.1);
 

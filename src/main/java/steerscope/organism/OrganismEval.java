@@ -15,6 +15,7 @@ import java.util.OptionalInt;
 import steerscope.io.Json;
 import steerscope.model.Checkpoint;
 import steerscope.model.Generator;
+import steerscope.model.GreedyCompletions;
 import steerscope.model.Model;
 import steerscope.model.Sampler;
 import steerscope.rl.RolloutStep;
@@ -86,9 +87,9 @@ public final class OrganismEval {
     public static Report evaluate(Model model, Tokenizer tok, ArithmeticGenerator.Config task, int n, long seed) {
         List<ArithmeticProblem> test = new HeldOutSplit(task).testSet(n, seed);
         Generator gen = new Generator(model.transformer, tok::decode);
-        List<String> free = complete(gen, tok, test, "");
-        List<String> steps = complete(gen, tok, test, PromptFormat.forcedPrefix(AnswerStyle.STEPS));
-        List<String> direct = complete(gen, tok, test, PromptFormat.forcedPrefix(AnswerStyle.DIRECT));
+        List<String> free = complete(model, tok, test, "");
+        List<String> steps = complete(model, tok, test, PromptFormat.forcedPrefix(AnswerStyle.STEPS));
+        List<String> direct = complete(model, tok, test, PromptFormat.forcedPrefix(AnswerStyle.DIRECT));
         List<String> samples = sample(gen, tok, test, "", seed);
         List<String> stepSamples = sample(gen, tok, test, PromptFormat.forcedPrefix(AnswerStyle.STEPS), seed);
         int stepsRight = 0;
@@ -181,17 +182,11 @@ public final class OrganismEval {
     }
 
     /** Greedy completions of prompt + prefix, each returned with the prefix in front (end-of-text dropped). */
-    private static List<String> complete(Generator gen, Tokenizer tok, List<ArithmeticProblem> problems, String prefix) {
+    private static List<String> complete(Model model, Tokenizer tok, List<ArithmeticProblem> problems, String prefix) {
+        List<int[]> prompts = new ArrayList<>(problems.size());
+        for (ArithmeticProblem p : problems) prompts.add(tok.encode(PromptFormat.prompt(p) + prefix));
         List<String> out = new ArrayList<>(problems.size());
-        for (int from = 0; from < problems.size(); from += BATCH) {
-            List<Generator.Request> reqs = new ArrayList<>();
-            for (ArithmeticProblem p : problems.subList(from, Math.min(problems.size(), from + BATCH))) {
-                reqs.add(new Generator.Request(tok.encode(PromptFormat.prompt(p) + prefix), 0));
-            }
-            for (Generator.Result r : gen.generate(reqs, Generator.Options.greedy(MAX_NEW_TOKENS), null, null)) {
-                out.add(prefix + tok.decode(r.tokens(), true));
-            }
-        }
+        for (GreedyCompletions.Completion c : GreedyCompletions.of(model, tok, prompts, null, MAX_NEW_TOKENS, BATCH, null)) out.add(prefix + c.text());
         return out;
     }
 }

@@ -1,5 +1,6 @@
 package steerscope.organism;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -16,6 +17,7 @@ import steerscope.io.AtomicFiles;
 import steerscope.io.FileTrees;
 import steerscope.io.IoErrors;
 import steerscope.io.Json;
+import steerscope.io.SafeTensors;
 import steerscope.model.GlobalTensor;
 import steerscope.model.Gradients;
 import steerscope.model.LayerTensor;
@@ -121,7 +123,7 @@ public final class OrganismTrainer {
             try {
                 Files.copy(parent.resolve("tokenizer.json"), tokFile);
             } catch (IOException e) {
-                throw UserError.inFile(parent.resolve("tokenizer.json"), "cannot copy the parent's tokenizer: " + steerscope.io.IoErrors.describe(e));
+                throw UserError.inFile(parent.resolve("tokenizer.json"), "cannot copy the parent's tokenizer: " + IoErrors.describe(e));
             }
         }
         Tokenizer tok = Tokenizer.load(tokFile);
@@ -247,7 +249,7 @@ public final class OrganismTrainer {
                     + "hiddenSize, layers, heads, kvHeads, intermediateSize and the tokenizer)");
         }
         Map<String, float[]> arrays = new LinkedHashMap<>();
-        try (steerscope.io.SafeTensors st = steerscope.io.SafeTensors.open(parent.resolve("model.safetensors"))) {
+        try (SafeTensors st = SafeTensors.open(parent.resolve("model.safetensors"))) {
             for (String name : initWeights(mc, 0).keySet()) {
                 if (!st.entries().containsKey(name)) throw UserError.inFile(parent.resolve("model.safetensors"), "no tensor " + name);
                 arrays.put(name, st.floats(name));
@@ -263,7 +265,7 @@ public final class OrganismTrainer {
     public static OrganismConfig siblingConfig(Path parent, List<String> overrides) {
         Path f = parent.resolve("organism.json");
         if (!Files.isRegularFile(f)) throw UserError.inFile(parent, "not an organism directory: no organism.json");
-        com.fasterxml.jackson.databind.JsonNode cfg = Json.read(f).path("config");
+        JsonNode cfg = Json.read(f).path("config");
         if (!cfg.isObject()) throw UserError.inFile(f, "field 'config' must be an object (an organism configuration)");
         OrganismConfig p = OrganismConfig.fromJson(cfg.toString()), c = p.with(overrides);
         for (String field : List.of("vocabSize", "hiddenSize", "layers", "heads", "kvHeads", "intermediateSize")) {

@@ -1,5 +1,6 @@
 package steerscope.rl;
 
+import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -9,6 +10,7 @@ import java.util.Map;
 import steerscope.io.AtomicFiles;
 import steerscope.io.Json;
 import steerscope.model.Generator;
+import steerscope.model.GreedyCompletions;
 import steerscope.model.Model;
 import steerscope.model.Sampler;
 import steerscope.model.Steering;
@@ -23,13 +25,13 @@ import steerscope.verify.Extraction;
 /**
  * Accuracy on a test set: with K samples at a temperature, the mean accuracy over them (the paper's metric,
  * avg@K at T = 1), and greedy pass@1; each with a 95% bootstrap interval over problems. Problems are decoded in
- * batches; per-problem results are kept.
+ * batches ({@link GreedyCompletions}, then the same batch's samples); per-problem results are kept.
  */
 public final class Evaluator {
-    public record Options(int samples, float temperature, int maxNewTokens, long seed, int batch) {}
+    public record Options(int samples, float temperature, int maxNewTokens, long seed, int batch) implements Serializable {}
 
     public record ProblemResult(String id, String question, String answer, String greedy, boolean greedyCorrect,
-                                int greedyTokens, List<String> samples, double sampleAccuracy) {}
+                                int greedyTokens, List<String> samples, double sampleAccuracy) implements Serializable {}
 
     /** Accuracies with 95% bootstrap intervals over problems ({@code sampled} is NaN when samples is 0). */
     public record Summary(int n, double greedyAccuracy, double meanSampleAccuracy, int samples, double meanGreedyTokens,
@@ -75,27 +77,26 @@ public final class Evaluator {
 
     public Result evaluate(List<Problem> problems, Steering steering, Options opt, boolean showProgress) {
         Generator gen = new Generator(model.transformer, tokenizer::decode);
+        List<int[]> encoded = new ArrayList<>(problems.size());
+        for (Problem p : problems) encoded.add(prompts.encode(p));
         List<ProblemResult> out = new ArrayList<>();
         Progress progress = showProgress ? new Progress("eval", problems.size(), 0) : null;
-        for (int s = 0; s < problems.size(); s += opt.batch()) {
-            List<Problem> chunk = problems.subList(s, Math.min(problems.size(), s + opt.batch()));
-            List<Generator.Request> greedyReqs = new ArrayList<>();
-            for (Problem p : chunk) greedyReqs.add(new Generator.Request(prompts.encode(p), 0));
-            List<Generator.Result> greedy = gen.generate(greedyReqs, Generator.Options.greedy(opt.maxNewTokens()), steering, null);
+        // each batch's samples are drawn as soon as its greedy completions are in
+        GreedyCompletions.of(model, tokenizer, encoded, steering, opt.maxNewTokens(), opt.batch(), (first, greedy) -> {
             List<Generator.Result> sampled = List.of();
             if (opt.samples() > 0) {
                 List<Generator.Request> reqs = new ArrayList<>();
-                for (int i = 0; i < chunk.size(); i++) {
+                for (int i = 0; i < greedy.size(); i++) {
                     for (int k = 0; k < opt.samples(); k++) {
-                        reqs.add(new Generator.Request(greedyReqs.get(i).prompt(), RolloutStep.sampleSeed(opt.seed(), s + i, k)));
+                        reqs.add(new Generator.Request(encoded.get(first + i), RolloutStep.sampleSeed(opt.seed(), first + i, k)));
                     }
                 }
                 sampled = gen.generate(reqs, new Generator.Options(opt.maxNewTokens(), new Sampler(opt.temperature(), 1f, 0), List.of(), true),
                         steering, null);
             }
-            for (int i = 0; i < chunk.size(); i++) {
-                Problem p = chunk.get(i);
-                String text = tokenizer.decode(greedy.get(i).tokens(), true);
+            for (int i = 0; i < greedy.size(); i++) {
+                Problem p = problems.get(first + i);
+                String text = greedy.get(i).text();
                 List<String> samples = new ArrayList<>();
                 int ok = 0;
                 for (int k = 0; k < opt.samples(); k++) {
@@ -108,7 +109,7 @@ public final class Evaluator {
             }
             if (progress != null) progress.update(out.size(), String.format(Locale.ROOT, "acc %.3f",
                     out.stream().filter(ProblemResult::greedyCorrect).count() / (double) out.size()));
-        }
+        });
         return new Result(Summary.of(out, opt.samples()), out);
     }
 

@@ -3,6 +3,7 @@ package steerscope.rl;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.List;
 import steerscope.io.Json;
@@ -49,7 +50,7 @@ public record RlConfig(
         int maxBadSteps,       // consecutive steps with NaN/Inf (skipped) before the run stops
         double negReward,      // reward of a wrong (or unanswered) completion; a right one gets 1
         boolean boxedOnly,     // only the last \boxed{} is read as the answer (else also "The answer is", then the last number)
-        long seed) {
+        long seed) implements Serializable {
 
     /** What is trained: the steering vectors only, or every weight. */
     public enum Params {

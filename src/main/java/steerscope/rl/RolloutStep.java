@@ -1,6 +1,5 @@
 package steerscope.rl;
 
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import steerscope.model.Generator;
@@ -165,12 +164,12 @@ public final class RolloutStep {
         }
     }
 
-    /** A share's summed gradient, its normaliser, and metric sums; added together across shares. */
-    public static final class Contribution implements Serializable {
-        public final transient Gradients grads;
+    /** A share's summed gradient, its normaliser, and metric sums; added together across shares (on Spark as a {@code GradientShard}). */
+    public static final class Contribution {
+        public final Gradients grads;
         public double normalizer, rewardSum, advantageAbsSum, klSum, lossSum;
         public long sequences, correct, completionTokens, groups, zeroAdvantageGroups, activationBytes;
-        public transient List<float[]> newLogprobs;
+        public List<float[]> newLogprobs;
 
         public Contribution(Gradients grads) {
             this.grads = grads;

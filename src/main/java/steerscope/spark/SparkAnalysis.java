@@ -26,21 +26,6 @@ import steerscope.task.Problem;
 public final class SparkAnalysis {
     private SparkAnalysis() {}
 
-    /** The vectors as shipped to executors: a float array per layer (null where none). */
-    record WireVectors(float[][] layers, int dModel) implements Serializable {
-        static WireVectors of(SteeringVectors v) {
-            float[][] a = new float[v.nLayers()][];
-            for (int l : v.layers()) a[l] = v.get(l).clone();
-            return new WireVectors(a, v.dModel());
-        }
-
-        SteeringVectors vectors() {
-            SteeringVectors v = new SteeringVectors(layers.length, dModel);
-            for (int l = 0; l < layers.length; l++) if (layers[l] != null) v.set(l, layers[l]);
-            return v;
-        }
-    }
-
     /**
      * The same files as {@code Analysis.run(driver, problems, outDir, Analysis.local(driver))}, up to float
      * summation order.

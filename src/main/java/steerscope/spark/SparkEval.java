@@ -7,7 +7,6 @@ import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import steerscope.model.Checkpoint;
 import steerscope.model.Steering;
-import steerscope.model.SteeringVectors;
 import steerscope.model.VectorPositions;
 import steerscope.rl.Evaluator;
 import steerscope.rl.RolloutStep;
@@ -21,36 +20,14 @@ import steerscope.task.Problem;
 public final class SparkEval {
     private SparkEval() {}
 
-    /** Steering as shipped to executors (vectors as arrays, positions by name). */
-    record WireSteering(float[][] vectors, int dModel, float scale, VectorPositions positions, boolean[] enabled) implements Serializable {
+    /** Steering as shipped to executors: the vectors, and scale, positions and enabled layers as they are. */
+    record WireSteering(WireVectors vectors, float scale, VectorPositions positions, boolean[] enabled) implements Serializable {
         static WireSteering of(Steering s) {
-            if (s == null) return null;
-            SteeringVectors v = s.vectors();
-            float[][] a = new float[v.nLayers()][];
-            for (int l : v.layers()) a[l] = v.get(l).clone();
-            return new WireSteering(a, v.dModel(), s.scale(), s.positions(), s.layerEnabled());
+            return s == null ? null : new WireSteering(WireVectors.of(s.vectors()), s.scale(), s.positions(), s.layerEnabled());
         }
 
         Steering steering() {
-            SteeringVectors v = new SteeringVectors(vectors.length, dModel);
-            for (int l = 0; l < vectors.length; l++) if (vectors[l] != null) v.set(l, vectors[l]);
-            return new Steering(v, scale, positions, enabled);
-        }
-    }
-
-    /** Evaluator.Options, serializable. */
-    record WireOptions(int samples, float temperature, int maxNewTokens, long seed, int batch) implements Serializable {}
-
-    /** Evaluator.ProblemResult, serializable. */
-    record WireResult(String id, String question, String answer, String greedy, boolean greedyCorrect, int greedyTokens,
-                      List<String> samples, double sampleAccuracy) implements Serializable {
-        static WireResult of(Evaluator.ProblemResult r) {
-            return new WireResult(r.id(), r.question(), r.answer(), r.greedy(), r.greedyCorrect(), r.greedyTokens(),
-                    new ArrayList<>(r.samples()), r.sampleAccuracy());
-        }
-
-        Evaluator.ProblemResult result() {
-            return new Evaluator.ProblemResult(id, question, answer, greedy, greedyCorrect, greedyTokens, samples, sampleAccuracy);
+            return new Steering(vectors.vectors(), scale, positions, enabled);
         }
     }
 
@@ -64,27 +41,21 @@ public final class SparkEval {
         for (int i = 0; i < problems.size(); i++) wire.add(WireProblem.of(i, problems.get(i)));
         int tasks = Math.max(1, Math.min(wire.size(), partitions > 0 ? partitions : sc.defaultParallelism()));
         WireSteering ws = WireSteering.of(steering);
-        WireOptions wo = new WireOptions(opt.samples(), opt.temperature(), opt.maxNewTokens(), opt.seed(), opt.batch());
-        List<WireResult> results = sc.parallelize(wire, tasks).mapPartitions(part -> share(model, ws, wo, part)).collect();
-        List<Evaluator.ProblemResult> out = new ArrayList<>();
-        for (WireResult r : results) out.add(r.result());
+        List<Evaluator.ProblemResult> out = new ArrayList<>(sc.parallelize(wire, tasks).mapPartitions(part -> share(model, ws, opt, part)).collect());
         return new Evaluator.Result(summary(out, opt.samples()), out);
     }
 
     /** One task: a contiguous run of problems, evaluated with the sample seeds they have in the whole set. */
-    static Iterator<WireResult> share(ModelSpec m, WireSteering ws, WireOptions wo, Iterator<WireProblem> part) {
+    static Iterator<Evaluator.ProblemResult> share(ModelSpec m, WireSteering ws, Evaluator.Options opt, Iterator<WireProblem> part) {
         WireProblem.Run run = WireProblem.run(part);
         List<Problem> problems = run.problems();
         int first = run.first();
-        if (problems.isEmpty()) return List.<WireResult>of().iterator();
+        if (problems.isEmpty()) return List.<Evaluator.ProblemResult>of().iterator();
         Checkpoint loaded = m.load();
         Evaluator ev = new Evaluator(loaded.model(), loaded.tokenizer(), m.prompts(loaded));
         // the Evaluator numbers problems from 0; shifting the seed makes local index i draw problem first+i's samples
-        Evaluator.Options opt = new Evaluator.Options(wo.samples(), wo.temperature(), wo.maxNewTokens(), shiftedSeed(wo.seed(), first), wo.batch());
-        Evaluator.Result r = ev.evaluate(problems, ws == null ? null : ws.steering(), opt, false);
-        List<WireResult> out = new ArrayList<>();
-        for (Evaluator.ProblemResult p : r.problems()) out.add(WireResult.of(p));
-        return out.iterator();
+        Evaluator.Options shifted = new Evaluator.Options(opt.samples(), opt.temperature(), opt.maxNewTokens(), shiftedSeed(opt.seed(), first), opt.batch());
+        return ev.evaluate(problems, ws == null ? null : ws.steering(), shifted, false).problems().iterator();
     }
 
     /**

@@ -12,7 +12,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import steerscope.io.Json;
 import steerscope.model.Checkpoint;
 import steerscope.model.Gradients;
 import steerscope.model.ModelConfig;
@@ -36,8 +35,8 @@ public final class SparkStep implements Trainer.StepFunction {
     /** Local property (tests): when "true", the first attempt of partition 0 throws, so Spark must retry it. */
     public static final String FAIL_FIRST_ATTEMPT = "steerscope.test.failFirstAttempt";
 
-    /** What is broadcast each step: the vectors (null rows: layers without one), the step seed, the config. */
-    record StepInput(float[][] vectors, long stepSeed, String configJson) implements Serializable {}
+    /** What is broadcast each step: the vectors, the step seed, the config. */
+    record StepInput(WireVectors vectors, long stepSeed, RlConfig config) implements Serializable {}
 
     /** Payload bytes of the last step (Java serialization, before Spark's compression). */
     public record Traffic(long broadcastBytes, long resultBytesPerTask, int tasks) {
@@ -49,7 +48,7 @@ public final class SparkStep implements Trainer.StepFunction {
     private final JavaSparkContext sc;
     private final ModelSpec model;
     private final RewardFactory rewards;
-    private final String configJson;
+    private final RlConfig cfg;
     private final SteeringVectors vectors; // the driver's live vectors, which the trainer's AdamW updates in place
     private final ModelConfig config;
     private final boolean[] hasVector;
@@ -65,7 +64,7 @@ public final class SparkStep implements Trainer.StepFunction {
         this.sc = sc;
         this.model = model;
         this.rewards = rewards;
-        this.configJson = cfg.toJson();
+        this.cfg = cfg;
         this.vectors = vectors;
         this.config = config;
         this.hasVector = new boolean[vectors.nLayers()];
@@ -75,9 +74,7 @@ public final class SparkStep implements Trainer.StepFunction {
 
     @Override
     public RolloutStep.Contribution compute(List<RolloutStep.Item> items, long stepSeed, Gradients into) {
-        float[][] snapshot = new float[vectors.nLayers()][];
-        for (int l : vectors.layers()) snapshot[l] = vectors.get(l).clone();
-        StepInput input = new StepInput(snapshot, stepSeed, configJson);
+        StepInput input = new StepInput(WireVectors.of(vectors), stepSeed, cfg);
         Broadcast<StepInput> b = sc.broadcast(input);
         try {
             List<WireProblem> wire = new ArrayList<>();
@@ -106,15 +103,13 @@ public final class SparkStep implements Trainer.StepFunction {
     /** One task: its prompts' rollouts and gradient on this executor's model. */
     static GradientShard shard(ModelSpec m, RewardFactory rf, StepInput in, boolean[] has, Iterator<WireProblem> part) {
         failFirstAttemptIfAsked();
-        RlConfig cfg = config(in.configJson());
         Checkpoint loaded = m.load();
-        SteeringVectors v = new SteeringVectors(has.length, loaded.model().config.hiddenSize());
-        for (int l = 0; l < has.length; l++) if (has[l]) v.set(l, in.vectors()[l]); // read only: shared by tasks in a JVM
-        Policy policy = Policy.ofVectors(loaded.model(), v, loaded.tokenizer(), m.prompts(loaded));
+        // the vectors are read only: shared by the tasks of this JVM
+        Policy policy = Policy.ofVectors(loaded.model(), in.vectors().vectors(), loaded.tokenizer(), m.prompts(loaded));
         List<RolloutStep.Item> items = new ArrayList<>();
         part.forEachRemaining(w -> items.add(new RolloutStep.Item(w.index(), w.problem())));
         RewardFactory.Rewards r = rf.create();
-        RolloutStep step = new RolloutStep(cfg, r.reward(), r.correctness());
+        RolloutStep step = new RolloutStep(in.config(), r.reward(), r.correctness());
         RolloutStep.Contribution c = step.gradient(policy, step.sample(policy, items, in.stepSeed()), null);
         return GradientShard.of(c, has);
     }
@@ -126,14 +121,6 @@ public final class SparkStep implements Trainer.StepFunction {
         if (tc != null && "true".equals(tc.getLocalProperty(FAIL_FIRST_ATTEMPT)) && tc.partitionId() == 0 && tc.attemptNumber() == 0) {
             INJECTED_FAILURES.incrementAndGet();
             throw new IllegalStateException("injected failure: partition 0, attempt 0 (test)");
-        }
-    }
-
-    private static RlConfig config(String json) {
-        try {
-            return Json.MAPPER.readValue(json, RlConfig.class);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

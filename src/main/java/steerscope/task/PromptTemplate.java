@@ -46,10 +46,6 @@ public final class PromptTemplate {
         return template;
     }
 
-    public String systemPrompt() {
-        return systemPrompt;
-    }
-
     /** The plain prompt: the template with the question substituted literally. */
     public String render(Problem problem) {
         return template.replace(PLACEHOLDER, problem.question());

@@ -20,8 +20,8 @@ public final class Kernels {
     /** Weight rows converted to F32 together, and tokens per register tile: a 4 x 4 tile of accumulators. */
     private static final int RB = 4, TB = 4;
     /**
-     * Floats of x a matmul keeps hot per token chunk: 1 MiB, half of a 2 MiB L2 (+5-13% on the 0.5B prefill over
-     * 512 KiB: fewer chunks convert the BF16 weights fewer times).
+     * Floats of x a matmul keeps hot per token chunk: 1 MiB, half of a 2 MiB L2 (fewer chunks convert the BF16
+     * weights fewer times; measured in docs/performance.md, item 3 of its optimisation list).
      */
     private static final int X_CHUNK_FLOATS = 256 * 1024;
     /** Fewest multiply-adds worth a task of their own (tuned with the bench on the small model's decode against larger and smaller grains). */
@@ -256,8 +256,8 @@ public final class Kernels {
      * The decode matvec on a mapped BF16 matrix, for n < 4 tokens: out[t, r] (+)= Σ_c x[t, c] · w[r, c], each row's
      * sum in exactly {@link #dot}'s order (so a row gives the same bits alone as in a batch). Rows are taken four at
      * a time from the four quarters of the matrix, q, q + Q, q + 2Q, q + 3Q (Q = rows / 4): each of the four then
-     * streams through memory for the whole task instead of ending after one short row (on one core, Qwen2.5-0.5B's
-     * gate and up projections, whose rows are 1.8 KB, went from 9.6 to 12.0 GB/s).
+     * streams through memory for the whole task instead of ending after one short row (short rows read faster so:
+     * docs/performance.md, "Decode matvec streams").
      */
     private static void matvecBf16(float[] out, int outOff, float[] x, int xOff, int n, Mat w, boolean accumulate) {
         final int k = w.cols, m = w.rows, q = m / 4;

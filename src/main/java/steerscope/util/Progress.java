@@ -52,10 +52,6 @@ public final class Progress {
         out.flush();
     }
 
-    public double elapsedSeconds() {
-        return (System.nanoTime() - startNanos) / 1e9;
-    }
-
     static String clock(double secs) {
         long s = Math.round(secs);
         return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)

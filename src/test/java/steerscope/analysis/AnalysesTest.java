@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +51,31 @@ class AnalysesTest {
         }
     }
 
+    // Each analysis as Measurements and Analysis run it: a part measured on all the prompts, then finished.
+
+    static Map<String, Object> residualLens(float[] trackedLogits, int[] tracked, List<int[]> completions, Steering s, int later, int batch) {
+        return ResidualLens.finish(vocab, tracked, trackedLogits, ResidualLens.part(tf, lens, prompts, completions, s, later, batch));
+    }
+
+    static Map<String, Object> ablations(Steering all, List<Completions.Completion> base, List<Completions.Completion> steered,
+                                         int maxNewTokens, int batch) {
+        return Ablations.finish(all, Ablations.part(policy.model, policy.tokenizer, problems, prompts, all, base, steered, maxNewTokens, batch, false));
+    }
+
+    static Map<String, Object> pathPatching(Steering all, int batch) {
+        PathPatching.Totals totals = PathPatching.totals(tf, vocab, prompts, all, batch);
+        int[][] boosted = PathPatching.boosted(totals, vocab);
+        return PathPatching.finish(L, vocab, all, totals, boosted, PathPatching.paths(tf, vocab, prompts, all, boosted, batch, false));
+    }
+
+    static Map<String, Object> attentionMlp(Steering s, int batch) {
+        return AttentionMlp.finish(AttentionMlp.part(tf, prompts, s, batch));
+    }
+
+    static Map<String, Object> neurons(int[] boosted, Steering s, int batch) {
+        return NeuronAttribution.finish(tf, vocab, boosted, NeuronAttribution.part(tf, prompts, s, batch));
+    }
+
     /** Random vectors of std s on the given layers. */
     static SteeringVectors vectors(long seed, float s, int... layers) {
         SteeringVectors v = SteeringVectors.zeros(L, d, layers);
@@ -81,7 +107,7 @@ class AnalysesTest {
                 assertEquals(target, first(layers.get(0), "bottom"));
                 // the two vectors are opposite
                 assertEquals(-1.0, (Double) ((List<?>) ((List<?>) out.get("cosine")).get(0)).get(1), 1e-6);
-                assertArrayEquals(new int[] {target}, java.util.Arrays.copyOf(vocab.top(lens.ofDirection(v.get(L - 1)), 0, 1, true), 1));
+                assertArrayEquals(new int[] {target}, Arrays.copyOf(vocab.top(lens.ofDirection(v.get(L - 1)), 0, 1, true), 1));
             }
         } finally {
             System.arraycopy(savedNorm, 0, policy.model.weights.finalNorm, 0, d);
@@ -98,7 +124,7 @@ class AnalysesTest {
         Steering s = Steering.of(v);
         int[] tracked = vocab.top(lens.ofDirection(v.get(L - 1)), 0, 5, true);
         List<int[]> noCompletions = prompts.stream().map(p -> new int[0]).toList();
-        Map<String, Object> out = ResidualLens.analyse(tf, lens, vocab, tracked, lens.ofDirection(v.get(L - 1)), prompts, noCompletions, s, 8, 2);
+        Map<String, Object> out = residualLens(lens.ofDirection(v.get(L - 1)), tracked, noCompletions, s, 8, 2);
         // independent: each prompt alone through the model, softmax of its real logits at p-1, averaged
         for (Steering steering : new Steering[] {s, null}) {
             double[] mean = new double[V];
@@ -124,7 +150,7 @@ class AnalysesTest {
         Steering all = Steering.of(v);
         var base = Completions.greedy(policy.model, policy.tokenizer, problems, prompts, null, 4, 4, "base", false);
         var steered = Completions.greedy(policy.model, policy.tokenizer, problems, prompts, all, 4, 4, "steered", false);
-        Map<String, Object> out = Ablations.analyse(policy.model, policy.tokenizer, problems, prompts, all, base, steered, 4, 4, false);
+        Map<String, Object> out = ablations(all, base, steered, 4, 4);
         List<?> cs = (List<?>) out.get("conditions");
         assertEquals(4 + 2 * L, cs.size());
         double acc0 = Completions.accuracy(base);
@@ -143,7 +169,7 @@ class AnalysesTest {
         Steering all = Steering.of(v);
         var base = Completions.greedy(policy.model, policy.tokenizer, problems, prompts, null, 3, 4, "base", false);
         var steered = Completions.greedy(policy.model, policy.tokenizer, problems, prompts, all, 3, 4, "steered", false);
-        Map<String, Object> out = Ablations.analyse(policy.model, policy.tokenizer, problems, prompts, all, base, steered, 3, 4, false);
+        Map<String, Object> out = ablations(all, base, steered, 3, 4);
         Map<String, Double> kl = new HashMap<>();
         for (Object o : (List<?>) out.get("conditions")) kl.put((String) ((Map<?, ?>) o).get("name"), (Double) ((Map<?, ?>) o).get("kl_first_token"));
         assertEquals(0.0, kl.get("all"), 1e-9);
@@ -156,7 +182,7 @@ class AnalysesTest {
 
     @Test
     void aLastLayerVectorActsOnlyDirectly() {
-        Map<String, Object> out = PathPatching.analyse(tf, vocab, prompts, Steering.of(vectors(3, 1f, L - 1)), 2, false);
+        Map<String, Object> out = pathPatching(Steering.of(vectors(3, 1f, L - 1)), 2);
         Map<?, ?> layer = (Map<?, ?>) ((List<?>) out.get("layers")).get(0);
         assertEquals(L - 1, layer.get("layer"));
         assertEquals(List.of(), layer.get("attention"));
@@ -209,7 +235,7 @@ class AnalysesTest {
         assertTrue(maxDiff(lens.ofResidual(expectDirect, rows), direct) < 1e-4, "direct " + maxDiff(lens.ofResidual(expectDirect, rows), direct));
         assertTrue(maxDiff(lens.ofResidual(expectAttn, rows), viaAttn) < 1e-4);
         // the analysis itself: a share for every path, and the paths add up to about the total
-        Map<?, ?> layer0 = (Map<?, ?>) ((List<?>) PathPatching.analyse(tf, vocab, prompts, all, 2, false).get("layers")).get(0);
+        Map<?, ?> layer0 = (Map<?, ?>) ((List<?>) pathPatching(all, 2).get("layers")).get(0);
         assertEquals(1, ((List<?>) layer0.get("attention")).size());
         Map<?, ?> sh = (Map<?, ?>) layer0.get("shares");
         assertEquals(1.0, (Double) sh.get("direct") + (Double) sh.get("attention") + (Double) sh.get("mlp"), 1e-9);
@@ -217,12 +243,12 @@ class AnalysesTest {
         System.out.printf("layer-0 vector of std 0.8: paths_sum %.5f, total %.5f%n", sum, total);
         assertTrue(Math.abs(sum - total) < 0.02 * Math.abs(total), "paths " + sum + " vs total " + total);
         // the last layer's vector has no later block: its direct path is the whole effect, exactly
-        Map<?, ?> layer1 = (Map<?, ?>) ((List<?>) PathPatching.analyse(tf, vocab, prompts, all, 2, false).get("layers")).get(1);
+        Map<?, ?> layer1 = (Map<?, ?>) ((List<?>) pathPatching(all, 2).get("layers")).get(1);
         assertEquals((Double) layer1.get("total_logit_diff"), (Double) layer1.get("paths_sum"), 1e-12);
         assertEquals(1.0, (Double) ((Map<?, ?>) layer1.get("shares")).get("direct"), 1e-12);
         // only the final norm keeps the paths from adding up, and its error is second order in the vector: a
         // vector 40 times smaller adds up far closer
-        Map<?, ?> small = (Map<?, ?>) ((List<?>) PathPatching.analyse(tf, vocab, prompts, Steering.of(vectors(5, 0.02f, 0, 1)), 2, false)
+        Map<?, ?> small = (Map<?, ?>) ((List<?>) pathPatching(Steering.of(vectors(5, 0.02f, 0, 1)), 2)
                 .get("layers")).get(0);
         double smallTotal = (Double) small.get("total_logit_diff"), smallSum = (Double) small.get("paths_sum");
         System.out.printf("layer-0 vector of std 0.02: paths_sum %.6f, total %.6f%n", smallSum, smallTotal);
@@ -231,14 +257,14 @@ class AnalysesTest {
 
     @Test
     void attentionCannotMoveBeforeTheFirstVector() {
-        Map<String, Object> lastOnly = AttentionMlp.analyse(tf, prompts, Steering.of(vectors(6, 1f, L - 1)), 2);
+        Map<String, Object> lastOnly = attentionMlp(Steering.of(vectors(6, 1f, L - 1)), 2);
         for (Object o : (List<?>) lastOnly.get("layers")) {
             Map<?, ?> l = (Map<?, ?>) o;
             for (Object js : (List<?>) l.get("attn_js")) assertEquals(0.0, (Double) js, 0.0);
             assertEquals(0.0, (Double) l.get("attn_out_norm_change"), 0.0);
             assertEquals(0.0, (Double) l.get("mlp_out_change"), 0.0);
         }
-        Map<String, Object> first = AttentionMlp.analyse(tf, prompts, Steering.of(vectors(6, 1f, 0)), 2);
+        Map<String, Object> first = attentionMlp(Steering.of(vectors(6, 1f, 0)), 2);
         Map<?, ?> l0 = (Map<?, ?>) ((List<?>) first.get("layers")).get(0), l1 = (Map<?, ?>) ((List<?>) first.get("layers")).get(1);
         assertEquals(0.0, (Double) l0.get("attn_js_mean"), 0.0);
         assertTrue((Double) l1.get("attn_js_mean") > 1e-5, "block 1 reads the layer-0 vector");
@@ -276,7 +302,7 @@ class AnalysesTest {
     void thePenultimateMetricsComeFromBlockLMinus1() {
         // a penultimate-only vector (layer L-2) can change only block L-1: the penultimate fields are that block's,
         // and they are not zero (reading block L-2, as the analysis once did, gives exactly 0 here)
-        Map<String, Object> pen = AttentionMlp.analyse(tf, prompts, Steering.of(vectors(6, 1f, L - 2)), 2);
+        Map<String, Object> pen = attentionMlp(Steering.of(vectors(6, 1f, L - 2)), 2);
         Map<?, ?> block = (Map<?, ?>) ((List<?>) pen.get("layers")).get(L - 1);
         Map<?, ?> before = (Map<?, ?>) ((List<?>) pen.get("layers")).get(L - 2);
         assertEquals(L - 1, pen.get("penultimate_block"));
@@ -306,7 +332,7 @@ class AnalysesTest {
                 assertEquals(expected, sum, 1e-4);
             }
         }
-        Map<String, Object> out = NeuronAttribution.analyse(tf, vocab, new int[] {65, 66}, prompts, all, 2);
+        Map<String, Object> out = neurons(new int[] {65, 66}, all, 2);
         List<?> layers = (List<?>) out.get("layers");
         assertEquals(2, layers.size());
         List<?> top = (List<?>) ((Map<?, ?>) layers.get(1)).get("top");

@@ -23,6 +23,8 @@ import steerscope.task.Dataset;
 import steerscope.task.Problem;
 import steerscope.task.PromptTemplate;
 import steerscope.task.Prompts;
+import steerscope.tensor.DType;
+import steerscope.tokenizer.BpeTrainer;
 import steerscope.tokenizer.Tokenizer;
 
 /**
@@ -134,10 +136,10 @@ class AnalyzeEndToEndTest {
     void runsOnTheOracleBf16Checkpoint() throws Exception {
         Path ckpt = steerscope.OracleRunner.checkpoint("qwen2-bf16", "all");
         Path tj = tmp.resolve("tokenizer.json");
-        new steerscope.tokenizer.BpeTrainer(257, List.of("<|endoftext|>"), 0).train(List.of()).writeTokenizerJson(tj);
+        new BpeTrainer(257, List.of("<|endoftext|>"), 0).train(List.of()).writeTokenizerJson(tj);
         Tokenizer tok = Tokenizer.load(tj);
         try (Model m = Model.load(ckpt)) {
-            assertEquals(steerscope.tensor.DType.BF16, m.weights.dtype());
+            assertEquals(DType.BF16, m.weights.dtype());
             int L = m.config.nLayers(), d = m.config.hiddenSize();
             SteeringVectors v = SteeringVectors.zeros(L, d, new int[] {1, 2});
             SplittableRandom r = new SplittableRandom(2);

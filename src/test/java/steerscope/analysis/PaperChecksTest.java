@@ -6,8 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,6 +19,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import steerscope.io.Json;
 import steerscope.model.ActivationCache;
 import steerscope.model.Hooks;
 import steerscope.model.Steering;
@@ -90,15 +95,26 @@ class PaperChecksTest {
         return (Double) m(o, k).get("value");
     }
 
+    /** log p(ids[i + 1] | ids[0..i]) for every completion token, teacher-forced in one pass: [ids.length − promptLen]. */
+    static float[] completionLogProbs(int[] ids, int promptLen, Steering steering) {
+        int n = ids.length - promptLen;
+        int[] rows = new int[n], targets = new int[n];
+        for (int i = 0; i < n; i++) {
+            rows[i] = promptLen - 1 + i;
+            targets[i] = ids[promptLen + i];
+        }
+        return tf.logprobs(tf.forward(TokenBatch.single(ids, promptLen), steering, null, Transformer.Save.NONE), rows, targets);
+    }
+
     @Test
     void teacherForcedLogProbsAreThoseOfTokenByTokenDecoding() {
         Steering s = Steering.of(random(1, 1f, 0));
         for (Sampled.Sample smp : completions(2, 4)) {
             int[] p = prompts.get(smp.problem()), ids = Sampled.concat(p, smp.tokens());
-            float[] lp = TeacherForcing.completionLogProbs(tf, ids, p.length, s, null);
+            float[] lp = completionLogProbs(ids, p.length, s);
             for (int j = 0; j < smp.tokens().length; j++) {
                 // independent: the prefix alone through the model, its last position's log-softmax
-                float[] logits = tf.nextTokenLogits(java.util.Arrays.copyOf(ids, p.length + j), s.withPositions(VectorPositions.ALL));
+                float[] logits = tf.nextTokenLogits(Arrays.copyOf(ids, p.length + j), s.withPositions(VectorPositions.ALL));
                 double expect = logits[ids[p.length + j]] - Divergence.logSumExp(logits, 0, V);
                 assertEquals(expect, lp[j], 1e-4, "token " + j);
             }
@@ -133,7 +149,7 @@ class PaperChecksTest {
         List<?> pos = (List<?>) ((Map<?, ?>) ((List<?>) out.get("sequences")).get(0)).get("positions");
         int[] p = prompts.get(cs.get(0).problem()), ids = Sampled.concat(p, cs.get(0).tokens());
         for (int j = 0; j < pos.size(); j++) {
-            int[] prefix = java.util.Arrays.copyOf(ids, p.length + j);
+            int[] prefix = Arrays.copyOf(ids, p.length + j);
             float[] ls = lastLogits(prefix, p.length, first), lz = lastLogits(prefix, p.length, null);
             double[] ps = Divergence.softmax(ls, 0, V), pz = Divergence.softmax(lz, 0, V);
             int hi = 0;
@@ -189,28 +205,28 @@ class PaperChecksTest {
         PaperChecks.Inputs in = new PaperChecks.Inputs(last, pen, List.of(), null, null);
         PaperChecks.Options opt = new PaperChecks.Options(2, 3, 12, 1, 8, 4, false, 3, false);
         PaperChecks.run(policy.model, policy.tokenizer, policy.prompts, problems, in, opt, out);
-        var mapper = steerscope.io.Json.MAPPER;
-        for (String f : PaperChecks.FILES) assertTrue(steerscope.io.Json.read(out.resolve(f + ".json")).path("inputs").isTextual(), f);
+        var mapper = Json.MAPPER;
+        for (String f : PaperChecks.FILES) assertTrue(Json.read(out.resolve(f + ".json")).path("inputs").isTextual(), f);
         for (String f : List.of("base", "last", "penultimate"))
-            assertTrue(java.nio.file.Files.isRegularFile(out.resolve(PaperChecks.SAMPLES_DIR + "/" + f + ".json")), f);
+            assertTrue(Files.isRegularFile(out.resolve(PaperChecks.SAMPLES_DIR + "/" + f + ".json")), f);
 
-        var circuit = (com.fasterxml.jackson.databind.node.ObjectNode) steerscope.io.Json.read(out.resolve("circuit.json"));
+        var circuit = (com.fasterxml.jackson.databind.node.ObjectNode) Json.read(out.resolve("circuit.json"));
         circuit.put("block", 99);
-        java.nio.file.Files.writeString(out.resolve("circuit.json"), mapper.writeValueAsString(circuit));
-        java.nio.file.Files.writeString(out.resolve("persistence.json"), "{not json");
+        Files.writeString(out.resolve("circuit.json"), mapper.writeValueAsString(circuit));
+        Files.writeString(out.resolve("persistence.json"), "{not json");
         PaperChecks.run(policy.model, policy.tokenizer, policy.prompts, problems, in, opt, out);
-        assertEquals(99, steerscope.io.Json.read(out.resolve("circuit.json")).path("block").asInt(), "same inputs: the finished stage is read back");
-        assertEquals(2, steerscope.io.Json.read(out.resolve("persistence.json")).path("vectors").size(), "an unreadable stage is recomputed");
+        assertEquals(99, Json.read(out.resolve("circuit.json")).path("block").asInt(), "same inputs: the finished stage is read back");
+        assertEquals(2, Json.read(out.resolve("persistence.json")).path("vectors").size(), "an unreadable stage is recomputed");
 
         PaperChecks.run(policy.model, policy.tokenizer, policy.prompts, problems, in,
                 new PaperChecks.Options(2, 3, 12, 2, 8, 4, false, 3, false), out);
-        assertEquals(L - 1, steerscope.io.Json.read(out.resolve("circuit.json")).path("block").asInt(), "another seed: recomputed");
-        circuit = (com.fasterxml.jackson.databind.node.ObjectNode) steerscope.io.Json.read(out.resolve("circuit.json"));
+        assertEquals(L - 1, Json.read(out.resolve("circuit.json")).path("block").asInt(), "another seed: recomputed");
+        circuit = (com.fasterxml.jackson.databind.node.ObjectNode) Json.read(out.resolve("circuit.json"));
         circuit.put("block", 99);
-        java.nio.file.Files.writeString(out.resolve("circuit.json"), mapper.writeValueAsString(circuit));
+        Files.writeString(out.resolve("circuit.json"), mapper.writeValueAsString(circuit));
         PaperChecks.run(policy.model, policy.tokenizer, policy.prompts, problems, new PaperChecks.Inputs(last, random(4, 0.5f, L - 2), List.of(), null, null),
                 new PaperChecks.Options(2, 3, 12, 2, 8, 4, false, 3, false), out);
-        assertEquals(L - 1, steerscope.io.Json.read(out.resolve("circuit.json")).path("block").asInt(), "another penultimate vector: recomputed");
+        assertEquals(L - 1, Json.read(out.resolve("circuit.json")).path("block").asInt(), "another penultimate vector: recomputed");
     }
 
     static float[] finalResid(Steering s, Hooks h) {
@@ -246,7 +262,7 @@ class PaperChecksTest {
 
     static boolean[] fill(int n) {
         boolean[] a = new boolean[n];
-        java.util.Arrays.fill(a, true);
+        Arrays.fill(a, true);
         return a;
     }
 
@@ -254,13 +270,13 @@ class PaperChecksTest {
     void whenTheLastBlocksAttentionIsBypassedSkippingItChangesNothing() {
         float[] wo = policy.model.weights.layers[L - 1].wo.array(), saved = wo.clone();
         try {
-            java.util.Arrays.fill(wo, 0f);
+            Arrays.fill(wo, 0f);
             SteeringVectors pen = random(6, 1.5f, L - 2);
             Sampled.Options so = new Sampled.Options(4, 3, 64, 9);
             Sampled.Result base = Sampled.run(policy.model, policy.tokenizer, problems, prompts, null, null, so);
             Sampled.Result st = Sampled.run(policy.model, policy.tokenizer, problems, prompts, Steering.of(pen), null, so);
             Map<String, Object> out = Circuit.analyse(policy.model, policy.tokenizer, problems, prompts, pen, st, base, so, 8, true, 4);
-            Map<String, Map<?, ?>> by = new java.util.HashMap<>();
+            Map<String, Map<?, ?>> by = new HashMap<>();
             for (Object o : (List<?>) out.get("conditions")) by.put((String) ((Map<?, ?>) o).get("name"), (Map<?, ?>) o);
             assertEquals(4 + 3 + 2 * (policy.model.config.nHeads() + 2 * policy.model.config.nKvHeads()), by.size());
             for (String n : List.of("steered", "skip_attention", "patch_q", "patch_k", "patch_v", "inverse_q_head_0", "patch_v_group_1")) {
@@ -286,8 +302,8 @@ class PaperChecksTest {
         float[] wo = policy.model.weights.layers[L - 1].wo.array(), down = policy.model.weights.layers[L - 1].wDown.array();
         float[] savedWo = wo.clone(), savedDown = down.clone();
         try {
-            java.util.Arrays.fill(wo, 0f);
-            java.util.Arrays.fill(down, 0f);
+            Arrays.fill(wo, 0f);
+            Arrays.fill(down, 0f);
             List<?> bypassed = (List<?>) Persistence.analyse(tf, prompts, pen, 4, 0).get("layers");
             assertEquals(1.0, value(bypassed.get(1), "diff_vector"), 1e-6);
             assertEquals(1.0, value(bypassed.get(1), "diff_diff"), 1e-6);
@@ -306,13 +322,13 @@ class PaperChecksTest {
         for (int i = 0; i < d; i++) v.get(1)[i] = (float) r.nextGaussian();
         Lens lens = new Lens(policy.model.weights);
         int[] bottom = vocab.top(lens.ofDirection(v.get(1)), 0, MiddleLayers.K, false);
-        Set<Integer> hit = new java.util.HashSet<>();
+        Set<Integer> hit = new HashSet<>();
         for (int id : bottom) hit.add(id);
         Map<String, Object> yes = MiddleLayers.analyse(lens, vocab, v, 3, hit, 0);
         assertEquals(1.0, value(yes, "distractor_share"), 0.0);
         assertEquals(MiddleLayers.K / (double) vocab.size, (Double) yes.get("chance"), 1e-12);
         // the top tokens are the opposite end: none of them is in the bottom
-        Set<Integer> miss = new java.util.HashSet<>();
+        Set<Integer> miss = new HashSet<>();
         for (int id : vocab.top(lens.ofDirection(v.get(1)), 0, MiddleLayers.K, true)) miss.add(id);
         assertEquals(0.0, value(MiddleLayers.analyse(lens, vocab, v, 3, miss, 0), "distractor_share"), 0.0);
         Map<String, Object> unknown = MiddleLayers.analyse(lens, vocab, v, 3, null, 0);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import steerscope.io.Json;
@@ -40,7 +41,7 @@ class AdaptiveCommandTest {
         String[] base = {"experiment", "adaptive", "--model", model.toString(), "--data", data, "--train-data", data, "--out", out.toString(),
                 "--steps", "3", "--group", "4", "--prompts-per-step", "4", "--samples", "4", "--scale-samples", "8",
                 "--max-new-tokens", "3", "--lr", "0.05", "--template", "{question}", "--no-chat"};
-        String[] all = java.util.Arrays.copyOf(base, base.length + more.length);
+        String[] all = Arrays.copyOf(base, base.length + more.length);
         System.arraycopy(more, 0, all, base.length, more.length);
         return all;
     }

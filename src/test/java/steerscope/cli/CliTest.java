@@ -11,6 +11,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import steerscope.io.Json;
 import steerscope.model.Generator;
 import steerscope.model.HfModelExport;
+import steerscope.model.Steering;
 import steerscope.model.SteeringVectors;
 import steerscope.rl.TinyPolicy;
 import steerscope.steer.VectorFiles;
@@ -100,17 +102,17 @@ class CliTest {
         JsonNode steered = Json.MAPPER.readTree(run("score", "--model", model.toString(), "--text", "Please answer now.", "--json",
                 "--vectors", vf.toString()).out());
         assertNotEquals(j.get("logprobs").toString(), steered.get("logprobs").toString());
-        assertLogSoftmaxAtEveryPosition(ids, steered.get("logprobs"), steerscope.model.Steering.of(v));
+        assertLogSoftmaxAtEveryPosition(ids, steered.get("logprobs"), Steering.of(v));
         JsonNode zeroScale = Json.MAPPER.readTree(run("score", "--model", model.toString(), "--text", "Please answer now.", "--json",
                 "--vectors", vf.toString(), "--vector-scale", "0").out());
         assertEquals(j.get("logprobs").toString(), zeroScale.get("logprobs").toString());
     }
 
     /** logprobs[t-1] = log_softmax(logits of the prefix ids[0..t-1])[ids[t]], each prefix its own forward, in double. */
-    static void assertLogSoftmaxAtEveryPosition(int[] ids, JsonNode logprobs, steerscope.model.Steering steering) {
+    static void assertLogSoftmaxAtEveryPosition(int[] ids, JsonNode logprobs, Steering steering) {
         assertEquals(ids.length - 1, logprobs.size());
         for (int t = 1; t < ids.length; t++) {
-            float[] logits = tiny.model.transformer.nextTokenLogits(java.util.Arrays.copyOf(ids, t), steering);
+            float[] logits = tiny.model.transformer.nextTokenLogits(Arrays.copyOf(ids, t), steering);
             double max = Double.NEGATIVE_INFINITY, z = 0;
             for (float x : logits) max = Math.max(max, x);
             for (float x : logits) z += Math.exp(x - max);
@@ -126,7 +128,7 @@ class CliTest {
         Generator.Result g = new Generator(tiny.model.transformer, tiny.tokenizer::decode)
                 .generate(List.of(new Generator.Request(prompt, 0)), Generator.Options.greedy(6), null, null).get(0);
         int[] toks = g.tokens();
-        if (toks.length > 0 && tiny.model.config.isEos(toks[toks.length - 1])) toks = java.util.Arrays.copyOf(toks, toks.length - 1);
+        if (toks.length > 0 && tiny.model.config.isEos(toks[toks.length - 1])) toks = Arrays.copyOf(toks, toks.length - 1);
         assertEquals(tiny.tokenizer.decode(toks) + System.lineSeparator(), r.out());
     }
 

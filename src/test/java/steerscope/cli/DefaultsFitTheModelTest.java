@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import steerscope.io.Json;
 import steerscope.model.HfModelExport;
 import steerscope.rl.TinyPolicy;
+import steerscope.task.PromptTemplate;
 
 /**
  * Default --max-new-tokens on a model with 256 positions (less than eval's and train's default 512): the default
@@ -35,7 +36,7 @@ class DefaultsFitTheModelTest {
     private static int promptTokens(String question) throws Exception {
         // the default template, as the commands build it
         CliTest.Run r = CliTest.run("tokenize", "--model", model.toString(), "--json", "--text",
-                steerscope.task.PromptTemplate.DEFAULT_TEMPLATE.replace("{question}", question));
+                PromptTemplate.DEFAULT_TEMPLATE.replace("{question}", question));
         assertEquals(0, r.code(), r.err());
         return Json.MAPPER.readTree(r.out()).get("ids").size();
     }

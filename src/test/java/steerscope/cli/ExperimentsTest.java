@@ -9,13 +9,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import steerscope.io.Json;
+import steerscope.io.SafeTensors;
+import steerscope.io.SafeTensorsWriter;
 import steerscope.model.HfModelExport;
 import steerscope.model.SteeringVectors;
 import steerscope.rl.TinyPolicy;
+import steerscope.steer.DownProjBias;
 import steerscope.steer.VectorFiles;
 
 /**
@@ -41,7 +46,7 @@ class ExperimentsTest {
         data = tmp.resolve("test.jsonl");
         String[] qs = {"Say something.", "Please answer now.", "What comes first?", "Reply with one letter.", "Say it.", "Answer now."};
         StringBuilder b = new StringBuilder();
-        for (String q : qs) b.append(Json.write(java.util.Map.of("question", q, "answer", "7"))).append('\n');
+        for (String q : qs) b.append(Json.write(Map.of("question", q, "answer", "7"))).append('\n');
         Files.writeString(data, b);
         int L = tiny.model.config.nLayers(), d = tiny.model.config.hiddenSize();
         SteeringVectors v = SteeringVectors.zeros(L, d, new int[] {L - 1});
@@ -53,7 +58,7 @@ class ExperimentsTest {
         zero = tmp.resolve("zero.safetensors");
         VectorFiles.write(SteeringVectors.zeros(L, d, new int[] {L - 1}), zero);
         SteeringVectors r = SteeringVectors.zeros(L, d, new int[] {0});
-        java.util.SplittableRandom rnd = new java.util.SplittableRandom(3);
+        SplittableRandom rnd = new SplittableRandom(3);
         for (int i = 0; i < d; i++) r.get(0)[i] = (float) (rnd.nextDouble() - 0.5);
         random0 = tmp.resolve("random0.safetensors");
         VectorFiles.write(r, random0);
@@ -160,7 +165,7 @@ class ExperimentsTest {
         SteeringVectors v = VectorFiles.read(random0);
         int eos = Json.read(model.resolve("config.json")).path("eos_token_id").asInt();
         float[] row = new float[v.dModel()], last = new float[v.dModel()];
-        try (steerscope.io.SafeTensors st = steerscope.io.SafeTensors.open(model.resolve("model.safetensors"))) {
+        try (SafeTensors st = SafeTensors.open(model.resolve("model.safetensors"))) {
             float[] head = st.floats("lm_head.weight");
             System.arraycopy(head, eos * v.dModel(), row, 0, v.dModel());
         }
@@ -173,11 +178,11 @@ class ExperimentsTest {
         try (var files = Files.list(model)) {
             for (Path f : files.toList()) if (!f.getFileName().toString().equals("model.safetensors")) Files.copy(f, full.resolve(f.getFileName()));
         }
-        steerscope.io.SafeTensorsWriter w = new steerscope.io.SafeTensorsWriter().metadata("format", "pt");
-        try (steerscope.io.SafeTensors st = steerscope.io.SafeTensors.open(model.resolve("model.safetensors"))) {
+        SafeTensorsWriter w = new SafeTensorsWriter().metadata("format", "pt");
+        try (SafeTensors st = SafeTensors.open(model.resolve("model.safetensors"))) {
             for (var e : st.entries().values()) w.add(e.name(), e.shape(), st.floats(e.name()));
         }
-        for (int l : v.layers()) w.add(steerscope.steer.DownProjBias.tensorName(l), new long[] {v.dModel()}, v.get(l));
+        for (int l : v.layers()) w.add(DownProjBias.tensorName(l), new long[] {v.dModel()}, v.get(l));
         w.write(full.resolve("model.safetensors"));
 
         Path out = tmp.resolve("compare");

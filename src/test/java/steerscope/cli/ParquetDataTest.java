@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,7 +70,7 @@ class ParquetDataTest {
         node(spec);
         corrupt = tmp.resolve("corrupt.parquet");
         byte[] good = Files.readAllBytes(math);
-        Files.write(corrupt, java.util.Arrays.copyOf(good, good.length / 2)); // starts with PAR1, footer gone
+        Files.write(corrupt, Arrays.copyOf(good, good.length / 2)); // starts with PAR1, footer gone
     }
 
     static Map<String, Object> col(String name, String type, Object... values) {

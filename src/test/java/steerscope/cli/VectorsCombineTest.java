@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import steerscope.model.SteeringVectors;
@@ -54,7 +56,7 @@ class VectorsCombineTest {
         CliTest.Run r = CliTest.run("vectors", "combine", a.toString(), b.toString(), "--layers", "2,3", "--format", "gguf", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         SteeringVectors c = GgufControlVector.read(out, 4);
-        assertEquals(java.util.List.of(2, 3), java.util.Arrays.stream(c.layers()).boxed().toList());
+        assertEquals(List.of(2, 3), Arrays.stream(c.layers()).boxed().toList());
         assertEquals(1 + 2 + 2 * 20, c.get(2)[0], 1e-6f, "default weights are 1 each: the plain sum");
     }
 

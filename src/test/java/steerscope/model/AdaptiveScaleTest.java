@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -94,9 +95,9 @@ class AdaptiveScaleTest {
             for (int l = 0; l < c.nLayers(); l++) assertArrayEquals(gp.vectors[l], ga.vectors[l], "vector gradient, layer " + l);
             // and the scale itself does matter: b = 2 is not the plain forward
             AdaptiveScale doubled = AdaptiveScale.identity(c.nLayers(), c.hiddenSize());
-            java.util.Arrays.fill(doubled.b, 2f);
+            Arrays.fill(doubled.b, 2f);
             float[] l2 = tf.logits(tf.forward(batch.tokens(), batch.steering.withAdaptive(doubled), null, Transformer.Save.NONE));
-            assertTrue(!java.util.Arrays.equals(tf.logits(fp), l2), "b = 2 gave the plain logits");
+            assertTrue(!Arrays.equals(tf.logits(fp), l2), "b = 2 gave the plain logits");
         }
     }
 

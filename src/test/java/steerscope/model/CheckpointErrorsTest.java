@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -80,7 +81,7 @@ class CheckpointErrorsTest {
     }
 
     /** Rewrites a safetensors file tensor by tensor (same dtype, exact values); fn may drop (null) or reshape. */
-    static Breaker rewrite(String file, java.util.function.Function<SafeTensors.Entry, long[]> shapeOf) {
+    static Breaker rewrite(String file, Function<SafeTensors.Entry, long[]> shapeOf) {
         return dir -> {
             Path f = dir.resolve(file);
             SafeTensorsWriter w = new SafeTensorsWriter();

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -66,7 +67,7 @@ class GeneratorTest {
         // reference: rank, softmax at T, drop ranks >= k, renormalise, keep ranks whose mass before them is < top-p
         Integer[] rank = new Integer[V];
         for (int i = 0; i < V; i++) rank[i] = i;
-        java.util.Arrays.sort(rank, (a, b) -> Float.compare(logits[b], logits[a]));
+        Arrays.sort(rank, (a, b) -> Float.compare(logits[b], logits[a]));
         int k = topK > 0 ? topK : V;
         double[] want = new double[V];
         double z = 0;
@@ -99,7 +100,7 @@ class GeneratorTest {
         }
         double[] critical = {10.83, 13.82, 16.27, 18.47, 20.52, 22.46, 24.32}; // chi-square 99.9% quantiles, df 1..7
         System.out.printf("T %s top-k %d top-p %s: counts %s, chi2 %.2f (df %d)%n", temperature, topK, topP,
-                java.util.Arrays.toString(count), chi2, kept - 1);
+                Arrays.toString(count), chi2, kept - 1);
         assertTrue(chi2 < critical[kept - 2], "chi-square " + chi2 + " with " + (kept - 1) + " degrees of freedom");
     }
 
@@ -127,10 +128,10 @@ class GeneratorTest {
             for (int b = 0; b < 2; b++) {
                 int[] p = prompts.get(b), got = out.get(b).tokens();
                 assertEquals(n, got.length);
-                int[] seq = java.util.Arrays.copyOf(p, p.length + n);
+                int[] seq = Arrays.copyOf(p, p.length + n);
                 for (int t = 0; t < n; t++) {
                     int T = p.length + t, V = c.vocabSize();
-                    float[] logits = m.transformer.logits(m.transformer.forward(TokenBatch.single(java.util.Arrays.copyOf(seq, T), p.length),
+                    float[] logits = m.transformer.logits(m.transformer.forward(TokenBatch.single(Arrays.copyOf(seq, T), p.length),
                             steering, null, Transformer.Save.NONE), new int[] {T - 1});
                     int want = Sampler.argmax(logits, 0, V);
                     assertEquals(want, got[t], positions + " row " + b + " token " + t);
@@ -141,7 +142,7 @@ class GeneratorTest {
                     seq[T] = want;
                 }
             }
-            assertFalse(java.util.Arrays.equals(plain.get(0).logprobs(), out.get(0).logprobs()), "the vectors change the generation at " + positions);
+            assertFalse(Arrays.equals(plain.get(0).logprobs(), out.get(0).logprobs()), "the vectors change the generation at " + positions);
         }
     }
 
@@ -162,7 +163,7 @@ class GeneratorTest {
             assertTrue(e.getMessage().contains("--truncate-prompt"), e.getMessage());
             Generator.Options truncating = new Generator.Options(4, Sampler.GREEDY, List.of(), false, true);
             int[] out = g.generate(List.of(new Generator.Request(tooLong, 0)), truncating, null, null).get(0).tokens();
-            int[] tail = java.util.Arrays.copyOfRange(tooLong, 4, context);
+            int[] tail = Arrays.copyOfRange(tooLong, 4, context);
             int[] direct = g.generate(List.of(new Generator.Request(tail, 0)), truncating, null, null).get(0).tokens();
             assertArrayEquals(direct, out, "truncation keeps the last tokens");
             assertEquals(4, out.length);

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import steerscope.util.UserError;
 
 /**
  * The published quirks of the Hugging Face configs steerscope reads: Llama 3's RoPE bands, Qwen2's q/k/v bias that
@@ -90,7 +91,7 @@ class HfConfigQuirksTest {
         assertEquals(32768, load("Qwen2ForCausalLM", ", \"use_sliding_window\": false, \"sliding_window\": 4096").maxPositionEmbeddings());
         assertEquals(4096, load("Qwen2ForCausalLM", ", \"use_sliding_window\": true, \"sliding_window\": 4096").maxPositionEmbeddings());
         assertEquals(32768, load("LlamaForCausalLM", ", \"sliding_window\": 4096").maxPositionEmbeddings(), "Llama has no window");
-        steerscope.util.UserError e = org.junit.jupiter.api.Assertions.assertThrows(steerscope.util.UserError.class,
+        UserError e = org.junit.jupiter.api.Assertions.assertThrows(UserError.class,
                 () -> load("MistralForCausalLM", ", \"sliding_window\": \"big\""));
         assertTrue(e.getMessage().contains("sliding_window"), e.getMessage());
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,7 +82,7 @@ class HookPointsTest {
     void writingAHookPointChangesTheForward() {
         // values of every head zeroed in block 1: z and the attention output are zero, so resid_mid = resid_pre
         int l = 1;
-        ActivationCache a = run(new Hooks().add(tf.hookNames.attnV[l], x -> java.util.Arrays.fill(x.data(), 0f)));
+        ActivationCache a = run(new Hooks().add(tf.hookNames.attnV[l], x -> Arrays.fill(x.data(), 0f)));
         float[] z = a.get(tf.hookNames.attnZ[l]).data();
         for (float x : z) assertEquals(0f, x, 0f);
         assertArrayEquals(a.get(tf.hookNames.residPre[l]).data(), a.get(tf.hookNames.residMid[l]).data(), 0f);

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import steerscope.cli.Main;
 import steerscope.io.Json;
+import steerscope.io.SafeTensors;
 import steerscope.model.Model;
 
 /** `./steerscope organism`: a (very short) pretraining through the CLI writes a checkpoint every command loads. */
@@ -51,8 +52,8 @@ class OrganismCommandTest {
         var org = Json.read(sib.resolve("organism.json"));
         assertEquals(Json.read(parent.resolve("organism.json")).get("key").asText(), org.path("parent").path("key").asText());
         assertEquals(0.9, org.path("config").path("writers").path("careful").asDouble());
-        try (var a = steerscope.io.SafeTensors.open(parent.resolve("model.safetensors"));
-             var b = steerscope.io.SafeTensors.open(sib.resolve("model.safetensors"))) {
+        try (var a = SafeTensors.open(parent.resolve("model.safetensors"));
+             var b = SafeTensors.open(sib.resolve("model.safetensors"))) {
             assertEquals(a.entries().keySet(), b.entries().keySet());
             for (String name : a.entries().keySet()) {
                 float[] x = a.floats(name), y = b.floats(name);

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import steerscope.cli.Main;
 import steerscope.io.Json;
 import steerscope.model.SteeringVectors;
 import steerscope.steer.VectorFiles;
@@ -40,7 +41,7 @@ class AnalyzeKillResumeTest {
     Path tmp;
 
     private static List<String> command(Path model, Path vectors, Path data, Path out) {
-        List<String> cmd = new ArrayList<>(TinyRun.javaCommand(steerscope.cli.Main.class));
+        List<String> cmd = new ArrayList<>(TinyRun.javaCommand(Main.class));
         cmd.addAll(List.of("analyze", "--model", model.toString(), "--vectors", vectors.toString(), "--data", data.toString(),
                 "--out", out.toString(), "--limit", "6", "--max-new-tokens", "4", "--batch", "6", "--forward-prompts", "3", "--template", "{question}",
                 "--single-layer-steps", "1", "--train-data", data.toString(), "--single-layer-lr", "0.05", "--paper-samples", "3", "--no-per-head",

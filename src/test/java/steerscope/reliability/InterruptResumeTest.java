@@ -11,7 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -117,12 +119,12 @@ class InterruptResumeTest {
     void anInterruptedEvalKeepsTheEarlierResultsAndLeavesNoTempFile() throws Exception {
         Path model = TinyRun.checkpoint(Files.createDirectories(tmp.resolve("model")), 4);
         List<String> lines = new ArrayList<>();
-        for (int i = 0; i < 400; i++) lines.add(Json.write(java.util.Map.of("question", "What is " + i % 7 + "+" + i % 3 + "?", "answer", String.valueOf(i % 7 + i % 3))));
+        for (int i = 0; i < 400; i++) lines.add(Json.write(Map.of("question", "What is " + i % 7 + "+" + i % 3 + "?", "answer", String.valueOf(i % 7 + i % 3))));
         Path data = Files.write(tmp.resolve("many.jsonl"), lines);
         Path outDir = Files.createDirectories(tmp.resolve("eval"));
         Path results = outDir.resolve("results.jsonl");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        java.util.function.Function<Integer, List<String>> eval = limit -> List.of("env", "--default-signal=TERM", java, "--add-modules",
+        Function<Integer, List<String>> eval = limit -> List.of("env", "--default-signal=TERM", java, "--add-modules",
                 "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "steerscope.cli.Main",
                 "eval", "--model", model.toString(), "--data", data.toString(), "--out", results.toString(), "--template", "{question}",
                 "--max-new-tokens", "12", "--samples", "4", "--batch", "8", "--limit", String.valueOf(limit));

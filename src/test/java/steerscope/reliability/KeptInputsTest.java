@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,7 +53,7 @@ class KeptInputsTest {
                 fileName = "config.json";
                 Path dir = Files.createDirectories(tmp.resolve("model"));
                 HfModelExport.write(new TinyPolicy(dir, 3).vectors().model, dir);
-                Files.copy(input, dir.resolve(fileName), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(input, dir.resolve(fileName), StandardCopyOption.REPLACE_EXISTING);
                 e = assertThrows(UserError.class, () -> Model.load(dir).close());
             }
             default -> throw new AssertionError("no loader for kept input " + name);

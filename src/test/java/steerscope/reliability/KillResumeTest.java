@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -19,6 +21,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import steerscope.cli.Main;
 import steerscope.io.Json;
 import steerscope.io.SafeTensors;
 import steerscope.model.SteeringVectors;
@@ -37,7 +40,7 @@ class KillResumeTest {
     Path tmp;
 
     private List<String> command(Path model, Path data, Path out, String params) {
-        List<String> cmd = new ArrayList<>(TinyRun.javaCommand(steerscope.cli.Main.class));
+        List<String> cmd = new ArrayList<>(TinyRun.javaCommand(Main.class));
         cmd.addAll(List.of("train",
                 "--model", model.toString(), "--data", data.toString(), "--out", out.toString(), "--params", params,
                 "--steps", String.valueOf(STEPS), "--group", "8", "--prompts-per-step", "4", "--max-new-tokens", "4",
@@ -105,7 +108,7 @@ class KillResumeTest {
             boolean moved = false;
             for (String n : a.keySet()) {
                 assertArrayEquals(a.get(n), b.get(n), n + " differs from the uninterrupted run");
-                moved |= !java.util.Arrays.equals(a.get(n), base.get(n));
+                moved |= !Arrays.equals(a.get(n), base.get(n));
             }
             assertTrue(moved, "the weights must have moved");
         }
@@ -168,7 +171,7 @@ class KillResumeTest {
     static long linesIn(Path file) {
         try (Stream<String> lines = Files.lines(file)) {
             return lines.count();
-        } catch (IOException | java.io.UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException e) {
             return 0; // not there yet, or being replaced
         }
     }

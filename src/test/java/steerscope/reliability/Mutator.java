@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -62,7 +63,7 @@ final class Mutator {
             case 3 -> {
                 int len = Math.min(n - at, 1 + rnd.nextInt(64));
                 int to = n == 0 ? 0 : rnd.nextInt(n);
-                byte[] piece = java.util.Arrays.copyOfRange(in, at, at + len);
+                byte[] piece = Arrays.copyOfRange(in, at, at + len);
                 how.append("copy ").append(len).append(" from ").append(at).append(" to ").append(to);
                 return splice(in, to, 0, piece);
             }
@@ -73,7 +74,7 @@ final class Mutator {
             }
             case 5 -> {
                 how.append("truncate at ").append(at);
-                return java.util.Arrays.copyOf(in, at);
+                return Arrays.copyOf(in, at);
             }
             default -> { // a digit changed: numbers (ids, sizes, offsets) move
                 byte[] out = in.clone();

@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -120,8 +122,8 @@ class OutputFailureTest {
 
     private static void assertOneLine(UserError e, String... parts) {
         // the kernel's reason may be reworded in lower case (io.IoErrors), so compare without case
-        String m = e.getMessage().toLowerCase(java.util.Locale.ROOT);
-        for (String part : parts) assertTrue(m.contains(part.toLowerCase(java.util.Locale.ROOT)), "should mention " + part + ": " + e.getMessage());
+        String m = e.getMessage().toLowerCase(Locale.ROOT);
+        for (String part : parts) assertTrue(m.contains(part.toLowerCase(Locale.ROOT)), "should mention " + part + ": " + e.getMessage());
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
     }
 
@@ -178,7 +180,7 @@ class OutputFailureTest {
                 Files.move(cp, run.resolve("moved-away"));
                 Files.writeString(cp, "x");
             } catch (IOException ex) {
-                throw new java.io.UncheckedIOException(ex);
+                throw new UncheckedIOException(ex);
             }
         });
         UserError c = assertThrows(UserError.class, () -> t.run(false));

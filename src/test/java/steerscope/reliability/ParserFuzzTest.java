@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -132,7 +133,7 @@ class ParserFuzzTest {
         assertEquals(v.get(2)[3], VectorFiles.read(file).get(2)[3]);
         int headerLen = (int) ByteBuffer.wrap(base).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
         JsonNode header = Json.MAPPER.readTree(new String(base, 8, headerLen, StandardCharsets.UTF_8));
-        byte[] data = java.util.Arrays.copyOfRange(base, 8 + headerLen, base.length);
+        byte[] data = Arrays.copyOfRange(base, 8 + headerLen, base.length);
         FuzzCampaign bytes = new FuzzCampaign("vector file (bytes)", 2000);
         Mutator m = new Mutator(41);
         while (bytes.more()) {

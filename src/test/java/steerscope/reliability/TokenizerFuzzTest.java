@@ -4,11 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import steerscope.io.Json;
@@ -33,7 +36,7 @@ class TokenizerFuzzTest {
         String json = new BpeTrainer(300, List.of("<|endoftext|>", "<|im_start|>"), 7).train(corpus).tokenizerJson();
         ObjectNode root = (ObjectNode) Json.read(bytesToTemp(json));
         // give the mutations a post-processor and a normalizer to break as well
-        root.set("normalizer", Json.MAPPER.valueToTree(java.util.Map.of("type", "NFC")));
+        root.set("normalizer", Json.MAPPER.valueToTree(Map.of("type", "NFC")));
         int eot = root.path("added_tokens").path(0).path("id").asInt();
         root.set("post_processor", readTree("{\"type\": \"TemplateProcessing\", \"single\": [{\"SpecialToken\": {\"id\": \"<|endoftext|>\", \"type_id\": 0}},"
                 + " {\"Sequence\": {\"id\": \"A\", \"type_id\": 0}}], \"special_tokens\": {\"<|endoftext|>\": {\"id\": \"<|endoftext|>\", \"ids\": [" + eot + "]}}}"));
@@ -46,16 +49,16 @@ class TokenizerFuzzTest {
             Files.writeString(p, s);
             p.toFile().deleteOnExit();
             return p;
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
     private static JsonNode readTree(String s) {
         try {
             return Json.MAPPER.readTree(s);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

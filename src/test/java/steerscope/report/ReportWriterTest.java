@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
@@ -196,7 +197,7 @@ class ReportWriterTest {
         Path dir = copy();
         Files.writeString(dir.resolve("neurons.json"), "{\"layers\": [", StandardCharsets.UTF_8);
         Files.writeString(dir.resolve("runs/vectors/metrics.jsonl"), "{\"step\": 12, \"reward_m", StandardCharsets.UTF_8,
-                java.nio.file.StandardOpenOption.APPEND);
+                StandardOpenOption.APPEND);
         String html = ReportWriter.render(RunData.load(dir));
         assertTrue(section(html, "neurons").contains("Not measured"));
         assertTrue(section(html, "inputs").contains("unreadable"));

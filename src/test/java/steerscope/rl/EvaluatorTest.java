@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,12 +28,12 @@ class EvaluatorTest {
         tiny.model.weights.forEachMat((name, m) -> {
             float[] a = m.array();
             if (name.equals("model.embed_tokens.weight")) {
-                java.util.Arrays.fill(a, 0f);
+                Arrays.fill(a, 0f);
                 for (int v = 0; v < m.rows; v++) a[v * m.cols] = 1f; // every token: the unit vector e0
             } else if (name.endsWith("o_proj.weight") || name.endsWith("down_proj.weight")) {
-                java.util.Arrays.fill(a, 0f); // blocks add nothing: the final residual is e0, normed to sqrt(d) e0
+                Arrays.fill(a, 0f); // blocks add nothing: the final residual is e0, normed to sqrt(d) e0
             } else if (name.equals("lm_head.weight")) {
-                java.util.Arrays.fill(a, 0f);
+                Arrays.fill(a, 0f);
                 a[three * m.cols] = (float) (20.1 / Math.sqrt(d));
                 a[seven * m.cols] = (float) (20.0 / Math.sqrt(d));
             }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.UnaryOperator;
@@ -101,7 +103,7 @@ class RlStepByHandTest {
         System.arraycopy(smp.prompt(), 0, ids[0], 0, P);
         System.arraycopy(smp.completion(), 0, ids[0], P, T - P);
         boolean[][] mask = new boolean[1][T];
-        java.util.Arrays.fill(mask[0], true);
+        Arrays.fill(mask[0], true);
         float[][] weights = new float[1][T];
         for (int j = 0; j < w.length; j++) weights[0][P + j] = (float) -w[j];
         Gradients g = new Gradients(p.model.config, false);
@@ -160,10 +162,10 @@ class RlStepByHandTest {
 
         // completions cut to 2..6 tokens (as end-of-sequence would), so the three normalisers and the per-sequence
         // coefficient differ: sampled rollouts of this random model all run to max_new_tokens
-        List<RolloutStep.Sample> cut = new java.util.ArrayList<>();
+        List<RolloutStep.Sample> cut = new ArrayList<>();
         for (int k = 0; k < 6; k++) {
             RolloutStep.Sample s = samples.get(k);
-            cut.add(new RolloutStep.Sample(s.item(), s.prompt(), java.util.Arrays.copyOf(s.completion(), 2 + k % 5), s.text(),
+            cut.add(new RolloutStep.Sample(s.item(), s.prompt(), Arrays.copyOf(s.completion(), 2 + k % 5), s.text(),
                     s.reward(), s.correct(), s.advantage()));
         }
         samples = cut;

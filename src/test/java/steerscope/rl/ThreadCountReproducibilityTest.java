@@ -8,12 +8,14 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import steerscope.rl.reward.Reward;
+import steerscope.task.Problem;
 import steerscope.tensor.Parallel;
 
 /**
@@ -58,7 +60,7 @@ class ThreadCountReproducibilityTest {
         }
 
         @Override
-        public double score(steerscope.task.Problem p, String completion) {
+        public double score(Problem p, String completion) {
             return Math.floorMod(completion.hashCode(), 5) / 4.0;
         }
     };
@@ -82,7 +84,7 @@ class ThreadCountReproducibilityTest {
             List<String> m = lines(out.resolve("run/metrics.jsonl"));
             // rewards that vary within a group, or the advantages are 0 and nothing trains: the check would be empty
             assertTrue(m.stream().anyMatch(l -> !l.contains("\"advantage_abs_mean\":0.0,")), "no step had varied rewards");
-            result[0] = metrics(out.resolve("run/metrics.jsonl")) + "\n" + java.util.HexFormat.of().formatHex(bytes(weights));
+            result[0] = metrics(out.resolve("run/metrics.jsonl")) + "\n" + HexFormat.of().formatHex(bytes(weights));
         };
         if (busy) {
             // index 0 trains while the pool is taken by this loop: every loop inside it runs on its calling thread

@@ -5,16 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import steerscope.model.SteeringVectors;
 import steerscope.rl.reward.Reward;
 import steerscope.steer.VectorFiles;
 import steerscope.task.Problem;
+import steerscope.util.UserError;
 
 /**
  * RL on a task whose answer is known: a tiny random model must learn to make a given character, one it
@@ -110,13 +114,13 @@ class TrainerTest {
         Reward r = startsWith(tiny.target);
         RlConfig cfg = config("vectors", 0.05, 2);
         new Trainer(cfg, tiny.vectors(), tiny.problems, r, r, dir.resolve("r"), Map.of()).run(false);
-        var e = assertThrows(steerscope.util.UserError.class,
+        var e = assertThrows(UserError.class,
                 () -> new Trainer(cfg, tiny.vectors(), tiny.problems, r, r, dir.resolve("r"), Map.of()).run(false));
         assertTrue(e.getMessage().contains("--resume"));
     }
 
     /** A reward that is NaN on the listed calls' steps: the step must be skipped, not applied. */
-    static Reward nanOnSteps(Reward inner, java.util.Set<Integer> badSteps, int callsPerStep) {
+    static Reward nanOnSteps(Reward inner, Set<Integer> badSteps, int callsPerStep) {
         int[] calls = {0};
         return new Reward() {
             @Override
@@ -136,7 +140,7 @@ class TrainerTest {
     void aNonFiniteStepIsSkippedAndReported(@TempDir Path dir) throws Exception {
         TinyPolicy tiny = new TinyPolicy(dir, 4);
         RlConfig cfg = config("vectors", 0.05, 4);
-        Reward flaky = nanOnSteps(startsWith(tiny.target), java.util.Set.of(1), 128); // reward and correctness: 2 calls x 64 samples a step
+        Reward flaky = nanOnSteps(startsWith(tiny.target), Set.of(1), 128); // reward and correctness: 2 calls x 64 samples a step
         Policy policy = tiny.vectors();
         List<StepMetrics> m = new Trainer(cfg, policy, tiny.problems, flaky, flaky, dir.resolve("r"), Map.of()).run(false);
         assertEquals(4, m.size());
@@ -152,9 +156,9 @@ class TrainerTest {
     void aRunStopsAfterTooManyNonFiniteStepsInARow(@TempDir Path dir) {
         TinyPolicy tiny = new TinyPolicy(dir, 4);
         RlConfig cfg = config("vectors", 0.05, 10);
-        Reward alwaysNan = nanOnSteps(startsWith(tiny.target), java.util.Set.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), 128);
+        Reward alwaysNan = nanOnSteps(startsWith(tiny.target), Set.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), 128);
         Policy policy = tiny.vectors();
-        var e = assertThrows(steerscope.util.UserError.class,
+        var e = assertThrows(UserError.class,
                 () -> new Trainer(cfg, policy, tiny.problems, alwaysNan, alwaysNan, dir.resolve("r"), Map.of()).run(false));
         assertTrue(e.getMessage().contains("3 steps in a row"), e.getMessage());
         for (int l = 0; l < policy.vectors.nLayers(); l++) assertArrayEquals(new float[policy.vectors.dModel()], policy.vectors.get(l), 0f);
@@ -173,7 +177,7 @@ class TrainerTest {
         for (RolloutStep.Sample s : step.sample(policy, items, 3).samples()) {
             // a rollout ends with the token that completes the stop string: the text before that token has no "e"
             int[] c = s.completion();
-            String beforeLast = policy.tokenizer.decode(java.util.Arrays.copyOf(c, Math.max(0, c.length - 1)), true);
+            String beforeLast = policy.tokenizer.decode(Arrays.copyOf(c, Math.max(0, c.length - 1)), true);
             assertTrue(!beforeLast.contains("e"), "text runs past the stop string: " + s.text());
             if (s.text().contains("e")) stopped++;
             else assertTrue(c.length == 40 || policy.model.config.isEos(c[c.length - 1]), "without the stop string a rollout runs to its budget or eos: " + s.text());
@@ -184,7 +188,7 @@ class TrainerTest {
     private static List<String> lines(Path p) {
         try {
             return Files.readAllLines(p);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new AssertionError(e);
         }
     }

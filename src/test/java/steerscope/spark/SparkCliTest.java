@@ -8,10 +8,13 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import steerscope.cli.Main;
+import steerscope.io.Json;
 import steerscope.model.SteeringVectors;
 import steerscope.steer.VectorFiles;
 
@@ -66,7 +69,7 @@ class SparkCliTest {
         String msg = err.toString(StandardCharsets.UTF_8);
         assertEquals(2, code, msg);
         long bytes = kit.model.config.parameterCount() * 4;
-        assertTrue(msg.contains("steering vectors only") && msg.contains(String.format(java.util.Locale.ROOT, "%,d bytes", bytes)), msg);
+        assertTrue(msg.contains("steering vectors only") && msg.contains(String.format(Locale.ROOT, "%,d bytes", bytes)), msg);
         assertTrue(!Files.exists(dir.resolve("run")), "refused before anything was written");
     }
 
@@ -75,12 +78,12 @@ class SparkCliTest {
     }
 
     private static List<String> cat(List<String> a, String... more) {
-        List<String> out = new java.util.ArrayList<>(a);
+        List<String> out = new ArrayList<>(a);
         out.addAll(List.of(more));
         return out;
     }
 
     private static String field(String jsonLine, String name) throws Exception {
-        return steerscope.io.Json.MAPPER.readTree(jsonLine).get(name).toString();
+        return Json.MAPPER.readTree(jsonLine).get(name).toString();
     }
 }

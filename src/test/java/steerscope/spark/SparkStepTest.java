@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import steerscope.rl.Policy;
 import steerscope.rl.RlConfig;
+import steerscope.rl.RolloutStep;
 import steerscope.rl.StepMetrics;
 import steerscope.rl.Trainer;
 
@@ -86,12 +88,12 @@ class SparkStepTest {
 
     @Test
     void shiftedSeedGivesTheSampleSeedsOfTheWholeSet() {
-        java.util.SplittableRandom rnd = new java.util.SplittableRandom(3);
+        SplittableRandom rnd = new SplittableRandom(3);
         for (int t = 0; t < 1000; t++) {
             long seed = rnd.nextLong();
             int offset = rnd.nextInt(1 << 20), i = rnd.nextInt(1000), k = rnd.nextInt(64);
-            assertEquals(steerscope.rl.RolloutStep.sampleSeed(seed, offset + i, k),
-                    steerscope.rl.RolloutStep.sampleSeed(SparkEval.shiftedSeed(seed, offset), i, k));
+            assertEquals(RolloutStep.sampleSeed(seed, offset + i, k),
+                    RolloutStep.sampleSeed(SparkEval.shiftedSeed(seed, offset), i, k));
         }
     }
 }

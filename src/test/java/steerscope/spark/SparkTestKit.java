@@ -1,5 +1,10 @@
 package steerscope.spark;
 
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +18,7 @@ import steerscope.rl.RlConfig;
 import steerscope.rl.TinyPolicy;
 import steerscope.rl.reward.Reward;
 import steerscope.task.Problem;
+import steerscope.tokenizer.Tokenizer;
 
 /** The tiny random Qwen2 model of the RL tests, saved as a real checkpoint directory that executors load. */
 final class SparkTestKit {
@@ -33,7 +39,7 @@ final class SparkTestKit {
 
     /** The same policy as the executors build, on the driver's own copy of the model. */
     Policy policy() {
-        var loaded = new Checkpoint(model, steerscope.tokenizer.Tokenizer.load(modelDir.resolve("tokenizer.json")), null);
+        var loaded = new Checkpoint(model, Tokenizer.load(modelDir.resolve("tokenizer.json")), null);
         return Policy.ofVectors(model, SteeringVectors.zeros(model.config.nLayers(), model.config.hiddenSize(), null),
                 loaded.tokenizer(), spec.prompts(loaded));
     }
@@ -77,11 +83,11 @@ final class SparkTestKit {
     }
 
     /** A Spark daemon (master, worker) in its own JVM with this JVM's class path; its output goes to dir/NAME.log. */
-    static Process startJvm(Path dir, String name, String mainClass, String... args) throws java.io.IOException {
+    static Process startJvm(Path dir, String name, String mainClass, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx256m");
-        for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (a.startsWith("--add-opens") || a.startsWith("--add-modules") || a.startsWith("--enable-native-access") || a.startsWith("--sun-misc")) cmd.add(a);
         }
         cmd.add("-cp");
@@ -91,7 +97,7 @@ final class SparkTestKit {
         // The worker builds each executor's command line from SPARK_HOME/jars (empty here: the executor's class
         // path is spark.executor.extraClassPath) and needs the Scala version it would otherwise read from a build.
         Path home = dir.resolve("spark-home");
-        java.nio.file.Files.createDirectories(home.resolve("jars"));
+        Files.createDirectories(home.resolve("jars"));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile());
         pb.environment().put("SPARK_HOME", home.toString());
         pb.environment().put("SPARK_SCALA_VERSION", "2.13");
@@ -100,8 +106,8 @@ final class SparkTestKit {
         return pb.start();
     }
 
-    static int freePort() throws java.io.IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
     }

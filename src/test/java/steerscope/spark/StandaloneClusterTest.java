@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -14,16 +15,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import steerscope.io.Json;
 import steerscope.rl.Policy;
 import steerscope.rl.RlConfig;
 import steerscope.rl.RolloutStep;
@@ -57,7 +62,7 @@ class StandaloneClusterTest {
                     "--work-dir", dir.resolve("work").toString(), masterUrl);
             waitForAliveWorker(masterUi, dir);
 
-            Map<String, String> settings = new java.util.HashMap<>(SparkTestKit.loopback());
+            Map<String, String> settings = new HashMap<>(SparkTestKit.loopback());
             // the executors need our classes (and Spark's): this JVM's class path, valid on this one machine
             settings.put("spark.executor.extraClassPath", System.getProperty("java.class.path"));
             settings.put("spark.executor.memory", "1g");
@@ -106,7 +111,7 @@ class StandaloneClusterTest {
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     } catch (IOException e) {
-                        throw new java.io.UncheckedIOException(e);
+                        throw new UncheckedIOException(e);
                     }
                 });
                 killer.setDaemon(true); // a run that ends without scoring again leaves it waiting; the assert below reports that
@@ -162,7 +167,7 @@ class StandaloneClusterTest {
                             Files.writeString(Path.of(marker), "");
                             Thread.sleep(100);
                         } catch (IOException e) {
-                            throw new java.io.UncheckedIOException(e);
+                            throw new UncheckedIOException(e);
                         } catch (InterruptedException e) {
                             Thread.currentThread().interrupt();
                         }
@@ -199,7 +204,7 @@ class StandaloneClusterTest {
         }
         for (Process p : started) {
             try {
-                if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly().waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+                if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 p.destroyForcibly();
                 Thread.currentThread().interrupt();
@@ -214,7 +219,7 @@ class StandaloneClusterTest {
             try {
                 String json = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + masterUi + "/json/")).timeout(Duration.ofSeconds(2)).build(),
                         HttpResponse.BodyHandlers.ofString()).body();
-                if (steerscope.io.Json.MAPPER.readTree(json).path("aliveworkers").asInt() >= 1) return;
+                if (Json.MAPPER.readTree(json).path("aliveworkers").asInt() >= 1) return;
             } catch (IOException e) {
                 // not up yet
             }
@@ -223,7 +228,7 @@ class StandaloneClusterTest {
         throw new AssertionError("no worker registered with the master within 90 s (logs in " + dir + ")");
     }
 
-    private static void waitUntil(java.util.function.BooleanSupplier cond, int seconds, String what) throws InterruptedException {
+    private static void waitUntil(BooleanSupplier cond, int seconds, String what) throws InterruptedException {
         long deadline = System.nanoTime() + seconds * 1_000_000_000L;
         while (!cond.getAsBoolean()) {
             if (System.nanoTime() > deadline) throw new AssertionError("timed out: " + what);

@@ -12,9 +12,11 @@ import static steerscope.steer.VectorFilesTest.sample;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -204,7 +206,7 @@ class GgufControlVectorTest {
         byte[] good = GgufControlVector.toBytes(v, dir.resolve("x"), false);
         Path f = dir.resolve("cut.gguf");
         for (int n = 0; n < good.length; n++) {
-            Files.write(f, java.util.Arrays.copyOf(good, n));
+            Files.write(f, Arrays.copyOf(good, n));
             try {
                 GgufControlVector.read(f);
                 fail("a " + n + "-byte prefix of a " + good.length + "-byte file was accepted");
@@ -296,7 +298,7 @@ class GgufControlVectorTest {
         TestProcess.Result r;
         try {
             r = TestProcess.run(List.of(TestProcess.node(root), script.toString(), file.toString()), root.resolve("tools/node"), null, 300);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return fail("cannot run node (" + e.getMessage() + "): run scripts/setup-test-deps");
         }
         if (r.exit() != 0) fail("node gguf-read.mjs failed (" + r.exit() + "): " + r.stderr());

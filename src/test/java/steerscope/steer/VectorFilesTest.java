@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import steerscope.io.SafeTensors;
@@ -74,7 +75,7 @@ class VectorFilesTest {
         Path f = dir.resolve("v.safetensors");
         VectorFiles.write(v, f);
         try (SafeTensors st = SafeTensors.open(f)) {
-            assertEquals(java.util.Set.of("layers.1", "layers.3"), st.entries().keySet());
+            assertEquals(Set.of("layers.1", "layers.3"), st.entries().keySet());
             assertEquals(DType.F32, st.entry("layers.3").dtype());
             assertArrayEquals(new long[] {3}, st.entry("layers.3").shape());
             Map<String, String> m = st.metadata();

@@ -2,6 +2,7 @@ package steerscope.tensor;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import steerscope.rl.optim.AdamW;
@@ -13,7 +14,7 @@ import steerscope.rl.optim.AdamW;
  */
 final class KernelFingerprints {
     /** The kernels whose bits do not depend on the vector width L (docs/reproducibility.md says why). */
-    static final java.util.List<String> WIDTH_INDEPENDENT = java.util.List.of("matmulBackwardInput", "matmulBackwardWeight",
+    static final List<String> WIDTH_INDEPENDENT = List.of("matmulBackwardInput", "matmulBackwardWeight",
             "axpy", "add", "scale", "weightedRows", "expShifted", "softmax", "siluMul", "siluMulBackward", "rmsnormBackward", "adamw");
 
     private KernelFingerprints() {}
@@ -78,7 +79,7 @@ final class KernelFingerprints {
         Kernels.rmsnormBackward(dxn, dwn, dx, x, random(k, 5), rstdOf(x, n, k), n, k);
         f.put("rmsnormBackward", hash(dxn) + hash(dwn));
         float[] param = random(n * k, 13), grad = random(n * k, 14);
-        AdamW adam = new AdamW(java.util.List.of(new AdamW.Param("p", param, grad, true)), 0.9, 0.999, 1e-8, 0.01);
+        AdamW adam = new AdamW(List.of(new AdamW.Param("p", param, grad, true)), 0.9, 0.999, 1e-8, 0.01);
         for (int step = 0; step < 3; step++) adam.step(1e-2);
         f.put("adamw", hash(param));
         return f;

@@ -8,6 +8,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -106,7 +107,7 @@ class KernelsTest {
                     for (int t = 0; t < n; t++) {
                         float[] one = new float[m];
                         Kernels.matmul(one, 0, x, t * k, 1, w, null, false);
-                        float[] row = java.util.Arrays.copyOfRange(all, t * m, (t + 1) * m);
+                        float[] row = Arrays.copyOfRange(all, t * m, (t + 1) * m);
                         assertArrayEquals(one, row, 0f, dtype + " n=" + n + " token " + t);
                     }
                 }
@@ -120,7 +121,7 @@ class KernelsTest {
         for (int i = 0; i < 64; i++) v[i] *= (float) Math.pow(10, i % 7 - 3); // magnitudes where order matters
         int L = FloatVector.SPECIES_PREFERRED.length();
         for (int o = 0; o + L <= 64; o += L) {
-            float[] a = java.util.Arrays.copyOfRange(v, o, o + L);
+            float[] a = Arrays.copyOfRange(v, o, o + L);
             for (int w = L / 2; w >= 1; w /= 2) for (int i = 0; i < w; i++) a[i] = a[i] + a[i + w];
             assertEquals(Float.floatToIntBits(a[0]), Float.floatToIntBits(Kernels.hsum(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, v, o))));
         }

@@ -11,6 +11,8 @@ import static steerscope.tensor.KernelsTest.naive;
 import static steerscope.tensor.KernelsTest.random;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -57,7 +59,7 @@ class NativeMatmulTest {
                     float[] xPadded = new float[xOff + x.length];
                     System.arraycopy(x, 0, xPadded, xOff, x.length);
                     float[] out = new float[outOff + n * m];
-                    java.util.Arrays.fill(out, 0.5f);
+                    Arrays.fill(out, 0.5f);
                     Kernels.matmul(out, outOff, xPadded, xOff, n, w, bias, accumulate);
                     double[] want = naive(x, n, wv, m, k, bias);
                     if (accumulate) for (int i = 0; i < want.length; i++) want[i] += 0.5;
@@ -67,7 +69,7 @@ class NativeMatmulTest {
                     // dx (+)= dy · w
                     float[] dy = random(n * m, 5 + n);
                     float[] dx = new float[n * k];
-                    java.util.Arrays.fill(dx, 0.25f);
+                    Arrays.fill(dx, 0.25f);
                     Kernels.matmulBackwardInput(dx, dy, n, w, accumulate);
                     float[] dyUsed = dy;
                     double[] wantDx = new double[n * k];
@@ -107,8 +109,8 @@ class NativeMatmulTest {
             var seg = arena.allocate(4L * x.length, 2);
             NativeMatmul.copyIn(x, 0, x.length, seg, Dnnl.DT_BF16);
             for (int i = 0; i < x.length; i++) {
-                short hi = seg.getAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, i);
-                short lo = seg.getAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, x.length + i);
+                short hi = seg.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i);
+                short lo = seg.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, x.length + i);
                 assertEquals(DType.floatToBf16(x[i]), hi, "hi of " + x[i]);
                 if (!Float.isFinite(x[i])) {
                     assertEquals(0, lo, "lo of " + x[i]);

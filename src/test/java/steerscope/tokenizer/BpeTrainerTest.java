@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import steerscope.io.Json;
 
 class BpeTrainerTest {
     private static final List<String> SPECIALS = List.of("<|endoftext|>", "<|im_start|>", "<|im_end|>");
@@ -100,7 +101,7 @@ class BpeTrainerTest {
     void writesAHuggingFaceLayout() throws Exception {
         Path file = tmp.resolve("t.json");
         new BpeTrainer(300, SPECIALS, 3).train(arithmetic(4, 200)).writeTokenizerJson(file);
-        var root = steerscope.io.Json.read(file);
+        var root = Json.read(file);
         assertEquals("BPE", root.at("/model/type").asText());
         assertEquals("Split", root.at("/pre_tokenizer/pretokenizers/0/type").asText());
         assertEquals("Isolated", root.at("/pre_tokenizer/pretokenizers/0/behavior").asText());

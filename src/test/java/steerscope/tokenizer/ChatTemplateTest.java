@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -124,7 +126,7 @@ class ChatTemplateTest {
         for (var e : expectedError.entrySet()) {
             Path file = tmp.resolve("hostile.json");
             Files.writeString(file, Json.write(Map.of("chat_template", e.getKey())));
-            ChatTemplate t = ChatTemplate.load(file).withTimeLimit(java.time.Duration.ofMillis(500));
+            ChatTemplate t = ChatTemplate.load(file).withTimeLimit(Duration.ofMillis(500));
             UserError err = assertThrows(UserError.class, () -> t.render(HI, true), e.getKey());
             assertTrue(err.getMessage().startsWith(file.toString()) && err.getMessage().contains(e.getValue()), err.getMessage());
             assertTrue(!err.getMessage().contains("SECRET"), err.getMessage());
@@ -158,7 +160,7 @@ class ChatTemplateTest {
         for (String python : List.of("/usr/bin/python3", "python3")) {
             try {
                 if (TestProcess.run(List.of(python, "-c", "import jinja2"), null, null, 300).exit() == 0) return python;
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 // try the next one
             }
         }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import steerscope.TestProcess;
 import steerscope.io.Json;
@@ -55,7 +56,7 @@ final class NodeOracle {
         }
         if (r.exit() != 0) fail("tokenize-golden.mjs failed (" + SETUP + "?):\n" + r.stderr());
         JsonNode arr = Json.MAPPER.readTree(r.stdout());
-        List<Golden> out = new java.util.ArrayList<>();
+        List<Golden> out = new ArrayList<>();
         for (JsonNode n : arr) out.add(new Golden(ids(n.get("plain")), ids(n.get("special"))));
         if (out.size() != strings.size()) fail("oracle returned " + out.size() + " results for " + strings.size() + " strings");
         return out;

@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import steerscope.io.Json;
 import steerscope.util.UserError;
 
 /** Each malformed tokenizer.json is a UserError naming the file and the field. */
@@ -31,7 +33,7 @@ class TokenizerLoadErrorTest {
 
     private static String bpe(String merges) {
         StringBuilder vocab = new StringBuilder("{");
-        for (int b = 0; b < 256; b++) vocab.append(b == 0 ? "" : ", ").append(steerscope.io.Json.write(String.valueOf(ByteLevel.BYTE_TO_CHAR[b]))).append(": ").append(b);
+        for (int b = 0; b < 256; b++) vocab.append(b == 0 ? "" : ", ").append(Json.write(String.valueOf(ByteLevel.BYTE_TO_CHAR[b]))).append(": ").append(b);
         vocab.append(", \"ab\": 256, \"abc\": 257}");
         return "{\"type\": \"BPE\", \"vocab\": " + vocab + ", \"merges\": " + merges + "}";
     }
@@ -52,7 +54,7 @@ class TokenizerLoadErrorTest {
     }
 
     private static List<Integer> boxed(int[] a) {
-        return java.util.Arrays.stream(a).boxed().toList();
+        return Arrays.stream(a).boxed().toList();
     }
 
     @ParameterizedTest(name = "{0}")

@@ -1,30 +1,23 @@
 package steerscope.rl.reward;
 
-import java.util.Objects;
-import java.util.function.ToIntFunction;
 import steerscope.task.Problem;
 
 /**
  * {@code -perToken * max(0, tokens - budget)}, floored at {@code -maxPenalty}: nothing within the budget,
  * then a linear cost per token over it. The token count comes from the caller (who has the generated ids)
- * through {@link #score(Problem, String, int)}, or from a counter given with {@link #withTokenCounter}.
+ * through {@link #score(Problem, String, int)}.
  */
 public final class LengthPenalty implements Reward {
     private final int budget;
     private final double perToken;
     private final double maxPenalty;
-    private final ToIntFunction<String> tokenCounter; // null: the caller must pass the count
-
-    public LengthPenalty(int budget, double perToken, double maxPenalty) {
-        this(budget, perToken, maxPenalty, null);
-    }
 
     /** No cap on the penalty. */
     public LengthPenalty(int budget, double perToken) {
-        this(budget, perToken, Double.POSITIVE_INFINITY, null);
+        this(budget, perToken, Double.POSITIVE_INFINITY);
     }
 
-    private LengthPenalty(int budget, double perToken, double maxPenalty, ToIntFunction<String> tokenCounter) {
+    public LengthPenalty(int budget, double perToken, double maxPenalty) {
         if (budget < 0) {
             throw new IllegalArgumentException("length budget must be >= 0, got " + budget);
         }
@@ -37,12 +30,6 @@ public final class LengthPenalty implements Reward {
         this.budget = budget;
         this.perToken = perToken;
         this.maxPenalty = maxPenalty;
-        this.tokenCounter = tokenCounter;
-    }
-
-    /** A copy that counts tokens itself (e.g. with the model's tokenizer) when called without a count. */
-    public LengthPenalty withTokenCounter(ToIntFunction<String> counter) {
-        return new LengthPenalty(budget, perToken, maxPenalty, Objects.requireNonNull(counter));
     }
 
     @Override
@@ -66,9 +53,6 @@ public final class LengthPenalty implements Reward {
 
     @Override
     public double score(Problem problem, String completion) {
-        if (tokenCounter == null) {
-            throw new IllegalStateException("LengthPenalty needs the completion's token count: call score(problem, completion, tokens) or use withTokenCounter");
-        }
-        return penalty(tokenCounter.applyAsInt(completion));
+        throw new IllegalStateException("LengthPenalty needs the completion's token count: call score(problem, completion, tokens)");
     }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -78,7 +79,7 @@ class AdamWTest {
                     worst = Math.max(worst, diff / tol);
                     assertTrue(diff <= tol, p.name() + "[" + i + "]: java " + p.value()[i] + " torch " + want[i]);
                 }
-                assertFalse(java.util.Arrays.equals(init, want), p.name() + " should have moved");
+                assertFalse(Arrays.equals(init, want), p.name() + " should have moved");
             }
             System.out.println("adamw oracle seed " + seed + " " + schedule + " eps " + eps + ": worst diff / tolerance = " + worst);
         }

@@ -77,9 +77,7 @@ class RewardsTest {
     void lengthPenaltyNeedsACount() {
         LengthPenalty r = new LengthPenalty(3, 1.0);
         assertThrows(IllegalStateException.class, () -> r.score(P, "a b c d e"));
-        // a whitespace word count stands in for a tokenizer here
-        Reward counted = r.withTokenCounter(s -> s.split(" ").length);
-        assertEquals(-2.0, counted.score(P, "a b c d e"), 1e-12);
+        assertEquals(-2.0, r.score(P, "a b c d e", 5), 1e-12);
         assertThrows(IllegalArgumentException.class, () -> r.penalty(-1));
         assertThrows(IllegalArgumentException.class, () -> new LengthPenalty(-1, 1.0));
         assertThrows(IllegalArgumentException.class, () -> new LengthPenalty(1, -1.0));
