@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# How much of a bench row's peak RSS is the JVM's heap policy rather than live data: the same BenchWorker case
-# under the launcher's collector (ParallelGC) and three others, 2 threads, peak RSS (VmHWM) and the heap's
+# How much of a bench row's peak RSS is the JVM's heap policy rather than live data, and what another policy would
+# cost the training steps: the same BenchWorker cases under the launcher's collector (ParallelGC) and three others, 2 threads, peak RSS (VmHWM) and the heap's
 # committed peak. Writes the table into docs/performance.md between <!-- heap-policy:begin/end -->.
 #   tools/bench/heap-policy.sh        (after a bench run has generated target/bench-models)
 set -euo pipefail
@@ -12,7 +12,9 @@ rows=$(mktemp)
 for gc in "-XX:+UseParallelGC" "-XX:+UseParallelGC -XX:GCTimeRatio=4" "-XX:+UseG1GC" "-XX:+UseSerialGC"; do
   for w in "prefill model=$M/small-d256-l4 batch=1 tokens=512 steps=0 warmup=3 repeats=7 budget=20" \
            "prefill model=$M/qwen2.5-0.5b-shapes-bf16 batch=1 tokens=512 steps=0 warmup=1 repeats=3 budget=30" \
-           "decode model=$M/qwen2.5-0.5b-shapes-bf16 batch=16 tokens=256 steps=8 warmup=1 repeats=3 budget=30"; do
+           "decode model=$M/qwen2.5-0.5b-shapes-bf16 batch=16 tokens=256 steps=8 warmup=1 repeats=3 budget=30" \
+           "rl model=$M/small-d256-l4 batch=8 tokens=256 steps=0 warmup=3 repeats=7 budget=20" \
+           "full model=$M/small-d256-l4 batch=8 tokens=256 steps=0 warmup=3 repeats=7 budget=20"; do
     out=$("$java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx12g $gc -Dsteerscope.threads=2 \
           -cp "target/steerscope.jar:target/lib/*" steerscope.bench.BenchWorker $w threads=2 kernels=java 2>/dev/null | tail -1)
     echo "$gc	$w	$out" >> "$rows"

@@ -48,6 +48,12 @@ def targets(r):
     vs_torch = [(row, row["ratio"]) for row in rows if row.get("ratio") is not None]
     line("every 0.5B and 1.5B row ≥ 1.0x PyTorch", ["%s %s %.2fx" % (row["model"], row["workload"], x) for row, x in vs_torch],
          all(x >= 1.0 for _, x in vs_torch) if vs_torch else None)
+    bf16 = (r.get("limits") or {}).get("bf16_gflops")
+    dense = [row for row in rows if row["model"] in ("qwen-0.5b", "qwen-1.5b") and row["kind"] in ("prefill", "rl")]
+    # a row's fraction of the BF16 peak: its fraction of the F32 FMA roofline, rescaled from that peak to the BF16 one
+    line("BF16 prefill and RL step ≥ 80% of the BF16 dot-product peak" + (" (%.0f GFLOP/s, oneDNN)" % bf16 if bf16 else ""),
+         ["%s %s %.0f%%" % (row["model"], row["workload"], 100 * row["steerscope_fraction_of_bound"] * r["limits"]["fma_gflops"] / bf16)
+          for row in dense] if bf16 else [], all(row["steerscope_fraction_of_bound"] * r["limits"]["fma_gflops"] / bf16 >= 0.8 for row in dense) if bf16 and dense else None)
     d1 = [row for row in rows if row["kind"] == "decode" and row["workload"].startswith("decode b1 ")]
     vs_llama = [(row, row["ratio_llamacpp"]) for row in d1 if row.get("ratio_llamacpp") is not None]
     line("decode b1 ≥ 1.0x llama.cpp (same dtype)", ["%s %.2fx" % (row["model"], x) for row, x in vs_llama],

@@ -248,6 +248,9 @@ public final class BenchRunner {
         sb.append(String.format(Locale.ROOT, "limits:  FMA peak %.0f GFLOP/s (Vector API, %d threads); memory bandwidth read %.1f, copy %.1f, triad %.1f GB/s%n",
                 limits.get("fma_gflops").asDouble(), opt.threads(), limits.get("read_gbs").asDouble(), limits.get("copy_gbs").asDouble(),
                 limits.get("triad_gbs").asDouble()));
+        JsonNode bf16 = limits.get("bf16_gflops");
+        sb.append(bf16 == null || bf16.isNull() ? "limits:  BF16 dot-product peak not measured (it needs oneDNN, libdnnl2: scripts/setup-bench-deps)\n"
+                : String.format(Locale.ROOT, "limits:  BF16 dot-product peak %.0f GFLOP/s (oneDNN, BF16 x BF16 -> F32, %d threads)%n", bf16.asDouble(), opt.threads()));
         sb.append(String.format(Locale.ROOT, "kernels: %s%s%n", report.get("kernels"), implementations(rows)));
         if (torchInfo != null) {
             sb.append(String.format(Locale.ROOT, "torch:   %s, %d threads, BLAS %s%n", torchInfo.get("torch").asText(), torchInfo.get("threads").asInt(),

@@ -43,6 +43,8 @@ public final class BenchWorker {
             out.put("read_gbs", l.readGBs());
             out.put("copy_gbs", l.copyGBs());
             out.put("triad_gbs", l.triadGBs());
+            // the BF16 dot-product peak, measurable only through oneDNN (the Vector API has no BF16 dot product)
+            out.put("bf16_gflops", NativeMatmul.available() ? NativeMatmul.bf16PeakGflops(2048, 10) : null);
         } else {
             int B = Integer.parseInt(a.get("batch")), T = Integer.parseInt(a.get("tokens"));
             long seed = Long.parseLong(a.getOrDefault("seed", "1234"));

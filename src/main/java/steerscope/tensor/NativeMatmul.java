@@ -43,7 +43,7 @@ public final class NativeMatmul {
             : F.length() == 8 ? ShortVector.SPECIES_128 : ShortVector.SPECIES_64;
     private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.nativeOrder());
-    private static final int FORWARD = 0, BACK_INPUT = 1, BACK_WEIGHT = 2;
+    private static final int FORWARD = 0, BACK_INPUT = 1, BACK_WEIGHT = 2, PEAK = 3;
     /** Below this many values a copy or conversion runs on the calling thread. */
     private static final int PARALLEL_COPY = 1 << 16;
 
@@ -164,6 +164,36 @@ public final class NativeMatmul {
         MemorySegment dst = ctx.buffer(2, (long) m * k * 4);
         p.run(ctx, a, b, dst);
         copyOut(dst, dw, 0, m * k, false, true);
+    }
+
+    /**
+     * The CPU's BF16 dot-product peak as oneDNN reaches it, in GFLOP/s (a multiply-add is 2 flops): the best of
+     * {@code repeats} timed [n, n] x [n, n] products with both operands BF16 and F32 results, the kind of product
+     * torch runs for a BF16 model (AVX512-BF16's vdpbf16ps, or AMX tiles, whichever oneDNN picks), on steerscope's
+     * thread count. The bench's second roofline for the BF16 rows, beside the Vector API's F32 FMA peak.
+     */
+    public static double bf16PeakGflops(int n, int repeats) {
+        if (!available()) throw new IllegalStateException("oneDNN is not loaded: " + loadError());
+        Ctx ctx = CTX.get();
+        Prim p = ctx.prim(new Key(PEAK, n, n, n, Dnnl.DT_BF16), () -> create(ctx, n, n, n, Dnnl.DT_BF16, Dnnl.TAG_AB, Dnnl.DT_BF16, Dnnl.TAG_BA));
+        MemorySegment a = Arena.ofAuto().allocate(2L * n * n, 64), b = Arena.ofAuto().allocate(2L * n * n, 64);
+        MemorySegment c = Arena.ofAuto().allocate(4L * n * n, 64);
+        a.fill((byte) 0x3c); // every BF16 element 0x3c3c (about 0.0115): finite products, no denormals
+        b.fill((byte) 0x3c);
+        p.run(ctx, a, b, c); // the first call pays for oneDNN's kernel generation
+        double best = 0;
+        for (int r = 0; r < repeats; r++) {
+            long t0 = System.nanoTime();
+            p.run(ctx, a, b, c);
+            best = Math.max(best, 2.0 * n * n * n / ((System.nanoTime() - t0) / 1e9) / 1e9);
+        }
+        // a peak is only a peak of the right product: every element is n times the square of 0x3c3c's value
+        float v = Float.intBitsToFloat(0x3c3c0000), want = n * v * v;
+        for (long i : new long[] {0, (long) n * n - 1}) {
+            float got = c.get(FLOAT, 4 * i);
+            if (!(Math.abs(got - want) <= 1e-3f * want)) throw new IllegalStateException("oneDNN's BF16 product gave " + got + ", expected " + want);
+        }
+        return best;
     }
 
     /** The weights' address: the mapping itself, or for heap F32 weights a native copy. */

@@ -154,6 +154,13 @@ class NativeMatmulTest {
     }
 
     @Test
+    void bf16PeakTimesARightProduct() {
+        // the method checks its own product's elements (it throws on a wrong one); a positive, finite rate is the rest
+        double gflops = NativeMatmul.bf16PeakGflops(256, 2);
+        assertTrue(gflops > 0 && Double.isFinite(gflops), "BF16 peak " + gflops);
+    }
+
+    @Test
     void smallProductsStayOnJavaByDefault() {
         // below NATIVE_MIN_ROWS rows the Java kernels run: their batch-invariant bits, exactly
         Backend.use(Backend.NATIVE);
