@@ -110,9 +110,12 @@ public final class BenchRunner {
             args.put("repeats", String.valueOf(c.plan().repeats()));
             args.put("budget", String.valueOf(c.plan().budgetSeconds()));
             System.err.printf("bench: %s %s: steerscope ...%n", c.model(), c.label());
+            Map<String, Double> wall = new LinkedHashMap<>(); // each side's whole case, warm-up and start-up included
+            long w0 = System.nanoTime();
             JsonNode ours;
             try {
                 ours = java(c.kind(), args);
+                wall.put("steerscope", (System.nanoTime() - w0) / 1e9);
             } catch (IllegalStateException e) { // e.g. killed for memory on a machine shared with other work: the row is listed as failed
                 System.err.println("bench: " + e.getMessage());
                 failed.add(Map.of("model", c.model(), "workload", c.label(), "error", e.getMessage()));
@@ -122,14 +125,20 @@ public final class BenchRunner {
             JsonNode theirs = null;
             if (opt.torch() && !c.kind().equals("rl-recompute")) {
                 System.err.printf("bench: %s %s: PyTorch ...%n", c.model(), c.label());
+                long w1 = System.nanoTime();
                 theirs = torch(c.kind(), c.dir(), args);
+                wall.put("pytorch", (System.nanoTime() - w1) / 1e9);
             }
             JsonNode llama = null;
             if (c.gguf() != null) {
                 System.err.printf("bench: %s %s: llama.cpp ...%n", c.model(), c.label());
+                long w2 = System.nanoTime();
                 llama = llamaCpp(c, args);
+                wall.put("llamacpp", (System.nanoTime() - w2) / 1e9);
             }
-            rows.add(row(c, cfg, ours, theirs, llama, peak, bw));
+            Map<String, Object> row = row(c, cfg, ours, theirs, llama, peak, bw);
+            row.put("wall_seconds", wall);
+            rows.add(row);
             seconds.put("measuring", (System.nanoTime() - t1) / 1e9);
             // every finished row is kept: a run stopped part way leaves the rows it measured
             if (opt.json() != null) AtomicFiles.writeString(opt.json(), Json.writePretty(report) + "\n");
