@@ -10,7 +10,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import steerscope.analysis.Adaptive;
 import steerscope.analysis.Sampled;
-import steerscope.demo.Demo;
 import steerscope.io.Json;
 import steerscope.model.Generator;
 import steerscope.model.SteeringVectors;
@@ -31,7 +30,7 @@ final class AdaptiveCommand implements Callable<Integer> {
     @Option(names = "--vectors", paramLabel = "FILE", description = "Start both runs from these vectors (default: zero vectors on every layer).") Path vectors;
     @Option(names = "--out", required = true, paramLabel = "DIR") Path out;
     @Option(names = "--steps", defaultValue = "8", description = "RL steps of each run (default: ${DEFAULT-VALUE}).") int steps;
-    @Option(names = "--lr", defaultValue = "" + Demo.VECTORS_LR, description = "Learning rate of each run (default: ${DEFAULT-VALUE}, the full demo's for the vectors).") double lr;
+    @Option(names = "--lr", defaultValue = "3e-2", description = "Learning rate of each run (default: ${DEFAULT-VALUE}; at the full demo's 1e-1 the scale's a, which multiplies the residual, runs away: docs/experiments-organism.md).") double lr;
     @Option(names = "--group", defaultValue = "8", description = "Samples per prompt in training (default: ${DEFAULT-VALUE}).") int group;
     @Option(names = "--prompts-per-step", defaultValue = "8", description = "Default: ${DEFAULT-VALUE}.") int promptsPerStep;
     @Option(names = "--limit", defaultValue = "50", description = "Test problems evaluated (default: ${DEFAULT-VALUE}).") int limit;

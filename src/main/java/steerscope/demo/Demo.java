@@ -102,7 +102,7 @@ public final class Demo {
      * 30 steps; for the vectors 1e-1 on the full organism (the best measured there, stable over its 30 steps) and
      * 3e-2 on the quick one (where 1e-1 collapsed below the base).
      */
-    public static final double VECTORS_LR = 1e-1, QUICK_VECTORS_LR = 3e-2, FULL_LR = 3e-4;
+    static final double VECTORS_LR = 1e-1, QUICK_VECTORS_LR = 3e-2, FULL_LR = 3e-4;
     /** A depth-5 step-by-step answer is about 65 tokens; 96 leaves room and keeps rollouts short. */
     static final int MAX_NEW_TOKENS = 96;
 
