@@ -5,7 +5,10 @@ itself, and (from timings.json, written by scripts/experiments-organism) each co
 3-minute budget. With --readme, also replaces README's block between <!-- experiments-budget:begin/end --> by the
 wall-time table.
 Usage: experiments-table.py --command "how the files were made" [--readme README.md] FILE.json...; stdlib only."""
-import argparse, importlib.util, json, os, subprocess
+import argparse, importlib.util, json, os, subprocess, sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+import docblock  # noqa: E402
 
 def cpu():
     """The CPU's name, as sweep-table.py reads it."""
@@ -136,14 +139,8 @@ def main():
         out += budget(timings)
         out.append("")
         if a.readme:
-            text = open(a.readme).read()
-            begin, end = "<!-- experiments-budget:begin -->", "<!-- experiments-budget:end -->"
-            i, k = text.index(begin) + len(begin), text.index(end)
-            block = ["", "Measured by `%s` at commit %s (%s, %d cores; docs/experiments-organism.md):" % (a.command[0], commit, timings["cpu"], timings["cores"]), ""]
-            block += budget(timings) + [""]
-            tmp = a.readme + ".tmp"
-            open(tmp, "w").write(text[:i] + "\n".join(block) + text[k:])
-            os.replace(tmp, a.readme)
+            block = ["Measured by `%s` at commit %s (%s, %d cores; docs/experiments-organism.md):" % (a.command[0], commit, timings["cpu"], timings["cores"]), ""]
+            docblock.write(a.readme, "experiments-budget", "\n".join(block + budget(timings)) + "\n")
     print("\n".join(out))
 
 if __name__ == "__main__":

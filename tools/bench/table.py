@@ -21,6 +21,9 @@ import os
 import sys
 from contextlib import redirect_stdout
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from docblock import write as into  # noqa: E402
+
 
 def fmt(v, spec):
     return "n/a" if v is None else format(v, spec)
@@ -78,17 +81,6 @@ def targets(r):
          sum(sec.values()) <= 600 if sec else None)
     print("\n".join(out))
     print()
-
-
-def into(path, block, text):
-    """Replaces what lies between <!-- block:begin --> and <!-- block:end --> in path by text, atomically."""
-    with open(path) as f:
-        doc = f.read()
-    begin, end = "<!-- %s:begin -->" % block, "<!-- %s:end -->" % block
-    i, k = doc.index(begin) + len(begin), doc.index(end)
-    with open(path + ".tmp", "w") as f:
-        f.write(doc[:i] + "\n" + text.rstrip("\n") + "\n" + doc[k:])
-    os.replace(path + ".tmp", path)
 
 
 def main(args):
