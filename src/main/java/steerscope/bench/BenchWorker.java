@@ -43,8 +43,19 @@ public final class BenchWorker {
             out.put("read_gbs", l.readGBs());
             out.put("copy_gbs", l.copyGBs());
             out.put("triad_gbs", l.triadGBs());
-            // the BF16 dot-product peak, measurable only through oneDNN (the Vector API has no BF16 dot product)
-            out.put("bf16_gflops", NativeMatmul.available() ? NativeMatmul.bf16PeakGflops(2048, 10) : null);
+            // the BF16 dot-product peak, measurable only through oneDNN (the Vector API has no BF16 dot product); a CPU
+            // or library without a BF16 matmul leaves it unmeasured, with the reason, rather than failing the bench
+            Double bf16 = null;
+            if (NativeMatmul.available()) {
+                try {
+                    bf16 = NativeMatmul.bf16PeakGflops(2048, 10);
+                } catch (IllegalStateException e) {
+                    out.put("bf16_error", e.getMessage());
+                }
+            } else {
+                out.put("bf16_error", NativeMatmul.loadError());
+            }
+            out.put("bf16_gflops", bf16);
         } else {
             int B = Integer.parseInt(a.get("batch")), T = Integer.parseInt(a.get("tokens"));
             long seed = Long.parseLong(a.getOrDefault("seed", "1234"));
