@@ -1,20 +1,14 @@
 #!/usr/bin/env python3
 """Tabulates demo runs (their summary.json) as a Markdown page: sampled-mean accuracies with 95% bootstrap
 intervals, the recovered fraction and the demo's targets. Used by scripts/demo-sweep; stdlib only."""
-import argparse, datetime, importlib.util, json, os, platform, subprocess, sys
+import argparse, datetime, importlib.util, json, os, subprocess, sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from docblock import cpu  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("anatomy", os.path.join(os.path.dirname(os.path.abspath(__file__)), "sample-anatomy.py"))
 ANATOMY = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(ANATOMY)
-
-def cpu():
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 def pct(a, key="sampled_mean", ci="sampled_ci"):
     return "%.1f%% [%.1f, %.1f]" % (100 * a[key], 100 * a[ci][0], 100 * a[ci][1])

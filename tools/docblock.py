@@ -3,15 +3,26 @@
 atomically: how the generated tables get into README.md and docs/*.md. Stdlib only.
     ... | tools/docblock.py FILE BLOCK      (the text on standard input)"""
 import os
+import platform
 import subprocess
 import sys
+
+
+def cpu():
+    """The CPU's model name, as every generated page reports it."""
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
 
 
 def provenance():
     """(commit, CPU model name, cores) of this checkout and machine: the line every generated page starts with."""
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
-    return commit, cpu, os.cpu_count()
+    return commit, cpu(), os.cpu_count()
 
 
 def write(path, block, text):
