@@ -14,11 +14,13 @@ def pct(a, key="sampled_mean", ci="sampled_ci"):
     return "%.1f%% [%.1f, %.1f]" % (100 * a[key], 100 * a[ci][0], 100 * a[ci][1])
 
 def organism(s):
-    """The organism's pretraining steps and writers (careful/merge/jump/filler/error), from its organism.json."""
+    """The organism's pretraining steps, peak lr, drill share and writers (careful/merge/jump/filler/error), from its
+    organism.json."""
     try:
         c = json.load(open(os.path.join(s["organism"], "organism.json")))["config"]
         w = c["writers"]
-        return "%d steps; writers %g/%g/%g/%g/%g" % (c["steps"], w["careful"], w["merge"], w["jump"], w["filler"], w.get("error", 0))
+        return "%d steps, lr %g, drills %g; writers %g/%g/%g/%g/%g" % (c["steps"], c["lr"], c["drillFraction"], w["careful"], w["merge"],
+                                                                      w["jump"], w["filler"], w.get("error", 0))
     except (OSError, KeyError, ValueError):
         return s.get("organism_key", "?")
 
@@ -29,6 +31,9 @@ def main():
     p.add_argument("--commit", help="the source commit the runs were made with (default: HEAD)")
     p.add_argument("--note", default="", help="a sentence printed under the heading")
     p.add_argument("--anatomy", action="store_true", help="add what the samples do (scripts/sample-anatomy.py) per run")
+    p.add_argument("--organisms", action="store_true", help="add each run's organism as pretraining left it (its organism.json)")
+    p.add_argument("--organism", action="append", default=[], metavar="NAME=DIR",
+                   help="with --organisms: one more organism directory to list (one without a demo run)")
     p.add_argument("runs", nargs="+")
     a = p.parse_args()
     commit = a.commit or subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
@@ -68,6 +73,21 @@ def main():
                 f = lambda k, d=n: "%.1f%%" % (100 * c[k] / d) if d else "-"
                 print("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (os.path.basename(r.rstrip("/")), m, f("right"), f("direct"),
                       f("merged"), f("early"), f("filler"), f("careful"), f("careful_right", c["careful"])))
+    if a.organisms:
+        print()
+        print("The organisms as pretraining left them (each one's organism.json, 200 held-out problems): the sampled "
+              "accuracy at T = 1, and greedy accuracy with the answer forced to open step by step (how sharp the "
+              "careful path is) or to answer directly.")
+        print()
+        print("| run | organism | seed | sampled (T = 1) | greedy, forced step by step | greedy, forced direct |")
+        print("|---|---|--:|--:|--:|--:|")
+        listed = [(os.path.basename(r.rstrip("/")), json.load(open(os.path.join(r, "summary.json")))["organism"]) for r in a.runs]
+        listed += [tuple(o.split("=", 1)) for o in a.organism]
+        for name, d in listed:
+            j = json.load(open(os.path.join(d, "organism.json")))
+            e, c = j["eval"], j["config"]
+            print("| %s | %s | %d | %.1f%% | %.1f%% | %.1f%% |" % (name, organism({"organism": d}), c["seed"], 100 * e["sampled"]["accuracy"],
+                  100 * e["forcedSteps"]["accuracy"], 100 * e["forcedDirect"]["accuracy"]))
     print()
     print("Targets (issue 13): full fine-tune − base ≥ 0.25 and recovered fraction ≥ 0.80, each judged on the lower "
           "end of its 95% interval; the vectors' training accuracy (mean of the last 5 steps) above its first 5 steps "
