@@ -83,7 +83,11 @@ def main():
         print("|---|---|--:|--:|--:|--:|")
         listed = [(os.path.basename(r.rstrip("/")), json.load(open(os.path.join(r, "summary.json")))["organism"]) for r in a.runs]
         listed += [tuple(o.split("=", 1)) for o in a.organism]
+        seen = set()
         for name, d in listed:
+            if d in seen:  # runs on one organism list it once, under the first
+                continue
+            seen.add(d)
             j = json.load(open(os.path.join(d, "organism.json")))
             e, c = j["eval"], j["config"]
             print("| %s | %s | %d | %.1f%% | %.1f%% | %.1f%% |" % (name, organism({"organism": d}), c["seed"], 100 * e["sampled"]["accuracy"],
