@@ -6,11 +6,12 @@ import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import steerscope.io.Json;
+import steerscope.model.HfModelExport;
 import steerscope.util.UserError;
 
 /** The token ids of a model organism's distractor language: {@code {"ids": [...]}}, by default next to the model. */
 public final class DistractorTokens {
-    public static final String FILE = "distractor_tokens.json";
+    public static final String FILE = HfModelExport.DISTRACTOR_TOKENS_FILE;
 
     private DistractorTokens() {}
 

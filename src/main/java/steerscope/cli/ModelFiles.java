@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import steerscope.io.HubCache;
 import steerscope.io.Json;
 import steerscope.model.Checkpoint;
+import steerscope.model.HfModelExport;
 import steerscope.model.Model;
 import steerscope.tokenizer.ChatTemplate;
 import steerscope.tokenizer.Tokenizer;
@@ -37,7 +38,7 @@ final class ModelFiles implements AutoCloseable {
         Model model = c.model();
         try {
             // a model steerscope made (the organism) says how it is prompted: steerscope.json
-            Path defaults = dir.resolve("steerscope.json");
+            Path defaults = dir.resolve(HfModelExport.MODEL_DEFAULTS_FILE);
             String template = null;
             Integer maxNew = null;
             if (Files.isRegularFile(defaults)) {

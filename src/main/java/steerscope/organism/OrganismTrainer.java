@@ -20,6 +20,7 @@ import steerscope.io.Json;
 import steerscope.io.SafeTensors;
 import steerscope.model.GlobalTensor;
 import steerscope.model.Gradients;
+import steerscope.model.HfModelExport;
 import steerscope.model.LayerTensor;
 import steerscope.model.Model;
 import steerscope.model.ModelConfig;
@@ -59,9 +60,9 @@ public final class OrganismTrainer {
             + "{% endif %}{% endfor %}{% if add_generation_prompt %}Answer:{% endif %}";
 
     /** The prompt format and generation length the organism was trained for, read by the plain commands. */
-    public static final String MODEL_DEFAULTS_FILE = "steerscope.json";
+    public static final String MODEL_DEFAULTS_FILE = HfModelExport.MODEL_DEFAULTS_FILE;
     /** The filler language's token ids (organism v2). */
-    public static final String DISTRACTOR_TOKENS_FILE = "distractor_tokens.json";
+    public static final String DISTRACTOR_TOKENS_FILE = HfModelExport.DISTRACTOR_TOKENS_FILE;
 
     /** What training measured; written into organism.json next to the config. */
     public record TrainStats(long parameters, int vocabSize, long trainTokens, double firstLoss, double finalLoss,
