@@ -11,8 +11,6 @@ import steerscope.util.UserError;
 
 /** The token ids of a model organism's distractor language: {@code {"ids": [...]}}, by default next to the model. */
 public final class DistractorTokens {
-    public static final String FILE = HfModelExport.DISTRACTOR_TOKENS_FILE;
-
     private DistractorTokens() {}
 
     /** The ids in {@code file}; a clear error naming the file and field when it is malformed. */
@@ -27,9 +25,9 @@ public final class DistractorTokens {
         return out;
     }
 
-    /** The list next to the model ({@value #FILE} in its directory), or null when there is none. */
+    /** The list next to the model ({@value HfModelExport#DISTRACTOR_TOKENS_FILE} in its directory), or null when there is none. */
     public static Set<Integer> nextToModel(Path modelDir) {
-        Path f = modelDir == null ? null : modelDir.resolve(FILE);
+        Path f = modelDir == null ? null : modelDir.resolve(HfModelExport.DISTRACTOR_TOKENS_FILE);
         return f != null && Files.isRegularFile(f) ? read(f) : null;
     }
 }

@@ -127,10 +127,10 @@ public record OrganismConfig(
      * The full organism (v2.2): 6 blocks of width 64 (last, penultimate and middle layers are distinct), 4000
      * steps of 8 rows x 128 tokens at peak lr 1e-2: on two of the three seeds measured (docs/demo-seeds.md) the
      * careful path ends up about as sharp at T = 1 as a full RL fine-tune makes it, so the fine-tune's gain is mostly
-     * the choice of path, which is what a steering vector can change. The lr was chosen by the runs in docs/demo-sweep.md (3e-3 needs more than twice
-     * the steps for the same sharpness; 2e-2 diverges; more drills made one seed plateau). Width 64: the kernels'
-     * fast tiles want multiples of 64. The vocabulary has room for the filler language's tokens besides the
-     * arithmetic text's.
+     * the choice of path, which is what a steering vector can change. The lr was chosen by the runs in
+     * docs/demo-sweep.md (3e-3 needs more than twice the steps for the same sharpness; 2e-2 diverges; more drills made
+     * one seed plateau). Width 64: the kernels' fast tiles want multiples of 64. The vocabulary has room for the
+     * filler language's tokens besides the arithmetic text's.
      */
     public static OrganismConfig defaults() {
         return new OrganismConfig(1234, TASK, STYLES, WRITERS, 0.4, 0.1,

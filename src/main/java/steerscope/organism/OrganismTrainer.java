@@ -59,11 +59,6 @@ public final class OrganismTrainer {
             + "{% elif message['role'] == 'assistant' %}Answer: {{ message['content'] }}{{ eos_token }}\n"
             + "{% endif %}{% endfor %}{% if add_generation_prompt %}Answer:{% endif %}";
 
-    /** The prompt format and generation length the organism was trained for, read by the plain commands. */
-    public static final String MODEL_DEFAULTS_FILE = HfModelExport.MODEL_DEFAULTS_FILE;
-    /** The filler language's token ids (organism v2). */
-    public static final String DISTRACTOR_TOKENS_FILE = HfModelExport.DISTRACTOR_TOKENS_FILE;
-
     /** What training measured; written into organism.json next to the config. */
     public record TrainStats(long parameters, int vocabSize, long trainTokens, double firstLoss, double finalLoss,
                              double seconds, double tokensPerSecond) {}
@@ -406,7 +401,7 @@ public final class OrganismTrainer {
         Map<String, Object> defaults = new LinkedHashMap<>();
         defaults.put("prompt_template", "{question}");
         defaults.put("max_new_tokens", OrganismEval.MAX_NEW_TOKENS);
-        AtomicFiles.writeString(dir.resolve(MODEL_DEFAULTS_FILE), Json.writePretty(defaults));
+        AtomicFiles.writeString(dir.resolve(HfModelExport.MODEL_DEFAULTS_FILE), Json.writePretty(defaults));
 
         // the filler language's tokens: what "middle layers de-emphasise non-English tokens" is measured on
         List<Integer> ids = new ArrayList<>();
@@ -422,7 +417,7 @@ public final class OrganismTrainer {
         distractors.put("description", "tokens of the organism's made-up filler language (every token holding a non-ASCII byte)");
         distractors.put("ids", ids);
         distractors.put("tokens", texts);
-        AtomicFiles.writeString(dir.resolve(DISTRACTOR_TOKENS_FILE), Json.writePretty(distractors));
+        AtomicFiles.writeString(dir.resolve(HfModelExport.DISTRACTOR_TOKENS_FILE), Json.writePretty(distractors));
 
         Map<String, Object> org = new LinkedHashMap<>();
         org.put("key", cfg.key());

@@ -183,7 +183,7 @@ class AnalyzeEndToEndTest {
         for (int i = 0; i < qs.length; i++) problems.add(new Problem("q" + i, qs[i], "7"));
         Path data = tmp.resolve("test.jsonl");
         Dataset.write(data, problems);
-        Files.writeString(modelDir.resolve(DistractorTokens.FILE), "{\"ids\": [65, 66, 67]}");
+        Files.writeString(modelDir.resolve(HfModelExport.DISTRACTOR_TOKENS_FILE), "{\"ids\": [65, 66, 67]}");
         Path out = tmp.resolve("paper");
         long t0 = System.nanoTime();
         int rc = Main.run("analyze", "--model", modelDir.toString(), "--vectors", vecFile.toString(), "--data", data.toString(),
