@@ -518,7 +518,7 @@ public final class Kernels {
     /**
      * out[oo..oo+n) += Σ_j p[po+j] · v[vo + j·stride ..+n) for j in [0, count) in order, skipping p = 0: the
      * probability-weighted sum of attention values. Each output lane gets exactly the FMAs of calling {@link #axpy}
-     * once per j, but the running sums stay in registers (4 vectors at a time) instead of going through memory.
+     * once per j, but the running sums stay in registers (4 vectors at a time, then 1) instead of going through memory.
      */
     public static void weightedRows(float[] p, int po, int count, float[] v, int vo, int stride, float[] out, int oo, int n) {
         int c = 0;
@@ -537,6 +537,16 @@ public final class Kernels {
                 a3 = FloatVector.fromArray(F, v, r + 3 * L).fma(w, a3);
             }
             a0.intoArray(out, o); a1.intoArray(out, o + L); a2.intoArray(out, o + 2 * L); a3.intoArray(out, o + 3 * L);
+        }
+        for (; c + L <= n; c += L) { // one vector at a time (a head of L floats, e.g. 16 with AVX-512)
+            int o = oo + c;
+            FloatVector a0 = FloatVector.fromArray(F, out, o);
+            for (int j = 0; j < count; j++) {
+                float pj = p[po + j];
+                if (pj == 0f) continue;
+                a0 = FloatVector.fromArray(F, v, vo + j * stride + c).fma(FloatVector.broadcast(F, pj), a0);
+            }
+            a0.intoArray(out, o);
         }
         if (c < n) {
             for (int j = 0; j < count; j++) {
@@ -660,7 +670,10 @@ public final class Kernels {
     public static void expShifted(float[] x, int off, int n, float shift) {
         int i = 0, bound = F.loopBound(n);
         for (; i < bound; i += L) exp(FloatVector.fromArray(F, x, off + i).sub(shift)).intoArray(x, off + i);
-        for (; i < n; i++) x[off + i] = exp(x[off + i] - shift);
+        if (i < n) { // the tail as one masked vector: lanes are independent, so its bits are the scalar exp's
+            VectorMask<Float> m = F.indexInRange(i, n);
+            exp(FloatVector.fromArray(F, x, off + i, m).sub(shift)).intoArray(x, off + i, m);
+        }
     }
 
     /** out[i] = silu(gate[i]) · up[i] = gate / (1 + e^-gate) · up, for i in [from, to): the MLP's activation. */
