@@ -10,7 +10,8 @@ import steerscope.util.UserError;
 /**
  * Batched generation with the KV cache: prompts are left-padded to one length, prefilled in one forward, then
  * decoded one token per row per step, each weight read once per step for the whole batch. A row stops at
- * end-of-sequence, at a stop string, or at the token budget; finished rows idle as padding until all stop.
+ * end-of-sequence, at a stop string, or at the token budget; finished rows leave the batch once they are a quarter
+ * of it (until then they idle as padding).
  */
 public final class Generator {
     /** One prompt and the seed of its own random stream. */
@@ -88,15 +89,16 @@ public final class Generator {
         int[] lastRows = new int[B];
         for (int b = 0; b < B; b++) lastRows[b] = b * P + P - 1;
         float[] logits = tf.logits(f, lastRows);
-        int[] next = new int[B];
-        boolean[] nextValid = new boolean[B];
+        int[] rows = new int[B]; // the request each cache row holds: finished rows leave the cache (below)
+        for (int b = 0; b < B; b++) rows[b] = b;
+        int[] promptLengths = batch.promptLengths();
         int live = B;
         for (int step = 0; step < opt.maxNewTokens() && live > 0; step++) {
-            for (int b = 0; b < B; b++) {
-                nextValid[b] = false;
+            for (int i = 0; i < rows.length; i++) {
+                int b = rows[i];
                 if (finish[b] != null) continue;
-                int tok = opt.sampler().sample(logits, b * V, V, rng[b]);
-                float lp = Transformer.logprob(logits, b * V, V, tok);
+                int tok = opt.sampler().sample(logits, i * V, V, rng[b]);
+                float lp = Transformer.logprob(logits, i * V, V, tok);
                 out.get(b).add(tok);
                 lps.get(b).add(lp);
                 if (listener != null) listener.onToken(b, tok);
@@ -107,15 +109,32 @@ public final class Generator {
                 } else if (out.get(b).size() >= opt.maxNewTokens()) {
                     finish[b] = "length";
                 }
-                if (finish[b] != null) {
-                    live--;
-                } else {
-                    next[b] = tok;
-                    nextValid[b] = true;
-                }
+                if (finish[b] != null) live--;
             }
             if (live == 0) break;
-            f = tf.extend(cache, TokenBatch.of(B, 1, next, nextValid, batch.promptLengths()), steering, hooks);
+            // Once a quarter of the rows have finished, drop them from the cache instead of decoding them as padding.
+            // A row's numbers do not depend on the batch around it (the Java kernels are batch invariant), so this
+            // changes no bit there; hooks see a fixed batch, so with hooks the rows stay.
+            if (hooks == null && live <= rows.length * 3 / 4) {
+                int[] keep = new int[live], kept = new int[live], keptPrompt = new int[live];
+                for (int i = 0, n = 0; i < rows.length; i++) {
+                    if (finish[rows[i]] != null) continue;
+                    keep[n] = i;
+                    kept[n] = rows[i];
+                    keptPrompt[n++] = promptLengths[i];
+                }
+                cache = cache.keepRows(keep);
+                rows = kept;
+                promptLengths = keptPrompt;
+            }
+            int[] next = new int[rows.length];
+            boolean[] nextValid = new boolean[rows.length];
+            for (int i = 0; i < rows.length; i++) {
+                List<Integer> toks = out.get(rows[i]);
+                nextValid[i] = finish[rows[i]] == null;
+                if (nextValid[i]) next[i] = toks.get(toks.size() - 1);
+            }
+            f = tf.extend(cache, TokenBatch.of(rows.length, 1, next, nextValid, promptLengths), steering, hooks);
             logits = tf.logits(f);
         }
         List<Result> results = new ArrayList<>(B);

@@ -20,6 +20,31 @@ public final class KVCache {
         this.v = new float[c.nLayers()][batch * capacity * kvDim];
     }
 
+    private KVCache(int batch, int capacity, int length, boolean[] valid, float[][] k, float[][] v) {
+        this.batch = batch;
+        this.capacity = capacity;
+        this.length = length;
+        this.valid = valid;
+        this.k = k;
+        this.v = v;
+    }
+
+    /** A cache of only the given rows, in that order, with their slots as they are here. */
+    KVCache keepRows(int[] rows) {
+        int kvDim = k[0].length / (batch * capacity), rowFloats = capacity * kvDim, n = rows.length;
+        boolean[] keptValid = new boolean[n * capacity];
+        float[][] keptK = new float[k.length][n * rowFloats], keptV = new float[v.length][n * rowFloats];
+        for (int i = 0; i < n; i++) {
+            int r = rows[i];
+            System.arraycopy(valid, r * capacity, keptValid, i * capacity, capacity);
+            for (int l = 0; l < k.length; l++) {
+                System.arraycopy(k[l], r * rowFloats, keptK[l], i * rowFloats, rowFloats);
+                System.arraycopy(v[l], r * rowFloats, keptV[l], i * rowFloats, rowFloats);
+            }
+        }
+        return new KVCache(n, capacity, length, keptValid, keptK, keptV);
+    }
+
     /** Real tokens of row b so far (its next position). */
     int realTokens(int b) {
         int n = 0;

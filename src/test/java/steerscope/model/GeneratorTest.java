@@ -43,6 +43,33 @@ class GeneratorTest {
         }
     }
 
+    /**
+     * Rows that stop early leave the batch (once a quarter of it has stopped): the rows decoded on after that give
+     * the tokens and log-probs they give alone, bit for bit.
+     */
+    @Test
+    void rowsLeavingTheBatchChangeNoOtherRow() {
+        try (Model m = model()) {
+            Generator g = new Generator(m.transformer, null);
+            Generator.Options opt = new Generator.Options(48, new Sampler(1f, 1f, 0), List.of(), true);
+            List<Generator.Request> reqs = new ArrayList<>();
+            for (int i = 0; i < 32; i++) reqs.add(new Generator.Request(prompt(3 + i % 7, 100 + i), 1000 + i));
+            List<Generator.Result> batched = g.generate(reqs, opt, null, null);
+            int stoppedEarly = 0, longest = 0;
+            for (Generator.Result r : batched) {
+                if (r.finishReason().equals("eos")) stoppedEarly++;
+                longest = Math.max(longest, r.tokens().length);
+            }
+            assertTrue(stoppedEarly >= 8, "a quarter of the rows stop at end-of-sequence, so rows leave the batch: " + stoppedEarly);
+            assertEquals(48, longest, "some rows decode on after others have left");
+            for (int i = 0; i < reqs.size(); i++) {
+                Generator.Result alone = g.generate(List.of(reqs.get(i)), opt, null, null).get(0);
+                assertArrayEquals(alone.tokens(), batched.get(i).tokens(), "row " + i + " tokens");
+                assertArrayEquals(alone.logprobs(), batched.get(i).logprobs(), "row " + i + " log-probs");
+            }
+        }
+    }
+
     @Test
     void greedyTopKOneAndATightTopPPickTheArgmax() {
         float[] logits = {0.1f, 2f, -1f, 0.5f};
