@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import steerscope.io.IoErrors;
 import steerscope.io.SafeTensors;
 import steerscope.io.SafeTensorsWriter;
@@ -39,7 +40,8 @@ public final class VectorFiles {
                 .metadata("n_layers", Integer.toString(v.nLayers()))
                 .metadata("d_model", Integer.toString(v.dModel()))
                 .metadata("hook", SteeringVectors.HOOK);
-        for (Map.Entry<String, String> e : v.metadata().entrySet()) {
+        // in key order: a caller's Map.of iterates in an order that changes from one JVM run to the next
+        for (Map.Entry<String, String> e : new TreeMap<>(v.metadata()).entrySet()) {
             if (RESERVED.contains(e.getKey())) {
                 throw new IllegalArgumentException("metadata key '" + e.getKey() + "' is reserved for the file format");
             }
