@@ -40,6 +40,7 @@ import steerscope.task.synth.ArithmeticProblem;
 import steerscope.task.synth.HeldOutSplit;
 import steerscope.task.synth.JsonlExport;
 import steerscope.tensor.Kernels;
+import steerscope.tensor.Parallel;
 import steerscope.tokenizer.Tokenizer;
 import steerscope.util.UserError;
 
@@ -132,7 +133,7 @@ public final class Demo {
         }
 
         // 1. the organism
-        stage("1/7 organism");
+        stage("1/6 organism");
         OrganismConfig oc = opt.organism();
         Path organismDir = opt.cacheDir().resolve("organism-" + oc.key());
         if (!Files.isRegularFile(organismDir.resolve("organism.json"))) {
@@ -159,7 +160,7 @@ public final class Demo {
             Evaluator.Options evalOpt = new Evaluator.Options(opt.samples(), 1f, MAX_NEW_TOKENS, opt.seed(), 64);
 
             // 2. base
-            stage("2/7 evaluate the base model");
+            stage("2/6 evaluate the base model");
             Evaluator baseEval = new Evaluator(base, tok, prompts);
             Evaluator.Result baseResult = baseEval.evaluate(test, null, evalOpt, true);
             Evaluator.write(baseResult, out.resolve("eval/base.jsonl"));
@@ -170,47 +171,57 @@ public final class Demo {
             Reward correct = CorrectnessReward.of(vcfg.boxedOnly(), vcfg.negReward());
             Map<String, String> provenance = Map.of("base_model", "steerscope organism " + oc.key(), "model_type", base.config.modelType());
 
-            // 3. steering vectors
-            stage("3/7 train steering vectors (RLOO, all layers)");
+            // 3. the RL runs, side by side on a machine with as many cores as runs (each is independent of the others)
+            boolean singleLayers = opt.analyses() && !opt.quick(); // the quick demo's 4-minute budget has no room for them
+            List<Problem> analysisProblems = test.subList(0, Math.min(test.size(), opt.quick() ? 32 : 64));
+            SingleLayer.Setup singleLayerSetup = new SingleLayer.Setup(base, tok, prompts, train, analysisProblems, vcfg, correct,
+                    new Sampled.Options(PAPER_CHECK_SAMPLES, MAX_NEW_TOKENS, 64, opt.seed()));
+            stage("3/6 RL: steering vectors (all layers), the full fine-tune baseline (same recipe, data and rollouts)"
+                    + (singleLayers ? ", and vectors on the middle, penultimate and last layer alone" : ""));
             Policy vpolicy = Policy.ofVectors(base, SteeringVectors.zeros(base.config.nLayers(), base.config.hiddenSize(), null), tok, prompts);
-            deleteRun(out.resolve("runs/vectors"));
-            new Trainer(vcfg, vpolicy, train, correct, correct, out.resolve("runs/vectors"), provenance).run(false);
-            endStage("train_vectors");
-
-            // 4. full fine-tune
-            stage("4/7 train the full fine-tune baseline (same recipe, data and rollouts)");
             Model trainable = base.withWeights(base.weights.trainableCopy());
             Policy fpolicy = Policy.ofFullWeights(base, trainable, tok, prompts);
+            deleteRun(out.resolve("runs/vectors"));
             deleteRun(out.resolve("runs/full"));
-            new Trainer(fcfg, fpolicy, train, correct, correct, out.resolve("runs/full"), provenance).run(false);
-            endStage("train_full");
+            List<Runnable> rl = new ArrayList<>(); // longest first
+            rl.add(() -> new Trainer(fcfg, fpolicy, train, correct, correct, out.resolve("runs/full"), provenance).run(false));
+            rl.add(() -> new Trainer(vcfg, vpolicy, train, correct, correct, out.resolve("runs/vectors"), provenance).run(false));
+            if (singleLayers) {
+                for (int l : singleLayers(base.config.nLayers())) {
+                    rl.add(() -> SingleLayer.train(singleLayerSetup, l, out.resolve("runs/single_layer/layer-" + l)));
+                }
+            }
+            Parallel.sideBySide(rl);
+            endStage("rl_training");
 
-            // 5. evaluate both
-            stage("5/7 evaluate vectors and full fine-tune");
+            // 4. evaluate both
+            stage("4/6 evaluate vectors and full fine-tune");
             Steering steering = Steering.of(vpolicy.vectors);
-            Evaluator.Result vecResult = baseEval.evaluate(test, steering, evalOpt, true);
+            Evaluator.Result[] trained = new Evaluator.Result[2];
+            Parallel.sideBySide(List.of(
+                    () -> trained[0] = baseEval.evaluate(test, steering, evalOpt, true),
+                    () -> trained[1] = new Evaluator(trainable, tok, prompts).evaluate(test, null, evalOpt, true)));
+            Evaluator.Result vecResult = trained[0], fullResult = trained[1];
             Evaluator.write(vecResult, out.resolve("eval/vectors.jsonl"));
-            Evaluator.Result fullResult = new Evaluator(trainable, tok, prompts).evaluate(test, null, evalOpt, true);
             Evaluator.write(fullResult, out.resolve("eval/full.jsonl"));
             endStage("eval_trained");
 
-            // 6. the analyses, on the base model and the trained vectors
+            // 5. the analyses, on the base model and the trained vectors
             AnalysisResult analysis = null;
             if (opt.analyses()) {
-                stage("6/7 mechanistic analyses");
-                List<Problem> analysisProblems = test.subList(0, Math.min(test.size(), opt.quick() ? 32 : 64));
+                stage("5/6 mechanistic analyses");
                 analysis = Analysis.run(base, tok, prompts, vpolicy.vectors, analysisProblems,
                         new Analysis.Options(MAX_NEW_TOKENS, 32, opt.quick() ? 16 : 32, 8, true), out);
                 endStage("analysis");
-                if (!opt.quick()) { // the quick demo's 4-minute budget has no room for three more RL runs
-                    stage("6b/7 single-layer vectors (middle, penultimate, last) and the paper's checks on them");
-                    paperChecks(base, tok, prompts, train, analysisProblems, vcfg, correct, organismDir, out);
+                if (singleLayers) {
+                    stage("5b/6 the paper's checks on the single-layer vectors (middle, penultimate, last)");
+                    paperChecks(singleLayerSetup, organismDir, out);
                     endStage("paper_checks");
                 }
             }
 
-            // 7. summary
-            stage("7/7 summary");
+            // 6. summary
+            stage("6/6 summary");
             Path vectorsFile = out.resolve("runs/vectors/vectors.safetensors");
             Map<String, Object> s = new LinkedHashMap<>(Accuracies.summarise(baseResult, vecResult, fullResult));
             s.put("n_test", test.size());
@@ -236,23 +247,26 @@ public final class Demo {
         }
     }
 
+    /** The layers the paper's checks train a vector on alone: middle, penultimate and last. */
+    static int[] singleLayers(int layers) {
+        return new int[] {layers / 2 - 1, layers - 2, layers - 1};
+    }
+
+    /** Samples per problem in the paper's checks' evaluations (K at T = 1). */
+    private static final int PAPER_CHECK_SAMPLES = 4;
+
     /**
-     * The paper analyses vectors trained alone on one layer: train the middle, penultimate and last layers' (the
-     * demo's recipe, one layer each; {@code single_layer.json}), then run the paper's checks on them
-     * ({@code delta_p.json}, {@code prefix.json}, {@code circuit.json}, {@code persistence.json},
-     * {@code middle_layers.json}), which {@code verdicts.json} reads.
+     * The paper analyses vectors trained alone on one layer: the middle, penultimate and last layers' (the demo's
+     * recipe, one layer each, trained in the RL stage and read back here; {@code single_layer.json}), and runs the
+     * paper's checks on them ({@code delta_p.json}, {@code prefix.json}, {@code circuit.json},
+     * {@code persistence.json}, {@code middle_layers.json}), which {@code verdicts.json} reads.
      */
-    private void paperChecks(Model base, Tokenizer tok, Prompts prompts, List<Problem> train, List<Problem> problems, RlConfig recipe,
-                             Reward reward, Path organismDir, Path out) {
-        int L = base.config.nLayers(), middle = L / 2 - 1;
-        int k = 4;
-        var setup = new SingleLayer.Setup(base, tok, prompts, train, problems, recipe, reward,
-                new Sampled.Options(k, MAX_NEW_TOKENS, 64, opt.seed()));
-        List<SingleLayer.Run> runs = SingleLayer.sweep(setup, new int[] {middle, L - 2, L - 1}, out.resolve("runs/single_layer"), out);
+    private void paperChecks(SingleLayer.Setup setup, Path organismDir, Path out) {
+        List<SingleLayer.Run> runs = SingleLayer.sweep(setup, singleLayers(setup.model().config.nLayers()), out.resolve("runs/single_layer"), out);
         SteeringVectors mid = runs.get(0).vectors(), pen = runs.get(1).vectors(), last = runs.get(2).vectors();
-        PaperChecks.run(base, tok, prompts, problems,
+        PaperChecks.run(setup.model(), setup.tokenizer(), setup.prompts(), setup.test(),
                 new PaperChecks.Inputs(last, pen, List.of(mid), mid, DistractorTokens.nextToModel(organismDir)),
-                new PaperChecks.Options(k, MAX_NEW_TOKENS, 64, opt.seed(), 64, 16, false, 32, true), out);
+                new PaperChecks.Options(PAPER_CHECK_SAMPLES, MAX_NEW_TOKENS, 64, opt.seed(), 64, 16, false, 32, true), out);
     }
 
     /** The paper's recipe (RLOO, 16 x 16, T = 1, no std, no clip, no KL) at the organism's scale. */

@@ -2,6 +2,7 @@ package steerscope.rl;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -122,7 +123,8 @@ public final class Trainer {
     /** Runs (or resumes) the loop to cfg.steps; returns the metrics of the steps run now. */
     public List<StepMetrics> run(boolean resume) {
         int start = run.open(cfg, resume, params, adam);
-        Progress progress = new Progress("train " + cfg.params().json(), cfg.steps(), start);
+        Progress progress = new Progress("train " + cfg.params().json()
+                + (cfg.layers() == null ? "" : " (layers " + Arrays.toString(cfg.layers()).replaceAll("[\\[\\] ]", "") + ")"), cfg.steps(), start);
         List<StepMetrics> lines = new ArrayList<>();
         for (int step = start; step < cfg.steps(); step++) {
             StepMetrics m = step(step);

@@ -1,9 +1,12 @@
 package steerscope.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -75,5 +78,52 @@ class ParallelTest {
             assertEquals(1, a.get(i));
             assertEquals(1, b.get(i));
         }
+    }
+
+    /**
+     * Jobs side by side: each runs once on its own thread with its loops inline (the pool has one thread meanwhile),
+     * the pool gets its threads back, and a failing job's exception reaches the caller after the others finish.
+     */
+    @Test
+    void jobsSideBySideRunOnceEachAndTheirFailureReachesTheCaller() {
+        Parallel.setThreads(2);
+        int[] poolSizeInside = new int[3];
+        String[] thread = new String[3];
+        AtomicIntegerArray hits = new AtomicIntegerArray(3);
+        List<Runnable> jobs = new ArrayList<>();
+        for (int j = 0; j < 3; j++) {
+            int id = j;
+            jobs.add(() -> {
+                hits.incrementAndGet(id);
+                poolSizeInside[id] = Parallel.threads();
+                thread[id] = Thread.currentThread().getName();
+                int[] covered = new int[100];
+                Parallel.forRange(100, 3, (a, b) -> {
+                    for (int i = a; i < b; i++) covered[i]++;
+                });
+                for (int c : covered) assertEquals(1, c);
+            });
+        }
+        Parallel.sideBySide(jobs);
+        String caller = Thread.currentThread().getName();
+        for (int j = 0; j < 3; j++) {
+            assertEquals(1, hits.get(j), "job " + j);
+            assertEquals(1, poolSizeInside[j], "job " + j + " ran with its loops inline");
+            assertNotEquals(caller, thread[j], "job " + j + " ran on a thread of its own");
+        }
+        assertEquals(2, Parallel.threads(), "the pool has its threads back");
+
+        AtomicIntegerArray ran = new AtomicIntegerArray(2);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Parallel.sideBySide(List.of(
+                () -> { throw new IllegalStateException("job 0 failed"); },
+                () -> ran.incrementAndGet(1))));
+        assertEquals("job 0 failed", e.getMessage());
+        assertEquals(1, ran.get(1), "the other job still ran");
+        assertEquals(2, Parallel.threads());
+
+        Parallel.setThreads(4); // fewer jobs than threads: one after another, on the caller, with the whole pool
+        String[] single = new String[1];
+        Parallel.sideBySide(List.of(() -> single[0] = Thread.currentThread().getName() + "/" + Parallel.threads()));
+        assertEquals(caller + "/4", single[0]);
     }
 }
