@@ -17,7 +17,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--organism-seed", description = "Seed of the organism (corpus, tokenizer, init, batches; default: the organism config's, 1234).") Long organismSeed;
     @Option(names = "--vectors-lr", description = "Learning rate of the steering vectors (default: the demo's, chosen by scripts/demo-sweep).") Double vectorsLr;
     @Option(names = "--full-lr", description = "Learning rate of the full fine-tune (default: the demo's).") Double fullLr;
-    @Option(names = "--rl-steps", description = "RL steps of each method (default: 30, or 12 with --quick).") Integer rlSteps;
+    @Option(names = "--rl-steps", description = "RL steps of each method (default: 60, or 12 with --quick).") Integer rlSteps;
     @Option(names = "--organism-set", paramLabel = "FIELD=VALUE", description = "Override a field of the organism's configuration (repeatable), as `organism --set`; the cache keys the result.") List<String> organismSet;
     @Option(names = "--no-analysis", description = "Stop after the accuracies (for sweeps): no analyses, no report.") boolean noAnalysis;
     @Option(names = "--overwrite", description = "Write into --out even if it holds files that are not an earlier demo's.") boolean overwrite;

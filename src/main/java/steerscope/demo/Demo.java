@@ -67,8 +67,12 @@ public final class Demo {
             this(out, quick, seed, organismSeed, cacheDir, null, null, null, true, List.of());
         }
 
+        /**
+         * RL steps of every run: 60 on the full organism, where both methods were still rising at 30 (the runs
+         * d-lr1-s60, l-s60-seed1 and l-s60-o2 of docs/demo-sweep.md against their 30-step twins); 12 with --quick.
+         */
         int rlSteps() {
-            return rlStepsOverride != null ? rlStepsOverride : quick ? 12 : 30;
+            return rlStepsOverride != null ? rlStepsOverride : quick ? 12 : 60;
         }
 
         double vectorsLr() {
@@ -99,9 +103,9 @@ public final class Demo {
     /**
      * The learning rates of the two methods on the organism. The paper's 1e-3 (vectors) and 1e-6 (full) are for
      * 1.5B-parameter models; a 6-layer model of width 64 moves far less per unit of lr. Chosen by the sweeps in
-     * docs/demo-sweep.md and docs/demo-sweep-quick.md ({@code scripts/demo-sweep lr}): the full fine-tune's best at
-     * 30 steps; for the vectors 1e-1 on the full organism (the best measured there, stable over its 30 steps) and
-     * 3e-2 on the quick one (where 1e-1 collapsed below the base).
+     * docs/demo-sweep.md and docs/demo-sweep-quick.md ({@code scripts/demo-sweep lr}, at 30 steps): the full fine-tune's
+     * best; for the vectors 1e-1 on the full organism (the best measured there, stable over its steps) and 3e-2 on
+     * the quick one (where 1e-1 collapsed below the base).
      */
     static final double VECTORS_LR = 1e-1, QUICK_VECTORS_LR = 3e-2, FULL_LR = 3e-4;
     /** A depth-5 step-by-step answer is about 65 tokens; 96 leaves room and keeps rollouts short. */
