@@ -252,7 +252,9 @@ public final class Transformer {
         rmsnormBackward(dResid, grads.full ? grads.finalNorm : null, dNormed, f.residFinal, weights.finalNorm, f.rstdFinal, N, d);
         Pass recompute = f.acts != null ? null
                 : new Pass(f.pass.cache, 0, f.batch, f.tokens, f.pass.pos, f.pass.steerAt, f.pass.steering, null, true);
-        for (int l = c.nLayers() - 1; l >= 0; l--) {
+        // Without weight gradients, nothing below the lowest steered layer's vector needs a gradient: stop there.
+        int lowest = grads.full ? 0 : lowestSteeredLayer(f.pass.steering);
+        for (int l = c.nLayers() - 1; l >= lowest; l--) {
             Acts a;
             if (f.acts != null) {
                 a = f.acts[l];
@@ -261,12 +263,22 @@ public final class Transformer {
                 block(l, recompute, f.blockInputs[l].clone(), a);
                 a.residPre = f.blockInputs[l];
             }
-            blockBackward(l, f, a, dResid, grads);
+            if (l == lowest && !grads.full) {
+                addVectorBackward(l, f.pass, a, dResid, grads);
+            } else {
+                blockBackward(l, f, a, dResid, grads);
+            }
         }
         if (grads.full) { // embedding: scatter-add the gradient of each token's row
             for (int n = 0; n < N; n++) axpy(1f, dResid, n * d, grads.embed, f.ids[n] * d, d);
         }
         return total;
+    }
+
+    /** The lowest layer whose vector the steering adds, or the layer count when it adds none. */
+    private int lowestSteeredLayer(Steering s) {
+        if (s != null) for (int l = 0; l < config.nLayers(); l++) if (s.active(l)) return l;
+        return config.nLayers();
     }
 
     /** Log-softmax of the scored rows, a chunk at a time ({@link #headChunk}); fills dNormed. */
