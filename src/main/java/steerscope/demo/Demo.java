@@ -175,7 +175,7 @@ public final class Demo {
             Reward correct = CorrectnessReward.of(vcfg.boxedOnly(), vcfg.negReward());
             Map<String, String> provenance = Map.of("base_model", "steerscope organism " + oc.key(), "model_type", base.config.modelType());
 
-            // 3. the RL runs, side by side on a machine with as many cores as runs (each is independent of the others)
+            // 3. the RL runs, side by side on a machine with no more cores than runs (each is independent of the others)
             boolean singleLayers = opt.analyses() && !opt.quick(); // the quick demo's 4-minute budget has no room for them
             List<Problem> analysisProblems = test.subList(0, Math.min(test.size(), opt.quick() ? 32 : 64));
             SingleLayer.Setup singleLayerSetup = new SingleLayer.Setup(base, tok, prompts, train, analysisProblems, vcfg, correct,

@@ -113,8 +113,9 @@ public final class Generator {
             }
             if (live == 0) break;
             // Once a quarter of the rows have finished, drop them from the cache instead of decoding them as padding.
-            // A row's numbers do not depend on the batch around it (the Java kernels are batch invariant), so this
-            // changes no bit there; hooks see a fixed batch, so with hooks the rows stay.
+            // With the Java kernels a row's numbers do not depend on the batch around it, so this changes no bit
+            // (the native kernels promise no batch invariance, only the same bits run to run, which this keeps).
+            // Hooks see a fixed batch, so with hooks the rows stay.
             if (hooks == null && live <= rows.length * 3 / 4) {
                 int[] keep = new int[live], kept = new int[live], keptPrompt = new int[live];
                 for (int i = 0, n = 0; i < rows.length; i++) {
