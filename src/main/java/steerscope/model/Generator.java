@@ -117,16 +117,11 @@ public final class Generator {
             // (the native kernels promise no batch invariance, only the same bits run to run, which this keeps).
             // Hooks see a fixed batch, so with hooks the rows stay.
             if (hooks == null && live <= rows.length * 3 / 4) {
-                int[] keep = new int[live], kept = new int[live], keptPrompt = new int[live];
-                for (int i = 0, n = 0; i < rows.length; i++) {
-                    if (finish[rows[i]] != null) continue;
-                    keep[n] = i;
-                    kept[n] = rows[i];
-                    keptPrompt[n++] = promptLengths[i];
-                }
+                int[] keep = new int[live]; // the cache rows still generating
+                for (int i = 0, n = 0; i < rows.length; i++) if (finish[rows[i]] == null) keep[n++] = i;
                 cache = cache.keepRows(keep);
-                rows = kept;
-                promptLengths = keptPrompt;
+                rows = pick(rows, keep);
+                promptLengths = pick(promptLengths, keep);
             }
             int[] next = new int[rows.length];
             boolean[] nextValid = new boolean[rows.length];
@@ -146,6 +141,13 @@ public final class Generator {
             results.add(new Result(toks, lp, finish[b] == null ? "length" : finish[b]));
         }
         return results;
+    }
+
+    /** a[idx[0]], a[idx[1]], ... */
+    private static int[] pick(int[] a, int[] idx) {
+        int[] out = new int[idx.length];
+        for (int i = 0; i < idx.length; i++) out[i] = a[idx[i]];
+        return out;
     }
 
     private static List<Request> fitToContext(List<Request> requests, int room, boolean truncate) {

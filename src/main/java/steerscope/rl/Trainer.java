@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.stream.Collectors;
 import steerscope.model.AdaptiveScale;
 import steerscope.model.Gradients;
 import steerscope.model.Sampler;
@@ -124,7 +125,7 @@ public final class Trainer {
     public List<StepMetrics> run(boolean resume) {
         int start = run.open(cfg, resume, params, adam);
         Progress progress = new Progress("train " + cfg.params().json()
-                + (cfg.layers() == null ? "" : " (layers " + Arrays.toString(cfg.layers()).replaceAll("[\\[\\] ]", "") + ")"), cfg.steps(), start);
+                + (cfg.layers() == null ? "" : " (layers " + Arrays.stream(cfg.layers()).mapToObj(Integer::toString).collect(Collectors.joining(",")) + ")"), cfg.steps(), start);
         List<StepMetrics> lines = new ArrayList<>();
         for (int step = start; step < cfg.steps(); step++) {
             StepMetrics m = step(step);
