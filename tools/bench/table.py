@@ -75,7 +75,11 @@ def targets(r):
     sec = r.get("seconds") or {}
     walls = [row for row in r["rows"] if row.get("wall_seconds")]
     slowest = sorted(walls, key=lambda row: -sum(row["wall_seconds"].values()))[:3]
+    # the measured repeats alone, every side's: what the measuring time cannot go below without fewer repeats
+    timed = sum(t for row in r["rows"] for side in ("steerscope", "pytorch", "llamacpp") if isinstance(row.get(side), dict)
+                for t in row[side].get("times", []))
     line("the bench in ≤ 10 minutes on 2 cores", ["%s %.0f s" % (k.replace("_", " "), v) for k, v in sec.items()]
+         + (["of which timed repeats %.0f s (all sides)" % timed] if timed else [])
          + (["slowest rows: " + ", ".join("%s %s %.0f s (%s)" % (row["model"], row["workload"], sum(row["wall_seconds"].values()),
                                                               " + ".join("%s %.0f" % kv for kv in row["wall_seconds"].items())) for row in slowest)] if slowest else []),
          sum(sec.values()) <= 600 if sec else None)

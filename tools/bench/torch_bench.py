@@ -234,14 +234,17 @@ def main():
         tokens = B * T
     elif a.case == "decode":
         def decode_run(T, repeats, budget):
-            """Prefill B x T (not timed), then time `steps` greedy steps per repeat; the context grows from T."""
-            shape = (B, model.KV, T + repeats * a.steps, model.hd)
-            cache = ([torch.zeros(shape, dtype=model.dtype) for _ in range(model.L)],
-                     [torch.zeros(shape, dtype=model.dtype) for _ in range(model.L)])
+            """Prefill one prompt of T tokens (not timed) and copy its cache to each of the B rows, as the other
+            sides do, then time `steps` greedy steps of all B rows per repeat; the context grows from T."""
+            shape = (1, model.KV, T + repeats * a.steps, model.hd)
+            one = ([torch.zeros(shape, dtype=model.dtype) for _ in range(model.L)],
+                   [torch.zeros(shape, dtype=model.dtype) for _ in range(model.L)])
             state = {"pos": T}
             with torch.inference_mode():
-                normed = model.forward(ids[:, :T], cache, 0)
-                state["next"] = model.logits(normed[:, -1:]).argmax(-1)
+                normed = model.forward(ids[:1, :T], one, 0)
+                state["next"] = model.logits(normed[:, -1:]).argmax(-1).repeat(B, 1)
+            cache = ([k.repeat(B, 1, 1, 1) for k in one[0]], [v.repeat(B, 1, 1, 1) for v in one[1]])
+            del one
 
             def run():
                 with torch.inference_mode():

@@ -67,6 +67,7 @@ int32_t llama_decode(llama_context *ctx, llama_batch batch);
 float *llama_get_logits_ith(llama_context *ctx, int32_t i);
 llama_memory_i *llama_get_memory(const llama_context *ctx);
 void llama_memory_clear(llama_memory_i *mem, bool data);
+void llama_memory_seq_cp(llama_memory_i *mem, int32_t seq_src, int32_t seq_dst, int32_t p0, int32_t p1);
 void llama_free(llama_context *ctx);
 void llama_model_free(llama_model *model);
 }

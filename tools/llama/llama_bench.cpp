@@ -3,8 +3,10 @@
 //
 // usage: llama_bench BIN_DIR MODEL.gguf THREADS prefill|decode BATCH TOKENS STEPS WARMUP REPEATS BUDGET_S
 //  prefill: BATCH x TOKENS tokens into an empty cache in one llama_decode (logits of each row's last token only);
-//  decode:  BATCH sequences prefilled with TOKENS tokens (not timed), then each repeat times STEPS greedy steps,
-//           one token per sequence per llama_decode, logits over the whole vocabulary and the argmax included.
+//  decode:  one prompt of TOKENS tokens prefilled (not timed) and copied to each of BATCH sequences (one KV stream
+//           each: llama.cpp's default non-unified cache, so the copy is real and no cells are shared), then each
+//           repeat times STEPS greedy steps, one token per sequence per llama_decode, logits over the whole vocabulary
+//           and the argmax included. The other sides start the same way.
 // llama.cpp's own defaults otherwise (F16 KV cache, flash attention auto), the way a llama.cpp user runs it.
 // Prints one JSON line: times, median_s, tokens, peak_rss_bytes, the CPU backend library ggml loaded, its feature
 // list (llama_print_system_info) and the build.
@@ -93,7 +95,8 @@ int main(int argc, char **argv) {
     int per_seq = decode ? T + repeats * steps : T;
     p.n_seq_max = (uint32_t)B;
     p.n_ctx = (uint32_t)(B * ((per_seq + 255) / 256 * 256));  // split evenly over the sequences
-    p.n_batch = p.n_ubatch = (uint32_t)(B * T);                // the whole prefill in one graph, as the other sides do
+    // the whole prefill in one graph, as the other sides do (decode prefills one prompt, then steps B tokens)
+    p.n_batch = p.n_ubatch = (uint32_t)(decode ? std::max(T, B) : B * T);
     p.n_threads = p.n_threads_batch = threads;
     llama_context *ctx = llama_init_from_model(model, cp);
     if (!ctx) return fail("llama.cpp could not create a context");
@@ -126,9 +129,17 @@ int main(int argc, char **argv) {
         }
     } else {
         std::vector<int32_t> next(B);
-        // one greedy run of `n` steps from position `from`, starting from the argmax after the prefill's last tokens
+        // one prompt of `len` tokens into sequence 0, its cache copied to the other B - 1 sequences
+        auto prefill = [&](const std::vector<int32_t> &prompt, int len) {
+            llama_memory_clear(mem, true);
+            if (!bench.batch(b, prompt, 1, len, 0, false)) return false;
+            for (int r = 1; r < B; r++) llama_memory_seq_cp(mem, 0, r, -1, -1);
+            int first = bench.argmax(0, 1);
+            std::fill(next.begin(), next.end(), first);
+            return true;
+        };
+        // one greedy run of `n` steps of all B sequences from position `from`, starting from `next`
         auto run = [&](int from, int n) {
-            for (int r = 0; r < B; r++) next[r] = bench.argmax(r, B);
             for (int s = 0; s < n; s++) {
                 if (!bench.batch(b, next, B, 1, from + s, true)) return false;
                 for (int r = 0; r < B; r++) next[r] = bench.argmax(r, B);
@@ -137,15 +148,11 @@ int main(int argc, char **argv) {
         };
         // warm-up on a short context, then cleared, so it does not move the measured context
         int shortT = std::min(T, 16);
-        std::vector<int32_t> shortIds(B * shortT);
-        for (int r = 0; r < B; r++) std::copy(ids.begin() + r * T, ids.begin() + r * T + shortT, shortIds.begin() + r * shortT);
         auto start = now();
         for (int i = 0; i < warmup || (i > 0 && i < 50 && secs(start, now()) < 2); i++) {
-            llama_memory_clear(mem, true);
-            if (!bench.batch(b, shortIds, B, shortT, 0, false) || !run(shortT, steps)) return fail("llama_decode failed");
+            if (!prefill(ids, shortT) || !run(shortT, steps)) return fail("llama_decode failed");
         }
-        llama_memory_clear(mem, true);
-        if (!bench.batch(b, ids, B, T, 0, false)) return fail("llama_decode failed");
+        if (!prefill(ids, T)) return fail("llama_decode failed");
         for (int i = 0; i < repeats; i++) {
             auto t0 = now();
             if (!run(T + i * steps, steps)) return fail("llama_decode failed");

@@ -29,8 +29,11 @@ public final class KVCache {
         this.v = v;
     }
 
-    /** A cache of only the given rows, in that order, with their slots as they are here. */
-    KVCache keepRows(int[] rows) {
+    /**
+     * A cache of the given rows, in that order, with their slots as they are here. A row may be named more than
+     * once: the bench gives one prefilled prompt to every row of a decode batch.
+     */
+    public KVCache keepRows(int[] rows) {
         int kvDim = k[0].length / (batch * capacity), rowFloats = capacity * kvDim, n = rows.length;
         boolean[] keptValid = new boolean[n * capacity];
         float[][] keptK = new float[k.length][n * rowFloats], keptV = new float[v.length][n * rowFloats];
