@@ -181,7 +181,7 @@ public final class Workloads {
         return TokenBatch.of(B, T, ids, allValid(B * T), promptLengths);
     }
 
-    private static boolean[] allValid(int n) {
+    static boolean[] allValid(int n) {
         boolean[] v = new boolean[n];
         Arrays.fill(v, true);
         return v;

@@ -21,12 +21,12 @@ class WorkloadsTest {
             int T = 6, B = 3, V = model.config.vocabSize();
             int[] prompt = {5, 17, 42, 8, 99, 3};
             KVCache one = new KVCache(model.config, 1, T + 1);
-            tf.extend(one, TokenBatch.of(1, T, prompt, trues(T), new int[] {T}), null, null);
+            tf.extend(one, TokenBatch.of(1, T, prompt, Workloads.allValid(T), new int[] {T}), null, null);
             KVCache rows = one.keepRows(new int[B]);
-            float[] alone = tf.logits(tf.extend(one, TokenBatch.of(1, 1, new int[] {21}, trues(1), new int[] {T}), null, null));
+            float[] alone = tf.logits(tf.extend(one, TokenBatch.of(1, 1, new int[] {21}, Workloads.allValid(1), new int[] {T}), null, null));
             int[] lengths = new int[B];
             Arrays.fill(lengths, T);
-            float[] each = tf.logits(tf.extend(rows, TokenBatch.of(B, 1, new int[] {21, 21, 21}, trues(B), lengths), null, null));
+            float[] each = tf.logits(tf.extend(rows, TokenBatch.of(B, 1, new int[] {21, 21, 21}, Workloads.allValid(B), lengths), null, null));
             for (int b = 0; b < B; b++) assertArrayEquals(alone, Arrays.copyOfRange(each, b * V, (b + 1) * V), "row " + b);
         }
     }
@@ -38,11 +38,5 @@ class WorkloadsTest {
             assertEquals(2, t.times().size(), "two timed repeats");
             assertEquals(12, t.tokens(), "4 rows x 3 steps per repeat");
         }
-    }
-
-    private static boolean[] trues(int n) {
-        boolean[] v = new boolean[n];
-        Arrays.fill(v, true);
-        return v;
     }
 }
